@@ -1,0 +1,1 @@
+"""Frontline's action server: every module in this package is loaded by `rasa run actions`."""

@@ -1,0 +1,55 @@
+"""Offer a human at once when the shopper's emotion turns strongly negative (issue 5).
+
+The offer names what upset the shopper in their own words (the cue phrases) and gives two
+buttons: a human now, or carry on with the bot on what they asked (the original intent and
+entities as a payload, which Rasa parses without NLU, so the offer is not made again).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+TEXTS = {
+    "zh": {
+        "offer": "非常抱歉给您带来不好的体验,我能理解您现在很着急。我可以马上为您转接人工客服,或者先由我继续帮您处理。",
+        "human": "转人工客服",
+        "carry_on": "先帮我处理",
+    },
+    "en": {
+        "offer": "I'm really sorry about this, and I understand you're upset. I can bring in a human agent right now, or keep helping you myself.",
+        "human": "Talk to an agent now",
+        "carry_on": "Keep going with the bot",
+    },
+}
+
+
+def carry_on_payload(original: Dict[str, Any]) -> str:
+    entities = {e["entity"]: e["value"] for e in original.get("entities") or [] if e.get("entity")}
+    intent = original.get("intent") or "greet"
+    if intent in ("nlu_fallback", "emotion_escalation"):
+        intent = "greet"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+class ActionOfferHumanForEmotion(Action):
+    def name(self) -> Text:
+        return "action_offer_human_for_emotion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        language = tracker.get_slot("language") or "zh"
+        texts = TEXTS.get(language, TEXTS["zh"])
+        original = (tracker.latest_message or {}).get("emotion_escalation") or {}
+        dispatcher.utter_message(
+            text=texts["offer"],
+            buttons=[
+                {"title": texts["human"], "payload": "/request_human"},
+                {"title": texts["carry_on"], "payload": carry_on_payload(original)},
+            ],
+        )
+        return [SlotSet("handoff_trigger", "negative_emotion")]

@@ -1,0 +1,84 @@
+"""Delivery of a ticket to the handoff service: signed HTTP first, Redis outbox second.
+
+If the service is down, the ticket goes into the service's intake stream (the same stream
+the event broker writes, so it is processed before the shopper's next messages) and the
+service creates it when it is back: the handoff is retried, never dropped.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from handoff import security
+from handoff.config import DEV_TOKEN, redis_prefix
+from handoff.domain import Ticket
+
+log = logging.getLogger(__name__)
+HANDOFF_PATH = "/api/bot/handoffs"
+
+
+@dataclass
+class Delivery:
+    status: str  # accepted | queued | failed
+    placement: Optional[Dict[str, Any]] = None
+
+
+def service_url() -> str:
+    return (os.environ.get("HANDOFF_URL") or "http://127.0.0.1:5080").rstrip("/")
+
+
+def token() -> str:
+    return os.environ.get("HANDOFF_TOKEN") or DEV_TOKEN
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def intake_stream() -> str:
+    return f"{redis_prefix()}:events"
+
+
+async def post_ticket(ticket: Ticket, timeout: float = 3.0) -> Dict[str, Any]:
+    body = json.dumps(ticket.to_dict(), ensure_ascii=False, default=str).encode()
+    url = service_url() + HANDOFF_PATH
+    headers = {"Content-Type": "application/json",
+               **security.sign(token(), "POST", urlsplit(url).path, body)}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            if resp.status not in (200, 201):
+                raise RuntimeError(f"handoff service answered {resp.status}")
+            return await resp.json()
+
+
+async def queue_ticket(ticket: Ticket) -> None:
+    from redis import asyncio as aioredis
+
+    client = aioredis.from_url(redis_url(), socket_timeout=3, socket_connect_timeout=3)
+    try:
+        payload = {"event": "handoff_request", "sender_id": ticket.conversation_id,
+                   "ticket": ticket.to_dict()}
+        await client.xadd(intake_stream(), {"json": json.dumps(payload, ensure_ascii=False,
+                                                               default=str)})
+    finally:
+        await client.close()
+
+
+async def deliver(ticket: Ticket) -> Delivery:
+    try:
+        return Delivery("accepted", await post_ticket(ticket))
+    except Exception as exc:  # down, timeout, 5xx: fall back to the durable outbox
+        log.warning("handoff service unreachable (%s); queueing ticket %s", exc, ticket.handoff_id)
+    try:
+        await queue_ticket(ticket)
+        return Delivery("queued")
+    except Exception as exc:
+        log.error("could not queue ticket %s either: %s", ticket.handoff_id, exc)
+        return Delivery("failed")

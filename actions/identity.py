@@ -1,0 +1,100 @@
+"""Who is asking: channel metadata -> customer, and the order-number + phone check.
+
+A shopper the channel vouches for (web visitor id, WeChat openid, verified app user id) sees
+all their orders. Anyone else proves possession of one order at a time with its number and
+the last four digits of its phone; each order proven is kept in `verified_orders`. Wrong
+attempts are counted in the store per conversation (a /restart cannot reset them).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from actions import identity_link
+from actions.store.models import Order
+from actions.store.queries import failures_since, identify, record_failure  # noqa: F401
+from bot import policy
+
+# Security limits, not shop policy; overridable in data/shop.yml under `verification`.
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_WINDOW_MINUTES = 15
+
+
+def limits() -> Tuple[int, int]:
+    return (int(policy.get("verification.max_attempts", DEFAULT_MAX_ATTEMPTS)),
+            int(policy.get("verification.window_minutes", DEFAULT_WINDOW_MINUTES)))
+
+
+def conversation_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """The latest user message's metadata, else the newest earlier one that had any."""
+    latest = (tracker.latest_message or {}).get("metadata")
+    if latest:
+        return dict(latest)
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("metadata"):
+            return dict(event["metadata"])
+    return {}
+
+
+def vouched_channel(tracker: Tracker, metadata: Dict[str, Any]) -> Optional[str]:
+    """The channel whose identifier this conversation may be trusted with, or None.
+
+    Metadata is only a claim: a visitor id counts when it came through the web widget's
+    socket.io channel, an openid through the signature-checked WeChat channel, an app user id
+    through the app channel's token check. Anything posted to the REST webhook proves nothing.
+    """
+    return identity_link.vouched_channel(metadata, tracker.get_latest_input_channel())
+
+
+def customer_from_channel(session: Session, tracker: Tracker) -> Optional[str]:
+    metadata = conversation_metadata(tracker)
+    channel = vouched_channel(tracker, metadata)
+    if channel is None:
+        return None
+    customer = identify(session, channel, tracker.sender_id, metadata)
+    return customer.id if customer else None
+
+
+def can_see(tracker: Tracker, order: Optional[Order]) -> bool:
+    """Whether this conversation may see `order` (never describe someone else's order)."""
+    if order is None:
+        return False
+    source = tracker.get_slot("identity_source")
+    if source == "channel" and tracker.get_slot("customer_id"):
+        return order.customer_id == tracker.get_slot("customer_id")
+    return order.id in (tracker.get_slot("verified_orders") or [])
+
+
+def phone_matches(order: Order, last4: str) -> bool:
+    phones = {order.recipient_phone or "", order.customer.phone if order.customer else ""}
+    return any(p and p[-4:] == last4 for p in phones)
+
+
+def attempt_key(tracker: Tracker) -> str:
+    return f"conv:{tracker.sender_id}"
+
+
+def is_blocked(session: Session, tracker: Tracker) -> bool:
+    max_attempts, minutes = limits()
+    return failures_since(session, attempt_key(tracker), timedelta(minutes=minutes)) >= max_attempts
+
+
+def register_failure(session: Session, tracker: Tracker) -> bool:
+    """Count a wrong attempt; True when the conversation is now blocked."""
+    record_failure(session, attempt_key(tracker))
+    return is_blocked(session, tracker)
+
+
+def verified_events(tracker: Tracker, order: Order) -> List[Tuple[str, Any]]:
+    """Slot values after a successful order + phone check."""
+    verified = list(tracker.get_slot("verified_orders") or [])
+    if order.id not in verified:
+        verified.append(order.id)
+    values: List[Tuple[str, Any]] = [("verified_orders", verified), ("order_id", order.id),
+                                     ("phone_last4", None)]
+    if tracker.get_slot("identity_source") != "channel":
+        values += [("customer_id", order.customer_id), ("identity_source", "order")]
+    return values

@@ -1,0 +1,173 @@
+"""One shopper, several channels: link a verified channel identity to its customer.
+
+When a conversation proves who the shopper is (order number + last four digits of the
+customer's own phone), the identity its channel vouches for (web visitor id, WeChat openid,
+verified app user id) is linked to that customer in the store. Next time, on that channel,
+`actions.store.queries.identify` knows the shopper and all their orders, and the agent's
+customer card lists every linked channel with its conversation id (`linked_identities`).
+
+Rules, because a link grants access to all of a customer's orders:
+* Only the customer's own phone links. A parcel's recipient (a gift, a colleague) proves
+  possession of that one order, not the buyer's account.
+* Only identifiers the *input channel* vouches for: a web visitor id only from the widget's
+  socket.io channel (which forces `channel: web`), an openid only from the WeChat channel
+  (where it is the sender id), an app user id only after the app channel's token check.
+  Metadata sent through REST or forged by a page is never linked.
+* Web visitor ids must be long random strings (the widget makes 128-bit ids).
+* An identity belongs to one customer: a shared browser follows whoever verified last.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.store.models import Identity, Order
+
+log = logging.getLogger(__name__)
+
+# channel in metadata -> Rasa input channel names that vouch for that channel's identifier
+VOUCHING_INPUT_CHANNELS: Dict[str, tuple] = {"web": ("socketio",), "wechat": ("wechat",),
+                                             "app": ("app",)}
+STRONG_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LINKED = "linked"
+MOVED = "moved"
+UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class ChannelIdentity:
+    channel: str
+    external_id: str
+
+
+@dataclass
+class LinkResult:
+    channel: str
+    external_id: str
+    customer_id: str
+    outcome: str  # linked | moved | unchanged
+    previous_customer_id: Optional[str] = None
+
+
+@dataclass
+class LinkedIdentity:
+    """One row of the agent's customer card (`id` is masked where it is a secret or a phone)."""
+    channel: str
+    id: str
+    conversation_id: Optional[str] = None
+    verified_by: Optional[str] = None
+    linked_at: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+def vouched_channel(metadata: Mapping, input_channel: Optional[str]) -> Optional[str]:
+    """The metadata's channel if the Rasa input channel the message came through vouches for it."""
+    channel = str(metadata.get("channel") or "").lower()
+    return channel if input_channel in VOUCHING_INPUT_CHANNELS.get(channel, ()) else None
+
+
+def channel_identity(metadata: Optional[Mapping], sender_id: Optional[str],
+                     input_channel: Optional[str]) -> Optional[ChannelIdentity]:
+    """The identifier this conversation's channel vouches for, or None."""
+    metadata = metadata or {}
+    channel = vouched_channel(metadata, input_channel)
+    if channel is None:
+        return None
+    if channel == "web":
+        visitor = metadata.get("visitor_id")
+        if isinstance(visitor, str) and STRONG_VISITOR_ID.match(visitor):
+            return ChannelIdentity("web", visitor)
+        return None
+    if channel == "wechat":
+        # The WeChat channel sets the sender id to the (signature-checked) openid.
+        openid = metadata.get("openid") or sender_id
+        if openid and openid == sender_id:
+            return ChannelIdentity("wechat", str(openid))
+        return None
+    user = metadata.get("verified_app_user_id")
+    if user and sender_id == f"app:{user}":
+        return ChannelIdentity("app", str(user))
+    return None
+
+
+def link_identity(session: Session, customer_id: str, identity: ChannelIdentity,
+                  conversation_id: Optional[str], verified_by: str) -> LinkResult:
+    """Create or re-point the identity to `customer_id` (flushed, not committed)."""
+    row = session.execute(select(Identity).where(
+        Identity.channel == identity.channel,
+        Identity.external_id == identity.external_id)).scalars().first()
+    now = datetime.utcnow()
+    if row is None:
+        session.add(Identity(customer_id=customer_id, channel=identity.channel,
+                             external_id=identity.external_id, conversation_id=conversation_id,
+                             verified_by=verified_by, linked_at=now))
+        outcome, previous = LINKED, None
+    else:
+        previous = row.customer_id if row.customer_id != customer_id else None
+        outcome = MOVED if previous else UNCHANGED
+        row.customer_id = customer_id
+        row.conversation_id = conversation_id or row.conversation_id
+        row.verified_by, row.linked_at = verified_by, now
+    session.flush()
+    return LinkResult(identity.channel, identity.external_id, customer_id, outcome, previous)
+
+
+def link_after_order_check(session: Session, tracker: Any, order: Order,
+                           last4: str) -> Optional[LinkResult]:
+    """After a successful order + phone check: link this channel's identity to the buyer.
+
+    Never raises: a failed link must not undo the shopper's verification in this chat.
+    """
+    customer = order.customer
+    if customer is None or not last4 or (customer.phone or "")[-4:] != last4:
+        return None  # the recipient's phone proves this order only, not the buyer's account
+    identity = identity_of(tracker)
+    if identity is None:
+        return None
+    try:
+        with session.begin_nested():  # a race on the unique key rolls back only this
+            result = link_identity(session, customer.id, identity, tracker.sender_id,
+                                   "order_phone")
+    except SQLAlchemyError as exc:
+        log.warning("linking %s identity to %s failed: %s", identity.channel, customer.id, exc)
+        return None
+    if result.outcome == MOVED:
+        log.info("%s identity moved from customer %s to %s", identity.channel,
+                 result.previous_customer_id, customer.id)
+    return result
+
+
+def identity_of(tracker: Any) -> Optional[ChannelIdentity]:
+    from actions.identity import conversation_metadata
+
+    return channel_identity(conversation_metadata(tracker), tracker.sender_id,
+                            tracker.get_latest_input_channel())
+
+
+def _shown_id(identity: Identity) -> str:
+    value = identity.external_id or ""
+    if identity.channel == "phone":
+        return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+    if identity.channel == "web":
+        # A visitor id works like a password for the widget: agents see only its tail.
+        return "…" + value[-6:]
+    return value
+
+
+def linked_identities(session: Session, customer_id: str) -> List[LinkedIdentity]:
+    """Every channel identity of the customer, for the ticket's customer card."""
+    rows = session.execute(select(Identity).where(Identity.customer_id == customer_id)
+                           .order_by(Identity.channel, Identity.id)).scalars().all()
+    return [LinkedIdentity(channel=row.channel, id=_shown_id(row),
+                           conversation_id=row.conversation_id, verified_by=row.verified_by,
+                           linked_at=row.linked_at.isoformat() + "Z" if row.linked_at else None)
+            for row in rows]

@@ -1,0 +1,246 @@
+"""The order conversation: one start action per order intent, the `order_form` that finds
+and verifies the order (and asks what the topic needs), and the submit action that answers.
+
+    intent -> action_<intent> (topic, identify, pre-fill) -> order_form -> action_order_submit
+
+Topic logic lives in actions/order_*.py; this module only routes.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import identity, identity_link, order_aftersales, order_changes, order_status
+from actions.messages import status_name, text
+from actions.order_common import (
+    TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
+    session_scope,
+)
+from actions.store import find_order, normalize_order_id
+from actions.store.queries import recent_orders
+
+HANDLERS = {
+    "order_status": order_status.status, "logistics_problem": order_status.logistics,
+    "change_address": order_changes.change_address, "cancel_order": order_changes.cancel,
+    "return_request": order_aftersales.return_request,
+    "refund_status": order_aftersales.refund_status, "damaged_item": order_aftersales.damaged,
+}
+REQUIRED = {
+    "change_address": order_changes.address_slots, "cancel_order": order_changes.cancel_slots,
+    "return_request": order_aftersales.return_slots, "damaged_item": order_aftersales.damage_slots,
+}
+ABORT_WORDS = ("算了", "不查了", "取消查询", "never mind", "nevermind", "forget it")
+
+
+def _entity_order_id(tracker: Tracker) -> Optional[str]:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "order_id":
+            return normalize_order_id(str(entity.get("value")))
+    return None
+
+
+class OrderStart(Action):
+    """Base of action_order_status, action_cancel_order, ...: set the topic, identify the
+    shopper from the channel, and pick the order when it is clear which one is meant."""
+
+    topic = "order_status"
+
+    def name(self) -> Text:
+        return f"action_{self.topic}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        events = [SlotSet("order_topic", self.topic)] + reset_form_events()
+        customer_id, source = tracker.get_slot("customer_id"), tracker.get_slot("identity_source")
+        with session_scope() as session:
+            if source != "channel":
+                channel_customer = identity.customer_from_channel(session, tracker)
+                if channel_customer:
+                    customer_id, source = channel_customer, "channel"
+                    events += [SlotSet("customer_id", customer_id),
+                               SlotSet("identity_source", "channel")]
+            order_id = _entity_order_id(tracker) or tracker.get_slot("order_id")
+            if not order_id and source == "channel":
+                candidates = recent_orders(session, customer_id)
+                if len(candidates) == 1:
+                    order_id = candidates[0].id
+            events.append(SlotSet("order_id", order_id))
+        return events
+
+
+def _start(topic: str) -> type:
+    return type(f"Action_{topic}", (OrderStart,), {"topic": topic})
+
+
+ActionOrderStatus = OrderStart  # the base is action_order_status itself
+ActionLogisticsProblem = _start("logistics_problem")
+ActionChangeAddress = _start("change_address")
+ActionCancelOrder = _start("cancel_order")
+ActionReturnRequest = _start("return_request")
+ActionRefundStatus = _start("refund_status")
+ActionDamagedItem = _start("damaged_item")
+
+
+class ValidateOrderForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_order_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        message = (tracker.latest_message or {})
+        intent = (message.get("intent") or {}).get("name")
+        said = str(message.get("text") or "").lower()
+        asked = tracker.get_slot("requested_slot")
+        if asked and (any(w in said for w in ABORT_WORDS) or
+                      (intent == "deny" and asked != "order_confirmed")):
+            # The shopper gave up: end the form; the submit action acknowledges it.
+            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("order_aborted") or tracker.get_slot("verify_blocked"):
+            return []
+        with session_scope() as session:
+            order = accessible_order(session, tracker)
+            if order is None:
+                return ["order_id", "phone_last4"] if tracker.get_slot("order_id") else ["order_id"]
+            needed = REQUIRED.get(tracker.get_slot("order_topic") or "")
+            return ["order_id"] + (needed(order, tracker) if needed else [])
+
+    async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "order_id":
+            return {}
+        said = str((tracker.latest_message or {}).get("text") or "")
+        found = normalize_order_id(said)
+        if found:
+            return {"order_id": found}
+        # Digits that are no order number: let validation say what an order number looks like.
+        return {"order_id": said} if sum(ch.isdigit() for ch in said) >= 4 else {}
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Dict[Text, Any]:
+        lang = language(tracker)
+        order_id = normalize_order_id(str(value or ""))
+        if not order_id:
+            dispatcher.utter_message(text=text("order_id_malformed", lang))
+            return {"order_id": None}
+        with session_scope() as session:
+            if identity.is_blocked(session, tracker):
+                return {"order_id": None, "verify_blocked": True}
+            order = find_order(session, order_id)
+            if order is not None and identity.can_see(tracker, order):
+                return {"order_id": order.id}
+            if tracker.get_slot("identity_source") == "channel":
+                # Unknown or someone else's: the same words either way.
+                blocked = identity.register_failure(session, tracker)
+                dispatcher.utter_message(text=text("order_not_found", lang))
+                return {"order_id": None, "verify_blocked": blocked or None}
+        # Not identified: take any well-formed number and ask for the phone before saying
+        # anything, so the reply never reveals whether the order exists.
+        return {"order_id": order_id, "phone_last4": None}
+
+    def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        lang = language(tracker)
+        digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+        if len(digits) != 4:
+            dispatcher.utter_message(text=text("phone_last4_format", lang))
+            return {"phone_last4": None}
+        with session_scope() as session:
+            if identity.is_blocked(session, tracker):
+                return {"phone_last4": None, "order_id": None, "verify_blocked": True}
+            order = find_order(session, str(tracker.get_slot("order_id") or ""))
+            if order is not None and identity.phone_matches(order, digits):
+                # Issue 8: the same shopper on another channel is one customer from now on.
+                identity_link.link_after_order_check(session, tracker, order, digits)
+                return dict(identity.verified_events(tracker, order))
+            blocked = identity.register_failure(session, tracker)
+        dispatcher.utter_message(text=text("order_not_found", lang))
+        return {"phone_last4": None, "order_id": None, "verify_blocked": blocked or None}
+
+    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        address = order_changes.clean_address(value)
+        if address is None:
+            dispatcher.utter_message(text=text("address_invalid", language(tracker)))
+        return {"new_address": address}
+
+    def validate_return_reason(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"return_reason": order_aftersales.parse_reason(value)}
+
+    async def extract_damage_photo(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "damage_photo":
+            return {}
+        return {"damage_photo": order_aftersales.photo_from_message(tracker)}
+
+
+class ActionAskOrderId(Action):
+    """"Which order?" with one button per recent order when the shopper is identified."""
+
+    def name(self) -> Text:
+        return "action_ask_order_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        lang = language(tracker)
+        if tracker.get_slot("identity_source") != "channel":
+            dispatcher.utter_message(text=text("ask_order_id_unverified", lang))
+            return []
+        with session_scope() as session:
+            orders = recent_orders(session, tracker.get_slot("customer_id"))
+            if not orders:
+                dispatcher.utter_message(text=text("ask_order_id_none", lang))
+                return []
+            buttons = [{"title": f"{o.id} {items_text(o, lang, limit=1)} · "
+                                 f"{status_name(o.status, lang)}",
+                        "payload": f'/inform{{"order_id":"{o.id}"}}'} for o in orders]
+        dispatcher.utter_message(text=text("which_order", lang), buttons=buttons)
+        return []
+
+
+class ActionAskPhoneLast4(Action):
+    def name(self) -> Text:
+        return "action_ask_phone_last4"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=text("ask_phone_last4", language(tracker)))
+        return []
+
+
+class ActionOrderSubmit(Action):
+    """The form is done: answer the topic from the verified order (checked again here)."""
+
+    def name(self) -> Text:
+        return "action_order_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        lang = language(tracker)
+        topic = tracker.get_slot("order_topic") or "order_status"
+        if tracker.get_slot("order_aborted"):
+            dispatcher.utter_message(text=text("aborted", lang))
+            return reset_form_events()
+        with session_scope() as session:
+            if tracker.get_slot("verify_blocked") or identity.is_blocked(session, tracker) and \
+                    accessible_order(session, tracker) is None:
+                dispatcher.utter_message(text=text("verify_blocked", lang,
+                                                   minutes=identity.limits()[1]))
+                return reset_form_events() + [SlotSet("order_id", None)]
+            order = accessible_order(session, tracker)
+            if order is None or topic not in TOPICS:
+                dispatcher.utter_message(text=text("order_not_found", lang))
+                return reset_form_events() + [SlotSet("order_id", None)]
+            events = HANDLERS[topic](session, tracker, dispatcher, order, lang) or []
+            session.flush()
+            session.refresh(order)
+            events = context_events(order) + events
+        return events + reset_form_events()

@@ -1,0 +1,102 @@
+"""Engine, sessions and migrations for the shop's store.
+
+The URL comes from STORE_URL (SQLite `var/shop.db` by default, PostgreSQL by URL). Schema
+changes go through Alembic so a real shop's database is upgraded in place, never recreated.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'shop.db'}"
+
+# Money has two decimals and stays far below float precision limits, so SQLite's float
+# storage of Numeric is exact enough; PostgreSQL stores real NUMERIC.
+warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
+
+_lock = threading.Lock()
+_engines: Dict[str, Engine] = {}
+_migrated: set = set()
+
+
+def store_url() -> str:
+    return os.environ.get("STORE_URL") or DEFAULT_URL
+
+
+def _prepare_sqlite_dir(url: str) -> None:
+    # sqlite:///relative/path or sqlite:////abs/path: make sure the folder exists.
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(url: Optional[str] = None, schema: Optional[str] = None) -> Engine:
+    """A 2.0-style engine. `schema` (PostgreSQL) puts every table in that schema."""
+    url = url or store_url()
+    kwargs: dict = {"future": True, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        _prepare_sqlite_dir(url)
+        # The action server answers from several threads.
+        kwargs["connect_args"] = {"check_same_thread": False}
+    elif schema:
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _fk_on(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The process-wide engine for `url`, migrated on first use."""
+    url = url or store_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        if url not in _migrated:
+            migrate(engine)
+            _migrated.add(url)
+    return engine
+
+
+def session_factory(engine: Optional[Engine] = None) -> sessionmaker:
+    return sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()

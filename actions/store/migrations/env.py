@@ -1,0 +1,31 @@
+"""Alembic environment: run with a connection handed over by actions.store.db.migrate()."""
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from actions.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        # `alembic` on the command line (e.g. autogenerate during development).
+        url = config.get_main_option("sqlalchemy.url")
+        with create_engine(url, future=True).begin() as conn:
+            context.configure(connection=conn, target_metadata=target_metadata,
+                              render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        return
+    # render_as_batch lets later ALTERs work on SQLite too.
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

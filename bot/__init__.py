@@ -1,0 +1,1 @@
+"""Frontline's Rasa-side code: graph components, channels, NLG, event broker, emotion."""

@@ -1,0 +1,187 @@
+"""The web widget's channel: Rasa's socket.io channel, plus what the widget needs to know.
+
+Registered in credentials.yml as ``bot.channels.webchat.WebChatInput`` with the same settings
+as Rasa's ``socketio`` block; its name stays ``socketio`` so ``output_channel=latest`` (the
+handoff relay) finds it. Differences from the stock channel:
+
+* Every bot message the widget receives carries ``"frontline": {"role", "agent_name", "event"}``
+  derived from the BotUttered metadata the handoff relay writes (``metadata.handoff``). The stock
+  output drops that metadata, so the widget could not tell an agent's message from the bot's.
+* Custom payloads are emitted as ``{"custom": {...}}``. The stock output passes the payload's
+  keys to ``sio.emit(**payload)``, which fails for anything but ``{"data": ...}``.
+* The conversation id is ``web:<session_id>`` (see WebChatInput) and the socket really joins
+  its room (python-socketio 5.x's ``enter_room`` is a coroutine the stock channel never awaits).
+* Metadata from the browser is a claim: ``channel`` is forced to ``web`` and identifiers that
+  only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
+  page cannot pose as a WeChat or app user.
+
+The format is documented in docs/channels.md ("Web widget").
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 4000
+# Only identifiers WeChat or the app's token check vouch for; never accepted from a browser.
+FOREIGN_IDENTITY_KEYS = ("openid", "verified_app_user_id", "app_user_id")
+_VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_TEXT_KEYS = ("page",)
+_SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SENDER_PREFIX = "web:"
+
+
+def valid_session_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(_SESSION_RE.match(value))
+
+
+def sender_for(session_id: str) -> str:
+    """The Rasa conversation id (and socket.io room) of a widget session."""
+    return f"{SENDER_PREFIX}{session_id}"
+
+
+def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
+    """BotUttered ``metadata.handoff`` (written by handoff.rasa_client) -> the widget's note.
+
+    ``event`` is ``agent_message`` for an agent's reply, ``agent_left`` when the agent hands the
+    conversation back, ``csat_request`` for the rating question that follows, else ``notice``.
+    """
+    if not isinstance(handoff, dict):
+        return None
+    role = "agent" if handoff.get("role") == "agent" else "bot"
+    relay_id = str(handoff.get("relay_id") or "")
+    event = handoff.get("event")
+    if not event:
+        if role == "agent":
+            event = "agent_message"
+        elif relay_id.startswith("handback:") and relay_id.endswith(":csat"):
+            event = "csat_request"
+        elif relay_id.startswith("handback:"):
+            event = "agent_left"
+        else:
+            event = "notice"
+    note: Dict[str, Any] = {"role": role, "event": str(event)}
+    if handoff.get("agent"):
+        note["agent_name"] = str(handoff["agent"])[:64]
+    return note
+
+
+def clean_metadata(raw: Any) -> Dict[str, Any]:
+    """The browser's metadata with channel forced to web and foreign identities dropped."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = {}
+    metadata = dict(raw) if isinstance(raw, dict) else {}
+    for key in FOREIGN_IDENTITY_KEYS:
+        metadata.pop(key, None)
+    visitor = metadata.get("visitor_id")
+    if visitor is not None and not (isinstance(visitor, str) and _VISITOR_RE.match(visitor)):
+        # Odd values are dropped; only long random ids are ever linked (actions.identity_link).
+        metadata.pop("visitor_id")
+    for key in _TEXT_KEYS:
+        if key in metadata:
+            metadata[key] = str(metadata[key])[:300]
+    metadata["channel"] = "web"
+    return metadata
+
+
+class WebChatOutput(SocketIOOutput):
+    """SocketIOOutput that keeps the handoff note and sends custom payloads intact."""
+
+    def __init__(self, sio: Any, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self._note: Optional[Dict[str, Any]] = None
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        message = dict(message)
+        # Messages of one turn are sent one after another, so a per-call note is safe.
+        self._note = annotation(message.pop("handoff", None))
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            self._note = None
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self._note and isinstance(response, dict):
+            response = {**response, "frontline": self._note}
+        await self.sio.emit(self.bot_message_evt, response, room=socket_id)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WebChatInput(SocketIOInput):
+    """Rasa's socket.io input with the widget's output, session and metadata rules.
+
+    The conversation id is ``web:<session_id>``: a browser picks its own session id, so without
+    the prefix it could pick a WeChat openid or an ``app:<user>`` id and join that conversation.
+    """
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        namespace = self.namespace
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = (auth or {}).get("token")
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                # python-socketio 5.x made enter_room a coroutine; Rasa 3.6 does not await it,
+                # so with the stock channel replies never reach the room.
+                joined = sio.enter_room(sid, sender_for(session_id), namespace=namespace)
+                if inspect.isawaitable(joined):
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                return
+            if self.session_persistence:
+                if not valid_session_id(data.get("session_id")):
+                    logger.warning("socket.io message without a valid session_id ignored")
+                    return
+                sender_id = sender_for(data["session_id"])
+            else:
+                sender_id = sid
+            text = str(data.get("message") or "")[:MAX_MESSAGE_CHARS]
+            message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
+                                  input_channel=self.name(),
+                                  metadata=clean_metadata(data.get(self.metadata_key)))
+            await on_new_message(message)
+
+        return socketio_webhook

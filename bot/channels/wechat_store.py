@@ -1,0 +1,170 @@
+"""Shared state for the WeChat channel: MsgId de-duplication, last buttons per shopper, the
+customer-service (CS) message window/quota and the cached access token.
+
+Production uses Redis (several Rasa workers must agree on what was already processed); the
+in-memory store exists for unit tests and single-process local runs only.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Optional, Protocol
+
+import redis.asyncio as aioredis
+
+# Atomic so that two workers sending to the same shopper cannot both use the last quota unit.
+_OPEN_WINDOW = """
+local now = tonumber(ARGV[1])
+local exp = tonumber(redis.call('HGET', KEYS[1], 'expires') or '0')
+local rem = tonumber(redis.call('HGET', KEYS[1], 'remaining') or '0')
+if exp <= now then rem = 0 end
+local new_exp = math.max(exp, now + tonumber(ARGV[2]))
+local new_rem = math.max(rem, tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], 'expires', tostring(new_exp), 'remaining', tostring(new_rem))
+redis.call('EXPIREAT', KEYS[1], math.ceil(new_exp) + 60)
+return new_rem
+"""
+_CONSUME = """
+local exp = tonumber(redis.call('HGET', KEYS[1], 'expires') or '0')
+if exp <= tonumber(ARGV[1]) then return 'outside_window' end
+local rem = tonumber(redis.call('HGET', KEYS[1], 'remaining') or '0')
+if rem <= 0 then return 'quota_exhausted' end
+redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+return 'ok'
+"""
+
+
+class WeChatStateStore(Protocol):
+    async def claim_message(self, key: str, ttl: int) -> bool: ...
+    async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None: ...
+    async def get_buttons(self, openid: str) -> list[dict[str, Any]]: ...
+    async def clear_buttons(self, openid: str) -> None: ...
+    async def open_window(self, openid: str, seconds: int, quota: int) -> None: ...
+    async def consume_quota(self, openid: str) -> str: ...
+    async def get_token(self) -> Optional[str]: ...
+    async def set_token(self, token: str, ttl: int) -> None: ...
+    async def delete_token(self) -> None: ...
+    async def acquire_lock(self, name: str, ttl: int) -> bool: ...
+    async def release_lock(self, name: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+class RedisStateStore:
+    """Redis-backed state; every key lives under ``prefix`` (per app id, so accounts don't mix)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._redis = aioredis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+        self._open = self._redis.register_script(_OPEN_WINDOW)
+        self._consume = self._redis.register_script(_CONSUME)
+
+    def _k(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    async def claim_message(self, key: str, ttl: int) -> bool:
+        # SET NX: only the first of WeChat's retries gets True; the rest are answered "success".
+        return bool(await self._redis.set(self._k("dedup", key), "1", nx=True, ex=ttl))
+
+    async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None:
+        await self._redis.set(self._k("buttons", openid), json.dumps(buttons, ensure_ascii=False), ex=ttl)
+
+    async def get_buttons(self, openid: str) -> list[dict[str, Any]]:
+        raw = await self._redis.get(self._k("buttons", openid))
+        return json.loads(raw) if raw else []
+
+    async def clear_buttons(self, openid: str) -> None:
+        await self._redis.delete(self._k("buttons", openid))
+
+    async def open_window(self, openid: str, seconds: int, quota: int) -> None:
+        await self._open(keys=[self._k("window", openid)], args=[time.time(), seconds, quota])
+
+    async def consume_quota(self, openid: str) -> str:
+        return str(await self._consume(keys=[self._k("window", openid)], args=[time.time()]))
+
+    async def get_token(self) -> Optional[str]:
+        return await self._redis.get(self._k("access_token"))
+
+    async def set_token(self, token: str, ttl: int) -> None:
+        await self._redis.set(self._k("access_token"), token, ex=max(1, ttl))
+
+    async def delete_token(self) -> None:
+        await self._redis.delete(self._k("access_token"))
+
+    async def acquire_lock(self, name: str, ttl: int) -> bool:
+        return bool(await self._redis.set(self._k("lock", name), "1", nx=True, ex=ttl))
+
+    async def release_lock(self, name: str) -> None:
+        await self._redis.delete(self._k("lock", name))
+
+    async def close(self) -> None:
+        await self._redis.close()
+
+
+class InMemoryStateStore:
+    """Same semantics as RedisStateStore inside one process (unit tests, local experiments)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[Any, float]] = {}
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def _get(self, key: str) -> Any:
+        value, expires = self._values.get(key, (None, 0.0))
+        if value is not None and expires and expires <= time.time():
+            self._values.pop(key, None)
+            return None
+        return value
+
+    def _set(self, key: str, value: Any, ttl: int) -> None:
+        self._values[key] = (value, time.time() + ttl)
+
+    async def claim_message(self, key: str, ttl: int) -> bool:
+        if self._get("dedup:" + key) is not None:
+            return False
+        self._set("dedup:" + key, "1", ttl)
+        return True
+
+    async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None:
+        self._set("buttons:" + openid, list(buttons), ttl)
+
+    async def get_buttons(self, openid: str) -> list[dict[str, Any]]:
+        return list(self._get("buttons:" + openid) or [])
+
+    async def clear_buttons(self, openid: str) -> None:
+        self._values.pop("buttons:" + openid, None)
+
+    async def open_window(self, openid: str, seconds: int, quota: int) -> None:
+        now = time.time()
+        expires, remaining = self._windows.get(openid, (0.0, 0))
+        if expires <= now:
+            remaining = 0
+        self._windows[openid] = (max(expires, now + seconds), max(remaining, quota))
+
+    async def consume_quota(self, openid: str) -> str:
+        expires, remaining = self._windows.get(openid, (0.0, 0))
+        if expires <= time.time():
+            return "outside_window"
+        if remaining <= 0:
+            return "quota_exhausted"
+        self._windows[openid] = (expires, remaining - 1)
+        return "ok"
+
+    async def get_token(self) -> Optional[str]:
+        return self._get("access_token")
+
+    async def set_token(self, token: str, ttl: int) -> None:
+        self._set("access_token", token, max(1, ttl))
+
+    async def delete_token(self) -> None:
+        self._values.pop("access_token", None)
+
+    async def acquire_lock(self, name: str, ttl: int) -> bool:
+        if self._get("lock:" + name) is not None:
+            return False
+        self._set("lock:" + name, "1", ttl)
+        return True
+
+    async def release_lock(self, name: str) -> None:
+        self._values.pop("lock:" + name, None)
+
+    async def close(self) -> None:
+        return None

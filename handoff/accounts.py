@@ -1,0 +1,98 @@
+"""Console accounts CLI: `python -m handoff.accounts add USERNAME [--role supervisor] ...`.
+
+Accounts live in the handoff service's agents table (handoff.agents owns the model and the
+bcrypt hashing; this is the operator-facing front door). The password comes from
+HANDOFF_AGENT_PASSWORD or a prompt, never from the command line (shell history, ps).
+  add USERNAME [--name N] [--role agent|supervisor] [--queues a,b] [--languages zh,en]
+  list
+  passwd USERNAME          set a new password and end the account's sessions
+  disable USERNAME / enable USERNAME
+  unlock USERNAME          clear a console lock-out after failed logins
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+from typing import List, Optional
+
+from sqlalchemy import select, update
+
+from handoff import agents
+from handoff.domain import QUEUES
+
+
+def _password() -> str:
+    password = os.environ.get("HANDOFF_AGENT_PASSWORD") or getpass.getpass("password: ")
+    if len(password) < 8:
+        raise SystemExit("the password must have at least 8 characters")
+    return password
+
+
+def _unlock(username: str) -> None:
+    from handoff.bus import connect
+    from handoff.config import Settings
+    from handoff.console.auth import Lockout
+
+    settings = Settings.from_env()
+
+    async def run() -> None:
+        redis = connect(settings.redis_url)
+        await Lockout(redis, settings.redis_prefix, 1, 1).clear(username)
+        await redis.close()
+    asyncio.run(run())
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    from handoff.config import Settings
+    from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
+
+    parser = argparse.ArgumentParser(prog="python -m handoff.accounts")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    add = sub.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--name", default=None)
+    add.add_argument("--role", default="agent", choices=agents.ROLES)
+    add.add_argument("--queues", default=",".join(QUEUES))
+    add.add_argument("--languages", default="zh,en")
+    sub.add_parser("list", help="list accounts")
+    for name in ("passwd", "disable", "enable", "unlock"):
+        sub.add_parser(name).add_argument("username")
+    args = parser.parse_args(argv)
+    if args.cmd == "unlock":
+        _unlock(args.username)
+        print(f"unlocked {args.username}")
+        return
+    settings = Settings.from_env()
+    engine = make_engine(settings.resolved_db_url)
+    migrate(engine, settings.sqlite_path)
+    with make_sessionmaker(engine).begin() as db:
+        if args.cmd == "add":
+            agent = agents.create_agent(db, args.username, _password(), args.name, args.role,
+                                        [q for q in args.queues.split(",") if q],
+                                        [x for x in args.languages.split(",") if x])
+            print(f"created {agent.role} {agent.username} (id {agent.id}, queues "
+                  f"{','.join(agent.queues)})")
+            return
+        if args.cmd == "list":
+            for a in db.execute(select(Agent).order_by(Agent.id)).scalars():
+                state = "" if a.is_active else " (disabled)"
+                print(f"{a.id}\t{a.username}\t{a.role}\t{','.join(a.queues or [])}{state}")
+            return
+        agent = db.execute(select(Agent).where(Agent.username == args.username)).scalar_one_or_none()
+        if agent is None:
+            raise SystemExit(f"no account {args.username}")
+        if args.cmd == "passwd":
+            agent.password_hash = agents.hash_password(_password())
+        else:
+            agent.is_active = args.cmd == "enable"
+        if args.cmd in ("passwd", "disable"):  # a changed or disabled account: log it out
+            db.execute(update(AgentSession).where(AgentSession.agent_id == agent.id)
+                       .values(revoked=True))
+        print(f"{args.cmd}: {agent.username}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

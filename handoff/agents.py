@@ -1,0 +1,134 @@
+"""Agent accounts and sessions: bcrypt password hashes, opaque bearer tokens (stored hashed).
+
+`python -m handoff.agents add USERNAME --queues logistics,general [--role supervisor]` creates
+an account (the password is read from HANDOFF_AGENT_PASSWORD or prompted).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import os
+import secrets
+from datetime import timedelta
+from typing import Iterable, List, Optional
+
+import bcrypt
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.db import Agent, AgentSession
+from handoff.domain import QUEUES, utcnow
+
+ROLES = ("agent", "supervisor")
+
+
+def hash_password(password: str) -> str:
+    if len(password.encode()) > 72:  # bcrypt's limit: refuse rather than truncate silently
+        raise ValueError("password longer than 72 bytes")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode()[:72], hashed.encode())
+    except ValueError:
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def agent_view(agent: Agent) -> dict:
+    return {"id": agent.id, "username": agent.username, "display_name": agent.display_name,
+            "role": agent.role, "queues": list(agent.queues or []),
+            "languages": list(agent.languages or [])}
+
+
+def create_agent(db: Session, username: str, password: str, display_name: Optional[str] = None,
+                 role: str = "agent", queues: Iterable[str] = QUEUES,
+                 languages: Iterable[str] = ("zh", "en")) -> Agent:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    queues = list(queues)
+    bad = set(queues) - set(QUEUES)
+    if bad:
+        raise ValueError(f"unknown queues {sorted(bad)}")
+    agent = Agent(username=username, display_name=display_name or username,
+                  password_hash=hash_password(password), role=role, queues=queues,
+                  languages=list(languages), is_active=True, created_at=utcnow())
+    db.add(agent)
+    db.flush()
+    return agent
+
+
+# A constant hash to compare against when the user does not exist: same timing either way.
+_DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=12)).decode()
+
+
+def login(db: Session, username: str, password: str, hours: float) -> Optional[tuple]:
+    """(token, agent) when the credentials are right, else None."""
+    agent = db.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+    if agent is None or not agent.is_active:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, agent.password_hash):
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, created_at=now,
+                        expires_at=now + timedelta(hours=hours), revoked=False))
+    agent.last_seen_at = now
+    return token, agent
+
+
+def authenticate(db: Session, token: Optional[str]) -> Optional[Agent]:
+    if not token:
+        return None
+    row = db.get(AgentSession, _token_hash(token))
+    if row is None or row.revoked or _aware(row.expires_at) <= utcnow():
+        return None
+    agent = db.get(Agent, row.agent_id)
+    return agent if agent is not None and agent.is_active else None
+
+
+def logout(db: Session, token: str) -> None:
+    db.execute(update(AgentSession).where(AgentSession.token_hash == _token_hash(token))
+               .values(revoked=True))
+
+
+def _aware(value):
+    # SQLite returns naive datetimes even for timezone=True columns; they are stored as UTC.
+    from datetime import timezone
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    from handoff.config import Settings
+    from handoff.db import make_engine, make_sessionmaker, migrate
+
+    parser = argparse.ArgumentParser(prog="python -m handoff.agents")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    add = sub.add_parser("add", help="create an agent account")
+    add.add_argument("username")
+    add.add_argument("--name", default=None)
+    add.add_argument("--role", default="agent", choices=ROLES)
+    add.add_argument("--queues", default=",".join(QUEUES))
+    add.add_argument("--languages", default="zh,en")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    engine = make_engine(settings.resolved_db_url)
+    migrate(engine, settings.sqlite_path)
+    password = os.environ.get("HANDOFF_AGENT_PASSWORD") or getpass.getpass("password: ")
+    maker: sessionmaker = make_sessionmaker(engine)
+    with maker.begin() as db:
+        agent = create_agent(db, args.username, password, args.name, args.role,
+                             [q for q in args.queues.split(",") if q],
+                             [x for x in args.languages.split(",") if x])
+        print(f"created agent {agent.username} (id {agent.id}, {agent.role})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Bot-side API (action server -> service), every call signed with HANDOFF_TOKEN (HMAC)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+from aiohttp import web
+
+from handoff import bus, security, store
+from handoff.api_agents import error, service_of
+from handoff.domain import TRIGGERS, Ticket
+
+
+async def verified_body(request: web.Request) -> bytes:
+    """Refuse unsigned, forged, altered or replayed calls before reading anything else."""
+    raw = await request.read()
+    settings = service_of(request).settings
+    if security.SIGNATURE_HEADER not in request.headers:
+        raise error(401, "unsigned", "a signed request is required")
+    if not security.verify(settings.token, request.method, request.path, raw,
+                           dict(request.headers), settings.signature_skew_seconds):
+        raise error(403, "bad_signature", "the request signature is not valid")
+    return raw
+
+
+async def post_handoff(request: web.Request) -> web.Response:
+    raw = await verified_body(request)
+    try:
+        data: Dict[str, Any] = json.loads(raw)
+        ticket = Ticket.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise error(400, "bad_ticket", str(exc))
+    if ticket.trigger not in TRIGGERS:
+        raise error(400, "bad_trigger", f"trigger must be one of {TRIGGERS}")
+    place = await service_of(request).accept(ticket)
+    return web.json_response(place, status=200 if place["duplicate"] else 201)
+
+
+async def conversation_ticket(request: web.Request) -> web.Response:
+    await verified_body(request)
+    cid = request.match_info["conversation_id"]
+    view = await service_of(request).db(
+        lambda db: (lambda r: store.ticket_view(r) if r else None)(store.open_ticket_for(db, cid)))
+    if view is None:
+        raise error(404, "not_found", "no open ticket for this conversation")
+    return web.json_response(view)
+
+
+async def health(request: web.Request) -> web.Response:
+    svc = service_of(request)
+    await svc.db(lambda db: db.execute(__import__("sqlalchemy").text("SELECT 1")).scalar())
+    redis_ok = bool(await svc.redis.ping())
+    return web.json_response({
+        "ok": True, "redis": redis_ok, "agents_online": svc.hub.online_agents(),
+        "pending": {"events": await bus.pending_count(svc.redis, svc.events_stream),
+                    "relay": await bus.pending_count(svc.redis, svc.relay_stream)}})

@@ -1,0 +1,44 @@
+"""aiohttp application factory of the handoff service."""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from aiohttp import web
+
+from handoff.config import Settings
+from handoff.routes import add_routes
+from handoff.service import SERVICE, SETTINGS, Service
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app(config: Optional[Settings] = None) -> web.Application:
+    settings = config or Settings.from_env()
+    app = web.Application(middlewares=[security_headers], client_max_size=2 * 1024 * 1024)
+    app[SETTINGS] = settings
+    app[SERVICE] = Service(settings)
+    add_routes(app)
+
+    async def on_startup(app: web.Application) -> None:
+        await app[SERVICE].start()
+
+    async def on_cleanup(app: web.Application) -> None:
+        await app[SERVICE].stop()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                access_log=None)

@@ -1,0 +1,101 @@
+"""Settings of the handoff service, read from the environment (secrets never live in files)."""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT_DIR = PACKAGE_DIR.parent
+DEFAULT_DB_URL = "sqlite:///var/handoff.db"
+# A development default so `make demo` works out of the box; production sets HANDOFF_TOKEN.
+DEV_TOKEN = "frontline-dev-handoff-token"
+
+
+def redis_prefix(env: Optional[Mapping[str, str]] = None) -> str:
+    """HANDOFF_REDIS_PREFIX, else the stack's REDIS_KEY_PREFIX + "handoff", else the default.
+
+    The bot side (bot.broker, actions.handoff_client) and the service must agree on it.
+    """
+    env = os.environ if env is None else env
+    if env.get("HANDOFF_REDIS_PREFIX"):
+        return env["HANDOFF_REDIS_PREFIX"]
+    if env.get("REDIS_KEY_PREFIX"):
+        return env["REDIS_KEY_PREFIX"].rstrip(":") + ":handoff"
+    return "frontline:handoff"
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = DEFAULT_DB_URL
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Every Redis key starts with this prefix so parallel test runs and shops never collide.
+    redis_prefix: str = "frontline:handoff"
+    # Shared secret between the bot side (action server, broker) and this service.
+    token: str = DEV_TOKEN
+    host: str = "0.0.0.0"
+    port: int = 5080
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: Optional[str] = None
+    routing_file: Path = PACKAGE_DIR / "routing.yml"
+    # A consumer name that is stable across restarts, so this instance re-reads its own
+    # unacknowledged stream entries after a crash.
+    consumer_name: str = field(default_factory=lambda: f"handoff-{socket.gethostname()}")
+    # An assigned ticket whose shopper has waited this long for an agent's reply is escalated.
+    silence_seconds: float = 300.0
+    # How often the escalation task looks for SLA breaches and silent agents.
+    sweep_seconds: float = 15.0
+    session_hours: float = 12.0
+    # Allowed clock skew for signed bot->service requests (replay protection).
+    signature_skew_seconds: float = 300.0
+    run_workers: bool = True
+    # "username:password" of an account created at startup when missing (demo only).
+    demo_agent: Optional[str] = None
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def sqlite_path(self) -> Optional[Path]:
+        if not self.db_url.startswith("sqlite:///"):
+            return None
+        raw = self.db_url[len("sqlite:///"):]
+        path = Path(raw)
+        return path if path.is_absolute() else ROOT_DIR / path
+
+    @property
+    def resolved_db_url(self) -> str:
+        """Relative SQLite paths are relative to the repository, not to the cwd."""
+        path = self.sqlite_path
+        if path is None or self.db_url == "sqlite:///:memory:":
+            return self.db_url
+        return f"sqlite:///{path}"
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides: object) -> "Settings":
+        env = os.environ if env is None else env
+        values = dict(
+            db_url=env.get("HANDOFF_DB_URL") or DEFAULT_DB_URL,
+            redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            redis_prefix=redis_prefix(env),
+            token=env.get("HANDOFF_TOKEN") or DEV_TOKEN,
+            host=env.get("HANDOFF_HOST") or "0.0.0.0",
+            port=int(env.get("HANDOFF_PORT") or 5080),
+            rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN") or None,
+            routing_file=Path(env.get("HANDOFF_ROUTING_FILE") or PACKAGE_DIR / "routing.yml"),
+            silence_seconds=_float(env, "HANDOFF_SILENCE_SECONDS", 300.0),
+            sweep_seconds=_float(env, "HANDOFF_SWEEP_SECONDS", 15.0),
+            session_hours=_float(env, "HANDOFF_SESSION_HOURS", 12.0),
+            timezone=env.get("SHOP_TIMEZONE") or "Asia/Shanghai",
+            demo_agent=env.get("HANDOFF_DEMO_AGENT") or None,
+        )
+        if env.get("HANDOFF_CONSUMER"):
+            values["consumer_name"] = env["HANDOFF_CONSUMER"]
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

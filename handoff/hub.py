@@ -1,0 +1,72 @@
+"""Live fan-out of ticket events to connected agents' WebSockets (in this process).
+
+Each socket has its own bounded queue and writer task, so one slow browser never delays
+the others; an agent sees only events of the queues they work (supervisors see all).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    ws: web.WebSocketResponse
+    agent_id: int
+    role: str
+    queues: Set[str]
+    outbox: "asyncio.Queue[str]" = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+
+    def wants(self, queue: Optional[str], agent_ids: Optional[List[int]]) -> bool:
+        if agent_ids is not None and self.agent_id in agent_ids:
+            return True
+        if queue is None:
+            return agent_ids is None
+        return self.role == "supervisor" or queue in self.queues
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.subscribers: Set[Subscriber] = set()
+
+    def online_agents(self) -> int:
+        return len({s.agent_id for s in self.subscribers})
+
+    def online_for(self, queue: str) -> int:
+        return len({s.agent_id for s in self.subscribers
+                    if s.role == "supervisor" or queue in s.queues})
+
+    def add(self, sub: Subscriber) -> None:
+        self.subscribers.add(sub)
+
+    def remove(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    def publish(self, event: Dict[str, Any], queue: Optional[str] = None,
+                agent_ids: Optional[List[int]] = None, supervisors: bool = False) -> int:
+        """Queue an event for every interested socket; returns how many got it."""
+        data = json.dumps(event, ensure_ascii=False, default=str)
+        sent = 0
+        for sub in list(self.subscribers):
+            if not (sub.wants(queue, agent_ids) or (supervisors and sub.role == "supervisor")):
+                continue
+            try:
+                sub.outbox.put_nowait(data)
+                sent += 1
+            except asyncio.QueueFull:  # a stuck socket: drop it; the console re-syncs on reconnect
+                log.warning("agent %s socket is not reading; closing it", sub.agent_id)
+                self.remove(sub)
+                asyncio.ensure_future(sub.ws.close(message=b"too slow"))
+        return sent
+
+    async def writer(self, sub: Subscriber) -> None:
+        while True:
+            data = await sub.outbox.get()
+            await sub.ws.send_str(data)

@@ -1,0 +1,159 @@
+"""OpenAPI 3 document, built from the route table (handoff.routes) plus the schemas below."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List
+
+from handoff.domain import QUEUES, STATUSES, TRIGGERS
+
+S = Dict[str, Any]
+
+
+def obj(props: S, required: List[str] = ()) -> S:
+    schema: S = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def ref(name: str) -> S:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time", "nullable": True}
+ANY = {"type": "object", "additionalProperties": True}
+LANG_TEXT = obj({"zh": STR, "en": STR})
+intent = obj({"name": STR, "confidence": NUM, "text": STR, "at": NUM}, ["name"])
+SCHEMAS: S = {
+    "Error": obj({"error": STR, "message": STR}, ["error"]),
+    "Ok": obj({"ok": BOOL}),
+    "OpenAPI": ANY,
+    "Health": obj({"ok": BOOL, "redis": BOOL, "agents_online": INT,
+                   "pending": obj({"events": INT, "relay": INT})}),
+    "Intent": intent,
+    "OrderContext": obj({"order_id": STR, "status": STR, "items": {"type": "array", "items": ANY},
+                         "amount": NUM, "carrier": STR, "tracking_no": STR, "last_event": STR,
+                         "last_event_at": STR, "hours_stale": NUM, "refund_status": STR,
+                         "extra": ANY}, ["order_id"]),
+    "EmotionSummary": obj({"current": STR, "peak": STR, "trajectory": {"type": "array"},
+                           "negative_share": NUM, "cues": {"type": "array", "items": STR},
+                           "risk_flags": {"type": "array", "items": STR}, "extra": ANY}),
+    "CustomerCard": obj({"customer_id": STR, "name": STR, "masked_phone": STR, "tier": STR,
+                         "identities": {"type": "array", "items": ANY}, "extra": ANY}),
+    "FlowStep": obj({"flow": STR, "step": STR, "prompt": STR, "answer": STR, "at": {}},
+                    ["flow", "step"]),
+    "TranscriptEntry": obj({"role": {"type": "string", "enum": ["shopper", "bot", "agent",
+                                                                "system"]},
+                            "text": STR, "at": NUM, "intent": STR, "emotion": STR},
+                           ["role", "text"]),
+    "Ticket": obj({
+        "handoff_id": {**STR, "description": "idempotency key chosen by the bot"},
+        "conversation_id": STR, "trigger": {"type": "string", "enum": list(TRIGGERS)},
+        "language": {"type": "string", "enum": ["zh", "en"]}, "channel": STR,
+        "top_intent": ref("Intent"), "intent_history": {"type": "array", "items": ref("Intent")},
+        "entities": ANY, "customer": ref("CustomerCard"), "order": ref("OrderContext"),
+        "emotion": ref("EmotionSummary"), "flow_steps": {"type": "array", "items": ref("FlowStep")},
+        "transcript": {"type": "array", "items": ref("TranscriptEntry")},
+        "summary": LANG_TEXT, "first_sentence": LANG_TEXT,
+        "decided_at": {**NUM, "description": "epoch seconds of the bot's handoff decision"}},
+        ["conversation_id", "trigger"]),
+    "Placement": obj({"ticket_id": INT, "queue": {"type": "string", "enum": list(QUEUES)},
+                      "priority": INT, "position": INT, "expected_wait_minutes": INT,
+                      "agents_online": INT, "open_now": BOOL, "opens_at": TIME,
+                      "sla_due_at": TIME, "duplicate": BOOL}),
+    "TicketSummary": obj({
+        "id": INT, "handoff_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
+        "reason": {"type": "string", "enum": list(TRIGGERS)}, "top_intent": STR,
+        "top_confidence": NUM, "queue": {"type": "string", "enum": list(QUEUES)},
+        "priority": {**INT, "description": "1 most urgent .. 4"}, "priority_score": NUM,
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "assignee_id": {**INT, "nullable": True}, "sla_due_at": TIME, "escalation_level": INT,
+        "created_at": TIME, "updated_at": TIME, "first_response_at": TIME, "resolved_at": TIME,
+        "resolution_code": STR, "csat": {**INT, "nullable": True}, "summary": LANG_TEXT,
+        "first_sentence": LANG_TEXT, "customer": ref("CustomerCard"), "emotion": ANY}),
+    "Message": obj({"id": INT, "ticket_id": INT, "conversation_id": STR,
+                    "role": {"type": "string", "enum": ["shopper", "agent", "bot", "system"]},
+                    "text": STR, "agent_id": {**INT, "nullable": True}, "dedup_key": STR,
+                    "created_at": TIME, "delivered_at": TIME}),
+    "TicketEvent": obj({"id": INT, "ticket_id": INT, "kind": STR, "actor": STR, "data": ANY,
+                        "created_at": TIME}),
+    "Login": obj({"username": STR, "password": {**STR, "format": "password"}},
+                 ["username", "password"]),
+    "Agent": obj({"id": INT, "username": STR, "display_name": STR,
+                  "role": {"type": "string", "enum": ["agent", "supervisor"]},
+                  "queues": {"type": "array", "items": STR},
+                  "languages": {"type": "array", "items": STR}}),
+    "Session": obj({"token": STR, "agent": ref("Agent")}),
+    "Queues": obj({"queues": {"type": "object", "additionalProperties": obj(
+        {"waiting": INT, "in_progress": INT, "agents_online": INT})}}),
+    "AgentMessage": obj({"text": STR, "client_id": {**STR, "description":
+                                                     "retry-safe id chosen by the console"}},
+                        ["text"]),
+    "Transfer": obj({"queue": {"type": "string", "enum": list(QUEUES)}, "note": STR},
+                    ["queue", "note"]),
+    "Resolve": obj({"code": {**STR, "description": "resolution code, default 'resolved'"},
+                    "note": STR}),
+    "Note": obj({"text": STR}, ["text"]),
+    "LiveEvent": obj({"type": {"type": "string", "enum": [
+        "hello", "pong", "ticket.new", "ticket.updated", "ticket.escalated", "ticket.note",
+        "message.new", "message.delivered"]}, "ticket": ref("TicketSummary"),
+        "message": ref("Message"), "change": STR, "cause": STR}, ["type"]),
+}
+SCHEMAS["Assign"] = obj({"agent_id": INT}, ["agent_id"])
+SCHEMAS["AgentList"] = obj({"agents": {"type": "array", "items": {"allOf": [
+    ref("Agent"), obj({"online": BOOL})]}}})
+SCHEMAS["TicketList"] = obj({"tickets": {"type": "array", "items": ref("TicketSummary")}})
+SCHEMAS["MessageList"] = obj({"messages": {"type": "array", "items": ref("Message")}})
+SCHEMAS["TicketDetail"] = {"allOf": [ref("TicketSummary"), obj({
+    "ticket": ref("Ticket"), "messages": {"type": "array", "items": ref("Message")},
+    "events": {"type": "array", "items": ref("TicketEvent")}})]}
+
+SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
+            "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
+ERROR_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden",
+              404: "Not found", 409: "Conflict"}
+
+
+def _operation(route) -> S:
+    op: S = {"summary": route.summary, "operationId": route.handler.__name__,
+             "security": SECURITY[route.auth],
+             "responses": {str(route.status): {"description": "OK", "content": {
+                 "application/json": {"schema": ref(route.response)}}} if route.response else
+                 {"description": "OK"}}}
+    params = [{"name": p, "in": "path", "required": True,
+               "schema": INT if p == "ticket_id" else STR}
+              for p in re.findall(r"{(\w+)}", route.path)]
+    params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
+               for k, v in route.query.items()]
+    if params:
+        op["parameters"] = params
+    if route.request:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": ref(route.request)}}}
+    for code in route.errors:
+        op["responses"][str(code)] = {"description": ERROR_TEXT[code], "content": {
+            "application/json": {"schema": ref("Error")}}}
+    return op
+
+
+def document(routes) -> S:
+    paths: S = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Frontline handoff service", "version": "1.0.0",
+                 "description": "Warm transfer from the bot to human agents: tickets, queues, "
+                                "SLA, live relay. Bot-side calls are HMAC-signed with "
+                                "HANDOFF_TOKEN; agents use a session token."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "handoff_session"},
+            "hmac": {"type": "apiKey", "in": "header", "name": "X-Handoff-Signature",
+                     "description": "sha256=HMAC-SHA256(HANDOFF_TOKEN, timestamp \\n METHOD "
+                                    "\\n path \\n body) in hex"},
+            "hmacTimestamp": {"type": "apiKey", "in": "header", "name": "X-Handoff-Timestamp"}}},
+    }

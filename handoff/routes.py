@@ -1,0 +1,101 @@
+"""Every route of the service, declared once; the OpenAPI document is built from this table."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Dict, List, Optional
+
+from aiohttp import web
+
+from handoff import api_agents as agents
+from handoff import api_bot as bot
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    summary: str
+    auth: str  # none | agent | bot
+    request: Optional[str] = None  # schema name of the JSON body
+    response: Optional[str] = None  # schema name of the success body
+    status: int = 200
+    errors: List[int] = field(default_factory=list)
+    query: Dict[str, str] = field(default_factory=dict)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    from handoff.openapi import document
+    return web.json_response(document(ROUTES))
+
+
+TICKET_ERRORS = [401, 403, 404]
+ROUTES: List[Route] = [
+    Route("GET", "/api/openapi.json", openapi, "This OpenAPI 3 document", "none",
+          response="OpenAPI"),
+    Route("GET", "/api/health", bot.health, "Liveness: database, Redis, stream backlog", "none",
+          response="Health"),
+    Route("GET", "/health", bot.health, "Same as /api/health (for process supervisors)", "none",
+          response="Health"),
+    # bot side
+    Route("POST", "/api/bot/handoffs", bot.post_handoff,
+          "Hand a conversation over (idempotent on handoff_id); says where the shopper stands",
+          "bot", request="Ticket", response="Placement", status=201, errors=[400, 401, 403]),
+    Route("GET", "/api/bot/conversations/{conversation_id}/ticket", bot.conversation_ticket,
+          "The open ticket of a conversation", "bot", response="TicketSummary",
+          errors=[401, 403, 404]),
+    # agents
+    Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
+          "an HttpOnly session cookie", "none", request="Login", response="Session",
+          errors=[400, 401]),
+    Route("POST", "/api/agents/logout", agents.logout, "End this session", "agent",
+          response="Ok", errors=[401]),
+    Route("GET", "/api/agents/me", agents.me, "The logged-in agent", "agent",
+          response="Agent", errors=[401]),
+    Route("GET", "/api/queues", agents.queues, "Waiting and in-progress counts per queue",
+          "agent", response="Queues", errors=[401]),
+    Route("GET", "/api/tickets", agents.list_tickets, "Tickets of my queues, most urgent first",
+          "agent", response="TicketList", errors=[400, 401],
+          query={"status": "comma list of statuses or 'open' (default waiting,transferred)",
+                 "queue": "one queue", "mine": "1: only tickets assigned to me"}),
+    Route("GET", "/api/tickets/{ticket_id}", agents.get_ticket,
+          "A ticket with the full warm-transfer package, messages and event history", "agent",
+          response="TicketDetail", errors=TICKET_ERRORS),
+    Route("POST", "/api/tickets/{ticket_id}/claim", agents.claim,
+          "Claim a waiting ticket (409 when someone else has it)", "agent",
+          response="TicketSummary", errors=TICKET_ERRORS + [409]),
+    Route("GET", "/api/tickets/{ticket_id}/messages", agents.list_messages,
+          "Messages exchanged during the handoff", "agent", response="MessageList",
+          errors=TICKET_ERRORS),
+    Route("POST", "/api/tickets/{ticket_id}/messages", agents.post_message,
+          "Send a message to the shopper (idempotent on client_id)", "agent",
+          request="AgentMessage", response="Message", status=201,
+          errors=[400] + TICKET_ERRORS + [409]),
+    Route("POST", "/api/tickets/{ticket_id}/transfer", agents.transfer,
+          "Transfer to another queue with a note; the context stays", "agent",
+          request="Transfer", response="TicketSummary", errors=[400] + TICKET_ERRORS + [409]),
+    Route("POST", "/api/tickets/{ticket_id}/resolve", agents.resolve,
+          "Resolve: the bot resumes, asks 'anything else?' and for a 1-5 CSAT", "agent",
+          request="Resolve", response="TicketSummary", errors=TICKET_ERRORS + [409]),
+    Route("POST", "/api/tickets/{ticket_id}/assign", agents.assign,
+          "Supervisor: (re)assign an open ticket to an agent of its queue", "agent",
+          request="Assign", response="TicketSummary", errors=[400] + TICKET_ERRORS + [409]),
+    Route("GET", "/api/agents", agents.list_agents, "Supervisor: active agents and who is online",
+          "agent", response="AgentList", errors=[401, 403]),
+    Route("POST", "/api/tickets/{ticket_id}/notes", agents.add_note,
+          "Add an internal note (never shown to the shopper)", "agent", request="Note",
+          response="TicketEvent", status=201, errors=[400] + TICKET_ERRORS),
+    Route("GET", "/api/ws", agents.websocket,
+          "WebSocket of live events (ticket.new, ticket.updated, ticket.escalated, "
+          "message.new, message.delivered, ticket.note); token as bearer, cookie or ?token=",
+          "agent", response="LiveEvent", status=101, errors=[401],
+          query={"token": "session token (browsers cannot set headers on WebSockets)"}),
+]
+
+
+def add_routes(app: web.Application) -> None:
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
+    # The agent console (issue 7): HTML pages under /console, not part of the JSON API.
+    from handoff.console import setup_console
+    setup_console(app)

@@ -1,0 +1,256 @@
+"""The running service: database, Redis consumers, relay to Rasa, escalation sweep, fan-out."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from datetime import timedelta
+from typing import Any, Callable, Dict, List, Optional, TypeVar
+
+import aiohttp
+from aiohttp import web
+
+from handoff import bus, store
+from handoff.config import Settings
+from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
+from handoff.domain import Ticket, utcnow
+from handoff.hub import Hub
+from handoff.notices import csat_buttons, notice
+from handoff.rasa_client import RasaClient, bot_uttered
+from handoff.routing import Routing
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+_CSAT = re.compile(r"^\s*([1-5])\s*(分|星|stars?|/\s*5)?\s*[.!。!]?\s*$", re.I)
+_CSAT_ZH = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+CSAT_WINDOW = timedelta(hours=1)
+
+
+def parse_csat(text: Optional[str]) -> Optional[int]:
+    """'5', '4分', '五星', '3 stars' -> score; anything else is not a rating."""
+    text = (text or "").strip()
+    match = _CSAT.match(text)
+    if match:
+        return int(match.group(1))
+    zh = re.match(r"^([一二两三四五])\s*(分|星)$", text)
+    return _CSAT_ZH[zh.group(1)] if zh else None
+
+
+class Service:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.engine = make_engine(settings.resolved_db_url)
+        self.maker = make_sessionmaker(self.engine)
+        self.routing = Routing.load(settings.routing_file, settings.timezone)
+        self.hub = Hub()
+        self.redis = bus.connect(settings.redis_url)
+        self.events_stream = bus.key(settings.redis_prefix, bus.EVENTS)
+        self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
+        self.http: Optional[aiohttp.ClientSession] = None
+        self.rasa: Optional[RasaClient] = None
+        self.consumers: List[bus.Consumer] = []
+        self.tasks: List[asyncio.Task] = []
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        await asyncio.to_thread(migrate, self.engine, self.settings.sqlite_path)
+        if self.settings.demo_agent:
+            await self.db(self._ensure_demo_agent)
+        self.http = aiohttp.ClientSession()
+        self.rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.http)
+        for stream in (self.events_stream, self.relay_stream):
+            await bus.ensure_group(self.redis, stream)
+        if not self.settings.run_workers:
+            return
+        self.consumers = [
+            bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
+                         self.handle_event),
+            bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
+                         self.handle_relay),
+        ]
+        self.tasks = [asyncio.create_task(c.run()) for c in self.consumers]
+        self.tasks.append(asyncio.create_task(self._sweep_forever()))
+
+    def _ensure_demo_agent(self, db) -> None:
+        from sqlalchemy import select
+
+        from handoff.agents import create_agent
+        from handoff.db import Agent
+        username, _, password = str(self.settings.demo_agent).partition(":")
+        if username and password and db.execute(
+                select(Agent).where(Agent.username == username)).scalar_one_or_none() is None:
+            create_agent(db, username, password, role="supervisor")
+            log.info("created demo agent %s", username)
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            consumer.stopping = True
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for sub in list(self.hub.subscribers):
+            await sub.ws.close()
+        if self.http is not None:
+            await self.http.close()
+        await self.redis.close()
+        self.engine.dispose()
+
+    async def db(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run `fn(session, *args)` in one transaction on a worker thread."""
+        def work() -> R:
+            with self.maker.begin() as session:
+                return fn(session, *args)
+        return await asyncio.to_thread(work)
+
+    # -- intake ----------------------------------------------------------------------------
+    async def accept(self, ticket: Ticket) -> Dict[str, Any]:
+        online = self.hub.online_for(self.routing.queue_for(ticket))
+
+        def work(db):
+            row, place = store.create_ticket(db, ticket, self.routing, online)
+            return store.ticket_view(row), place
+        view, place = await self.db(work)
+        if not place.duplicate:
+            self.hub.publish({"type": "ticket.new", "ticket": view,
+                              "decided_at": ticket.decided_at}, queue=view["queue"])
+        return place.to_dict()
+
+    async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
+        kind = event.get("event")
+        if kind == "handoff_request":  # the bot could not POST: it queued the ticket here
+            ticket = Ticket.from_dict(event["ticket"])
+            place = await self.accept(ticket)
+            if not place["duplicate"]:
+                text = notice("queued_late", ticket.language, position=place["position"],
+                              wait=place["expected_wait_minutes"])
+                await self.enqueue_relay({"kind": "notice", "text": text,
+                                          "conversation_id": ticket.conversation_id,
+                                          "relay_id": f"queued:{ticket.handoff_id}"})
+            return
+        if kind == "session_started" and event.get("sender_id"):
+            await self._keep_paused(str(event["sender_id"]))
+            return
+        if kind != "user" or not event.get("sender_id"):
+            return
+        await self._shopper_message(event)
+
+    async def _keep_paused(self, sender: str) -> None:
+        """Rasa starts a new session after a long silence, which un-pauses the conversation:
+        while a ticket is open, the conversation belongs to the agent, so pause it again."""
+        row = await self.db(lambda db: store.open_ticket_for(db, sender))
+        if row is not None:
+            await self.enqueue_relay({"kind": "pause", "conversation_id": sender,
+                                      "relay_id": f"pause:{row.id}:{uuid.uuid4().hex[:8]}"})
+
+    async def _shopper_message(self, event: Dict[str, Any]) -> None:
+        sender = str(event["sender_id"])
+        text = event.get("text") or ""
+        stamp = float(event.get("timestamp") or 0)
+        dedup = f"rasa:{event.get('message_id') or stamp}"
+
+        def work(db):
+            row = store.open_ticket_for(db, sender)
+            if row is not None:
+                # The message that triggered the handoff is already in the ticket's transcript.
+                if row.decided_at and stamp and stamp <= row.decided_at:
+                    return None
+                msg, created = store.add_message(db, row, "shopper", text, dedup)
+                return ("message", row.queue, row.assignee_id, store.message_view(msg), created)
+            score = parse_csat(text)
+            if score is not None:
+                done = store.awaiting_csat(db, sender, CSAT_WINDOW)
+                if done is not None:
+                    store.set_csat(db, done, score, source=dedup)
+                    return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
+            return None
+        result = await self.db(work)
+        if not result or not result[4]:
+            return
+        what, queue, assignee, view, _ = result
+        if what == "message":
+            self.hub.publish({"type": "message.new", "message": view}, queue=queue)
+        else:
+            self.hub.publish({"type": "ticket.updated", "change": "csat", "ticket": view},
+                             queue=queue, agent_ids=[assignee] if assignee else None)
+
+    # -- relay to the shopper ---------------------------------------------------------------
+    async def enqueue_relay(self, item: Dict[str, Any]) -> str:
+        item.setdefault("relay_id", uuid.uuid4().hex)
+        return await bus.publish(self.redis, self.relay_stream, item)
+
+    async def handle_relay(self, entry_id: str, item: Dict[str, Any], redelivered: bool) -> None:
+        assert self.rasa is not None
+        conversation = item["conversation_id"]
+        relay_id = item["relay_id"]
+        if item["kind"] == "handback":
+            lang = item.get("language")
+            events = [{"event": "resume"},
+                      bot_uttered(notice("anything_else", lang), relay_id, "bot"),
+                      bot_uttered(notice("csat_ask", lang), f"{relay_id}:csat", "bot",
+                                  buttons=csat_buttons()),
+                      {"event": "action", "name": "action_listen"}]
+        elif item["kind"] == "pause":
+            await self.rasa.append_events(conversation, [{"event": "pause"}], side_effects=False)
+            return
+        else:
+            events = [bot_uttered(item["text"], relay_id, item.get("role", "bot"),
+                                  agent=item.get("agent"), ticket_id=item.get("ticket_id"))]
+        if not (redelivered and await self.rasa.already_sent(conversation, relay_id)):
+            await self.rasa.append_events(conversation, events)
+        if item["kind"] == "agent_message":
+            # Bookkeeping only (delivered_at + a live tick): off the ordered critical path,
+            # so the next shopper-bound message is not held up by a database commit.
+            task = asyncio.create_task(self._delivered(item))
+            self.tasks.append(task)
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("marking a message delivered failed: %s", task.exception())
+
+    async def _delivered(self, item: Dict[str, Any]) -> None:
+        def work(db):
+            from handoff.db import Message
+            msg = db.get(Message, int(item["message_id"]))
+            if msg is not None and msg.delivered_at is None:
+                msg.delivered_at = utcnow()
+            row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
+            return (store.message_view(msg), row.queue) if msg is not None and row else None
+        result = await self.db(work)
+        if result:
+            view, queue = result
+            self.hub.publish({"type": "message.delivered", "message": view}, queue=queue)
+
+    # -- escalation ----------------------------------------------------------------------------
+    async def sweep(self) -> int:
+        silence = timedelta(seconds=self.settings.silence_seconds)
+
+        def work(db):
+            return [(store.ticket_view(row), cause)
+                    for row, cause in store.overdue(db, self.routing, silence)]
+        changed = await self.db(work)
+        for view, cause in changed:
+            self.hub.publish({"type": "ticket.escalated", "cause": cause, "ticket": view},
+                             queue=view["queue"], supervisors=True)
+            await self.enqueue_relay({
+                "kind": "notice", "conversation_id": view["conversation_id"],
+                "text": notice(cause, view["language"]),
+                "relay_id": f"{cause}:{view['id']}:{view['escalation_level']}"})
+        return len(changed)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("escalation sweep failed")
+            await asyncio.sleep(self.settings.sweep_seconds)
+
+
+SERVICE = web.AppKey("service", Service)
+SETTINGS = web.AppKey("settings", Settings)

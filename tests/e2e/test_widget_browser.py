@@ -1,0 +1,217 @@
+"""The web widget in headless Chromium (Debian's, via Playwright) against the running stack.
+
+The demo shop page embeds the widget, which talks socket.io to Rasa. A shopper asks an FAQ,
+clicks a quick reply, reloads and still sees the conversation, asks for a person; a real agent
+(handoff service API) answers, the widget shows the agent's name, the unread badge counts while
+it is closed, the agent resolves, the bot is back and the shopper rates with the stars.
+Screenshots (desktop 1280 px, mobile 390 px) go to reports/screenshots/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional
+
+import pytest
+
+from bot import policy
+from scripts.stack import ROOT, wait_http
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "reports" / "screenshots"
+PASSWORD = "widget e2e agent password"
+BOT_TIMEOUT = 30_000  # ms; the first turns of a fresh Rasa can be slow on a busy machine
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def web_url(stack) -> Iterator[str]:
+    """The demo page: the stack's web server if it runs one, else `python -m web.serve`."""
+    port = stack.ports.web
+    proc: Optional[subprocess.Popen] = None
+    if "web" not in stack.procs and not _port_open(port):
+        proc = subprocess.Popen([sys.executable, "-m", "web.serve", "--port", str(port),
+                                 "--rasa-url", stack.rasa_url], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/health", 30, "web server", proc)
+    yield url
+    if proc is not None:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (make test installs it)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def api(method: str, url: str, body: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json",
+                                                 **(headers or {})}, method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def agent_login(stack) -> Dict[str, str]:
+    username = f"widget-{uuid.uuid4().hex[:6]}"
+    subprocess.run([sys.executable, "-m", "handoff.agents", "add", username, "--name", "小李"],
+                   cwd=ROOT, env=dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD), check=True,
+                   stdout=subprocess.DEVNULL)
+    token = api("POST", f"{stack.handoff_url}/api/agents/login",
+                {"username": username, "password": PASSWORD})["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def wait_ticket(stack, headers: Dict[str, str], conversation_id: str) -> Dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        tickets = api("GET", f"{stack.handoff_url}/api/tickets?status=open", headers=headers)
+        found = [t for t in tickets["tickets"] if t["conversation_id"] == conversation_id]
+        if found:
+            return found[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no ticket for {conversation_id}")
+
+
+def open_widget(page, url: str) -> None:
+    page.goto(url)
+    page.click(".flw-launcher")
+    page.wait_for_function("window.FrontlineWidget && window.FrontlineWidget.state().connected",
+                           timeout=BOT_TIMEOUT)
+
+
+def say(page, text: str) -> None:
+    page.fill(".flw-input", text)
+    page.press(".flw-input", "Enter")
+
+
+def bot_says(page, pattern: str, selector: str = ".flw-bot .flw-bubble") -> str:
+    """Wait until a bot bubble matches `pattern` (a regex); return its text."""
+    locator = page.locator(selector).filter(has_text=re.compile(pattern))
+    locator.last.wait_for(timeout=BOT_TIMEOUT)
+    return locator.last.inner_text()
+
+
+def test_shopper_faq_quick_reply_history_agent_and_csat(stack, web_url, browser):
+    threshold = str(policy.get("shipping.free_threshold"))
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        open_widget(page, web_url)
+        assert page.inner_text(".flw-title") == "智能客服小优"
+
+        # An FAQ, answered with the threshold from data/shop.yml.
+        say(page, "包邮吗")
+        assert page.locator(".flw-user .flw-bubble").last.inner_text() == "包邮吗"
+        assert threshold in bot_says(page, "包邮")
+
+        # A quick reply: the button sends its payload and shows its title.
+        say(page, "App登录不了怎么办")
+        page.locator(".flw-reply", has_text="还是不行").wait_for(timeout=BOT_TIMEOUT)
+        page.screenshot(path=str(SHOTS / "widget-desktop-quick-replies.png"))
+        page.click(".flw-reply >> text=还是不行")
+        assert page.locator(".flw-user .flw-bubble").last.inner_text() == "还是不行"
+        bot_says(page, "第 2 步")
+        assert page.locator(".flw-reply", has_text="还是不行").count() == 1  # the new step's only
+
+        # Reload: the same session and the whole transcript are still there.
+        state = page.evaluate("window.FrontlineWidget.state()")
+        bubbles = page.locator(".flw-bubble").count()
+        page.reload()
+        page.wait_for_function("window.FrontlineWidget && window.FrontlineWidget.state().connected",
+                               timeout=BOT_TIMEOUT)
+        assert page.evaluate("window.FrontlineWidget.state()")["sessionId"] == state["sessionId"]
+        assert page.locator(".flw-bubble").count() == bubbles
+        assert threshold in page.locator(".flw-bot .flw-bubble", has_text="包邮").first.inner_text()
+        assert state["visitorId"] and len(state["visitorId"]) >= 16
+
+        # Ask for a person; a real agent claims the ticket and answers.
+        conversation = f"web:{state['sessionId']}"
+        say(page, "转人工")
+        bot_says(page, "人工|客服")
+        headers = agent_login(stack)
+        ticket = wait_ticket(stack, headers, conversation)
+        assert ticket["channel"] == "socketio"
+        api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/claim", headers=headers)
+        api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/messages",
+            {"text": "您好,我是客服小李,请问有什么可以帮您?"}, headers)
+        page.locator(".flw-agent .flw-bubble", has_text="我是客服小李").wait_for(timeout=BOT_TIMEOUT)
+        assert page.locator(".flw-agent .flw-sender").last.inner_text() == "小李"
+        assert "小李" in page.inner_text(".flw-title")
+        assert page.locator(".flw-system-agent", has_text="小李").count() == 1
+        assert "flw-agent-mode" in page.get_attribute(".flw-root", "class")
+        page.screenshot(path=str(SHOTS / "widget-desktop-agent.png"))
+
+        # Closed widget: the next agent message shows up as an unread badge.
+        page.click(".flw-close")
+        api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/messages",
+            {"text": "已为您加急处理,稍后会有短信通知。"}, headers)
+        page.locator(".flw-badge", has_text="1").wait_for(state="visible", timeout=BOT_TIMEOUT)
+        page.screenshot(path=str(SHOTS / "widget-desktop-unread.png"))
+        page.click(".flw-launcher")
+        assert page.locator(".flw-badge").is_hidden()
+
+        # The agent resolves: the bot is back and asks for a rating with stars.
+        api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/resolve",
+            {"code": "resolved"}, headers)
+        page.locator(".flw-system-bot").last.wait_for(timeout=BOT_TIMEOUT)
+        page.locator(".flw-star").first.wait_for(timeout=BOT_TIMEOUT)
+        assert "flw-agent-mode" not in page.get_attribute(".flw-root", "class")
+        assert page.inner_text(".flw-title") == "智能客服小优"
+        page.screenshot(path=str(SHOTS / "widget-desktop-csat.png"))
+        page.click(".flw-star[data-score='5']")
+        assert page.locator(".flw-star:disabled").count() == 5
+        deadline, detail = time.monotonic() + 30, {}
+        while time.monotonic() < deadline:
+            detail = api("GET", f"{stack.handoff_url}/api/tickets/{ticket['id']}", headers=headers)
+            if detail.get("csat") is not None:
+                break
+            time.sleep(0.3)
+        assert detail.get("csat") == 5
+        page.screenshot(path=str(SHOTS / "widget-desktop.png"))
+    finally:
+        context.close()
+
+
+def test_mobile_layout_and_english(stack, web_url, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(web_url)
+        page.screenshot(path=str(SHOTS / "widget-mobile-closed.png"))
+        open_widget(page, web_url)
+        box = page.locator(".flw-panel").bounding_box()
+        assert box["width"] == 390 and box["x"] == 0  # full screen on a phone
+        assert page.inner_text(".flw-title") == "Shop assistant"
+        say(page, "Is shipping free?")
+        assert str(policy.get("shipping.free_threshold")) in bot_says(page, "[Ss]hipping")
+        page.screenshot(path=str(SHOTS / "widget-mobile.png"))
+    finally:
+        context.close()

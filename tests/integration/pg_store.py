@@ -1,0 +1,47 @@
+"""The demo shop seeded into a private PostgreSQL schema, for tests that reuse SQLite cases."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Iterator
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from actions.store import db, session_scope
+from actions.store.demo import seed
+
+PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def unit_cases(name: str) -> ModuleType:
+    """Load tests/unit/<name>.py under another module name, so its tests can run again here."""
+    path = Path(__file__).resolve().parents[1] / "unit" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_pg_cases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def seeded_schema(monkeypatch, prefix: str) -> Iterator[Engine]:
+    """Yield an engine on a fresh schema holding the demo shop (STORE_URL points at it); drop it after."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    monkeypatch.setenv("STORE_URL", url)
+    engine = db.get_engine(url)
+    with session_scope(engine) as session:
+        seed(session)
+    yield engine
+    engine.dispose()
+    db._engines.pop(url, None)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -1,0 +1,43 @@
+"""The launcher's environment makes endpoints.yml and credentials.yml load into working stores."""
+import os
+from pathlib import Path
+
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import read_endpoint_config
+
+from scripts.stack import ROOT, Ports, Stack
+
+
+def _endpoint(name, env, monkeypatch):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return read_endpoint_config(str(ROOT / "endpoints.yml"), name)
+
+
+def test_embedded_defaults_give_a_working_sqlite_tracker_store(tmp_path, monkeypatch):
+    for key in ("TRACKER_URL", "REDIS_URL", "WECHAT_API_BASE"):
+        monkeypatch.delenv(key, raising=False)
+    env = Stack(ports=Ports(), var=Path(tmp_path)).build_env()
+    config = _endpoint("tracker_store", env, monkeypatch)
+    store = TrackerStore.create(config, Domain.empty())
+    assert isinstance(store, SQLTrackerStore)
+    assert str(tmp_path / "tracker.db") in str(store.engine.url)
+
+
+def test_postgres_url_without_port_uses_the_default_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_URL", "postgresql://postgres@127.0.0.1/frontline")
+    env = Stack(ports=Ports(), var=Path(tmp_path)).build_env()
+    assert env["TRACKER_PORT"] == "5432" and env["TRACKER_DIALECT"] == "postgresql"
+
+
+def test_every_variable_in_the_config_files_is_set_by_the_launcher(tmp_path, monkeypatch):
+    import re
+
+    for key in ("TRACKER_URL", "REDIS_URL"):
+        monkeypatch.delenv(key, raising=False)
+    env = Stack(ports=Ports(), var=Path(tmp_path)).build_env()
+    for name in ("endpoints.yml", "credentials.yml"):
+        for var in re.findall(r"\$\{([A-Z_]+)\}", (ROOT / name).read_text()):
+            assert var in env, f"{name} needs {var}"
+    assert os.environ.get("RASA_TOKEN") != "" and env["RASA_TOKEN"]

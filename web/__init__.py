@@ -1,0 +1,1 @@
+"""The embeddable web chat widget (web/widget/), its demo shop page (web/demo/) and a small server."""
