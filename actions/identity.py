@@ -3,7 +3,8 @@
 A shopper the channel vouches for (web visitor id, WeChat openid, verified app user id) sees
 all their orders. Anyone else proves possession of one order at a time with its number and
 the last four digits of its phone; each order proven is kept in `verified_orders`. Wrong
-attempts are counted in the store per conversation (a /restart cannot reset them).
+attempts are counted in the store per conversation (a /restart cannot reset them) and per
+order number, so guessing one order's four digits from many conversations is capped too.
 """
 from __future__ import annotations
 
@@ -21,11 +22,19 @@ from bot import policy
 # Security limits, not shop policy; overridable in data/shop.yml under `verification`.
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_WINDOW_MINUTES = 15
+# Per order number, across conversations: 10 wrong tries a day leave 4 digits unguessable.
+DEFAULT_ORDER_MAX_ATTEMPTS = 10
+DEFAULT_ORDER_WINDOW_HOURS = 24
 
 
 def limits() -> Tuple[int, int]:
     return (int(policy.get("verification.max_attempts", DEFAULT_MAX_ATTEMPTS)),
             int(policy.get("verification.window_minutes", DEFAULT_WINDOW_MINUTES)))
+
+
+def order_limits() -> Tuple[int, int]:
+    return (int(policy.get("verification.order_max_attempts", DEFAULT_ORDER_MAX_ATTEMPTS)),
+            int(policy.get("verification.order_window_hours", DEFAULT_ORDER_WINDOW_HOURS)))
 
 
 def conversation_metadata(tracker: Tracker) -> Dict[str, Any]:
@@ -77,15 +86,30 @@ def attempt_key(tracker: Tracker) -> str:
     return f"conv:{tracker.sender_id}"
 
 
-def is_blocked(session: Session, tracker: Tracker) -> bool:
+def order_attempt_key(order_id: str) -> str:
+    return f"order:{order_id}"
+
+
+def is_blocked(session: Session, tracker: Tracker, order_id: Optional[str] = None) -> bool:
+    """Too many wrong attempts from this conversation, or (with `order_id`) on that order.
+
+    Unknown order numbers are counted like real ones, so being blocked reveals nothing.
+    """
     max_attempts, minutes = limits()
-    return failures_since(session, attempt_key(tracker), timedelta(minutes=minutes)) >= max_attempts
+    if failures_since(session, attempt_key(tracker), timedelta(minutes=minutes)) >= max_attempts:
+        return True
+    if not order_id:
+        return False
+    order_max, hours = order_limits()
+    return failures_since(session, order_attempt_key(order_id), timedelta(hours=hours)) >= order_max
 
 
-def register_failure(session: Session, tracker: Tracker) -> bool:
-    """Count a wrong attempt; True when the conversation is now blocked."""
+def register_failure(session: Session, tracker: Tracker, order_id: Optional[str] = None) -> bool:
+    """Count a wrong attempt; True when the conversation (or that order) is now blocked."""
     record_failure(session, attempt_key(tracker))
-    return is_blocked(session, tracker)
+    if order_id:
+        record_failure(session, order_attempt_key(order_id))
+    return is_blocked(session, tracker, order_id)
 
 
 def verified_events(tracker: Tracker, order: Order) -> List[Tuple[str, Any]]:

@@ -38,6 +38,10 @@ M: Dict[str, Dict[str, str]] = {
         "zh": "没有找到与您信息匹配的订单,请核对订单号和手机号后再试。",
         "en": "I couldn't find an order matching your details. Please check the order "
               "number and phone number and try again."},
+    "verify_blocked_order": {
+        "zh": "这个订单号今天的核验失败次数过多,为保障订单安全,已暂停自助核验。请说“转人工”,由人工客服为您核实身份。",
+        "en": "There have been too many failed checks on this order number today, so self-service "
+              "verification is paused to keep the order safe. Say \"human agent\" and a colleague will verify you."},
     "verify_blocked": {
         "zh": "尝试次数过多,为保障账户安全,请{minutes}分钟后再试,或说“转人工”由人工客服核实。",
         "en": "Too many attempts. For your account's safety please try again in {minutes} "

@@ -152,15 +152,16 @@ class ValidateOrderForm(FormValidationAction):
         if len(digits) != 4:
             dispatcher.utter_message(text=text("phone_last4_format", lang))
             return {"phone_last4": None}
+        order_id = str(tracker.get_slot("order_id") or "")
         with session_scope() as session:
-            if identity.is_blocked(session, tracker):
+            if identity.is_blocked(session, tracker, order_id):
                 return {"phone_last4": None, "order_id": None, "verify_blocked": True}
-            order = find_order(session, str(tracker.get_slot("order_id") or ""))
+            order = find_order(session, order_id)
             if order is not None and identity.phone_matches(order, digits):
                 # Issue 8: the same shopper on another channel is one customer from now on.
                 identity_link.link_after_order_check(session, tracker, order, digits)
                 return dict(identity.verified_events(tracker, order))
-            blocked = identity.register_failure(session, tracker)
+            blocked = identity.register_failure(session, tracker, order_id)
         dispatcher.utter_message(text=text("order_not_found", lang))
         return {"phone_last4": None, "order_id": None, "verify_blocked": blocked or None}
 
@@ -232,8 +233,11 @@ class ActionOrderSubmit(Action):
         with session_scope() as session:
             if tracker.get_slot("verify_blocked") or identity.is_blocked(session, tracker) and \
                     accessible_order(session, tracker) is None:
-                dispatcher.utter_message(text=text("verify_blocked", lang,
-                                                   minutes=identity.limits()[1]))
+                if identity.is_blocked(session, tracker):
+                    said = text("verify_blocked", lang, minutes=identity.limits()[1])
+                else:  # this conversation is fine; the order number itself is being guessed
+                    said = text("verify_blocked_order", lang)
+                dispatcher.utter_message(text=said)
                 return reset_form_events() + [SlotSet("order_id", None)]
             order = accessible_order(session, tracker)
             if order is None or topic not in TOPICS:

@@ -216,3 +216,31 @@ async def test_metadata_posted_to_rest_identifies_nobody(store):
         assert not slots.get("customer_id")
         assert await orders.ValidateOrderForm().required_slots(
             [], CollectingDispatcher(), tracker(slots), {}) == ["order_id"]
+
+
+async def test_guessing_one_order_from_many_conversations_is_capped(store):
+    """Rotating conversations does not reset the count for one order number."""
+    validator = orders.ValidateOrderForm()
+    order = order_of(store, "C0005")
+    for n in range(10):  # 2 tries per conversation stay below its own limit of 5
+        for _ in range(2):
+            validator.validate_phone_last4(f"{n:04d}" if n != 5 else "1111", CollectingDispatcher(),
+                                           tracker({"order_id": order.id}, sender=f"rot-{n}"), {})
+    right = validator.validate_phone_last4("0005", CollectingDispatcher(),
+                                           tracker({"order_id": order.id}, sender="rot-new"), {})
+    assert right["verify_blocked"] is True and "verified_orders" not in right
+    reply, _ = await submit({"order_id": None, "verify_blocked": True, "order_topic": "order_status"},
+                            sender="rot-new")
+    assert reply == text("verify_blocked_order", "zh")
+    # An unknown number is counted the same way, so a block says nothing about existence.
+    for n in range(10):
+        validator.validate_phone_last4("1234", CollectingDispatcher(),
+                                       tracker({"order_id": "E209999999999"}, sender=f"ghost-{n}"), {})
+    ghost = validator.validate_phone_last4("1234", CollectingDispatcher(),
+                                           tracker({"order_id": "E209999999999"}, sender="x"), {})
+    assert ghost["verify_blocked"] is True
+    # Another order is unaffected.
+    other = order_of(store, "C0006")
+    ok = validator.validate_phone_last4("0006", CollectingDispatcher(),
+                                        tracker({"order_id": other.id}, sender="rot-new"), {})
+    assert ok["verified_orders"] == [other.id]
