@@ -11,7 +11,7 @@ import logging
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from handoff.domain import (CustomerCard, EmotionSummaryRef, FlowStep, IntentRecord,
-                            OrderContextRef, Ticket, TranscriptEntry, mask_phone)
+                            OrderContextRef, Ticket, TranscriptEntry, mask_phone, shopper_text)
 
 log = logging.getLogger(__name__)
 GLUE_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform",
@@ -122,7 +122,7 @@ def transcript(events: Iterable[Dict[str, Any]]) -> List[TranscriptEntry]:
         if kind == "user":
             parse = event.get("parse_data") or {}
             entries.append(TranscriptEntry(
-                role="shopper", text=event.get("text") or "", at=event.get("timestamp"),
+                role="shopper", text=shopper_text(event), at=event.get("timestamp"),
                 intent=(parse.get("intent") or {}).get("name"),
                 emotion=(parse.get("emotion") or {}).get("label")))
         elif kind == "bot" and event.get("text"):

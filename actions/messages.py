@@ -153,8 +153,8 @@ M: Dict[str, Dict[str, str]] = {
     "refund_none": {"zh": "订单{order_id}目前没有退款记录。", "en": "There is no refund on order {order_id}."},
     # --- damaged items --------------------------------------------------------------------------
     "ask_photo_attach": {
-        "zh": "非常抱歉!请拍一张破损/错发商品和外包装的照片发给我(点输入框旁的图片按钮);没有照片请回复“没有”。",
-        "en": "I'm so sorry! Please send a photo of the damaged or wrong item and its packaging (use the image button next to the input box), or reply \"no photo\"."},
+        "zh": "非常抱歉!请拍一张破损/错发商品和外包装的照片,直接在这里发给我;没有照片请回复“没有”。",
+        "en": "I'm so sorry! Please take a photo of the damaged or wrong item and its packaging and send it here in the chat, or reply \"no photo\"."},
     "ask_photo_text": {
         "zh": "非常抱歉!请回复一个照片链接,或在“我的订单-售后”上传照片;没有照片请回复“没有”。",
         "en": "I'm so sorry! Please reply with a link to a photo, or upload it under \"My orders > After-sales\"; or reply \"no photo\"."},

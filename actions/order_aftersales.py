@@ -120,12 +120,9 @@ def photo_from_message(tracker: Tracker) -> Optional[str]:
     """An attachment the channel passed in metadata, a photo link, or "none" if declined."""
     message = tracker.latest_message or {}
     metadata = conversation_metadata(tracker) if message.get("metadata") else {}
-    for key in ("image_url", "attachment_url", "pic_url"):
-        if metadata.get(key):
-            return str(metadata[key])
-    for attachment in metadata.get("attachments") or []:
-        if isinstance(attachment, dict) and attachment.get("url"):
-            return str(attachment["url"])
+    found = _image_of(metadata)
+    if found:
+        return found
     said = str(message.get("text") or "")
     url = _URL.search(said)
     if url:
@@ -135,9 +132,40 @@ def photo_from_message(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def _image_of(metadata: Dict[str, Any]) -> Optional[str]:
+    for key in ("image_url", "attachment_url", "pic_url"):
+        if metadata.get(key):
+            return str(metadata[key])
+    for attachment in metadata.get("attachments") or []:
+        if isinstance(attachment, dict) and attachment.get("url"):
+            return str(attachment["url"])
+    return None
+
+
+def recent_photo(tracker: Tracker, max_age_s: float = 1800, lookback: int = 6) -> Optional[str]:
+    """A picture the shopper sent shortly before reporting the damage, so they are not asked
+    for it again ("here is a photo" first, "it arrived broken" second)."""
+    seen = 0
+    newest = max((float(e.get("timestamp") or 0) for e in tracker.events), default=0.0)
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        seen += 1
+        if seen > lookback or newest - float(event.get("timestamp") or 0) > max_age_s:
+            return None
+        found = _image_of(event.get("metadata") or {})
+        if found:
+            return found
+    return None
+
+
+# Channels on which a shopper can send a picture into the chat itself.
+ATTACHING_CHANNELS = ("wechat", "app")
+
+
 def ask_photo_key(tracker: Tracker) -> str:
     channel = conversation_metadata(tracker).get("channel")
-    return "ask_photo_attach" if channel in ("web", "app", "wechat") else "ask_photo_text"
+    return "ask_photo_attach" if channel in ATTACHING_CHANNELS else "ask_photo_text"
 
 
 def damaged(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, order: Order,

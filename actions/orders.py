@@ -69,6 +69,10 @@ class OrderStart(Action):
                 if len(candidates) == 1:
                     order_id = candidates[0].id
             events.append(SlotSet("order_id", order_id))
+        if self.topic == "damaged_item":
+            photo = order_aftersales.recent_photo(tracker)
+            if photo:
+                events.append(SlotSet("damage_photo", photo))
         return events
 
 

@@ -24,6 +24,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+IMAGE_PAYLOAD = "/send_image"  # what a channel sends for a picture (bot/channels/wechat.py)
+
+
+def shopper_text(event: Dict[str, Any]) -> str:
+    """A Rasa `user` event as an agent should read it: a picture shows its link, not a payload."""
+    text = str(event.get("text") or "")
+    image = (event.get("metadata") or {}).get("image_url")
+    if image and text.startswith(IMAGE_PAYLOAD):
+        return f"[图片 / image] {image}"
+    return text
+
+
 def mask_phone(phone: Optional[str]) -> Optional[str]:
     """138****5678: agents see enough to confirm, not enough to copy."""
     if not phone:

@@ -14,7 +14,7 @@ from aiohttp import web
 from handoff import bus, store
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
-from handoff.domain import Ticket, utcnow
+from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
@@ -145,7 +145,7 @@ class Service:
 
     async def _shopper_message(self, event: Dict[str, Any]) -> None:
         sender = str(event["sender_id"])
-        text = event.get("text") or ""
+        text = shopper_text(event)
         stamp = float(event.get("timestamp") or 0)
         dedup = f"rasa:{event.get('message_id') or stamp}"
 

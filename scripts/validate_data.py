@@ -5,7 +5,7 @@
 - "utterance X is not used in any story or rule": allowed only when a custom action in actions/
   names that response (Rasa cannot see into the action server); anything else still fails.
 - "intent X ... not found in the NLU training data" for intents no shopper types: those a
-  graph component sets, like Rasa's own nlu_fallback.
+  graph component sets, like Rasa's own nlu_fallback, and payloads channels send.
 """
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from typing import List
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = [str(ROOT / "data" / "nlu"), str(ROOT / "data" / "stories")]
-# set by a graph component (bot.emotion.escalation), like Rasa's own nlu_fallback
-SYNTHETIC_INTENTS = {"emotion_escalation"}
+# set by a graph component (bot.emotion.escalation), like Rasa's own nlu_fallback, or sent by a
+# channel as a payload (send_image: a WeChat or app picture)
+SYNTHETIC_INTENTS = {"emotion_escalation", "send_image"}
 
 
 def responses_used_by_actions() -> set:

@@ -30,6 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.app_identity import AUDIENCE, IdentityError, verify_identity_token
+from handoff.domain import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
 
@@ -130,18 +131,32 @@ class AppInput(InputChannel):
             return {}
         return {f"app_{k}": str(raw[k])[:64] for k in _APP_FIELDS if raw.get(k) not in (None, "")}
 
+    @staticmethod
+    def _image_url(raw: Any) -> Optional[str]:
+        """A picture the app uploaded to the shop's own storage: an https URL, or nothing."""
+        if raw in (None, ""):
+            return None
+        if not isinstance(raw, str) or len(raw) > 1024 or not raw.startswith("https://") \
+                or any(ch.isspace() for ch in raw):
+            raise ValueError("image_url must be an https URL of at most 1024 characters")
+        return raw
+
     def build_user_message(self, body: dict[str, Any], bearer: str,
                            output: OutputChannel) -> tuple[UserMessage, bool]:
         """Raises IdentityError for a present-but-bad token and ValueError for a bad body."""
-        text = body.get("message")
+        image_url = self._image_url(body.get("image_url"))
+        text = body.get("message") or (IMAGE_PAYLOAD if image_url else None)
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
-            raise ValueError("message must be a non-empty string of at most 4000 characters")
+            raise ValueError("message must be a non-empty string of at most 4000 characters "
+                             "(or send image_url alone)")
         session_id = str(body.get("session_id") or "")
         if not _SESSION_RE.match(session_id):
             raise ValueError("session_id must be 8-64 characters of [A-Za-z0-9_-]")
         token = bearer or str(body.get("identity_token") or "")
         metadata: dict[str, Any] = {"channel": "app", "session_id": session_id,
                                     **self._app_metadata(body.get("app"))}
+        if image_url:
+            metadata["image_url"] = image_url
         if token:
             identity = verify_identity_token(token, self.config.identity_secret, self.config.audience)
             metadata["verified_app_user_id"] = identity.user_id

@@ -44,9 +44,13 @@ class AppClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, text: str, identity_token: Optional[str] = None,
-                   extra: Optional[dict[str, Any]] = None) -> AppReply:
-        """``extra`` merges raw fields into the body (tests use it to try impersonation)."""
+                   extra: Optional[dict[str, Any]] = None,
+                   image_url: Optional[str] = None) -> AppReply:
+        """``extra`` merges raw fields into the body (tests use it to try impersonation);
+        ``image_url`` is a picture the app already uploaded (``text`` may then be empty)."""
         body: dict[str, Any] = {"session_id": self.session_id, "message": text, "app": self.app}
+        if image_url:
+            body["image_url"] = image_url
         body.update(extra or {})
         headers = {"Authorization": f"Bearer {identity_token}"} if identity_token else {}
         async with aiohttp.ClientSession(timeout=self._timeout) as http:

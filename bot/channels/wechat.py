@@ -27,10 +27,13 @@ from bot.channels.wechat_store import InMemoryStateStore, RedisStateStore, WeCha
 from bot.channels.wechat_xml import (
     MalformedXML, WeChatMessage, parse_message, parse_xml, render_encrypted_envelope, render_text_reply,
 )
+# A picture becomes the payload IMAGE_PAYLOAD, its URL travels in metadata (`image_url`): the
+# damaged-item form takes it as the photo, during a handoff the agent sees it, elsewhere the bot
+# says what it can do with it.
+from handoff.domain import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
 
-IMAGE_REPLY = "收到您的图片啦。目前我还看不了图片，请用文字描述一下问题，或回复“人工”联系客服。\nThanks for the picture! I can't view images yet: please describe the issue in words, or type \"agent\" for a human."
 VOICE_REPLY = "抱歉，我暂时听不了语音，请发文字消息。\nSorry, I can't listen to voice messages yet: please type your question."
 UNSUPPORTED_REPLY = "抱歉，这类消息我还处理不了，请发文字消息。\nSorry, I can't handle this kind of message yet: please type your question."
 ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。\nSorry, something went wrong on our side. Please try again shortly."
@@ -167,6 +170,16 @@ class WeChatInput(InputChannel):
             await self.store.clear_buttons(openid)
         return rendered.chunks
 
+    @staticmethod
+    def _media_metadata(msg: WeChatMessage) -> dict[str, str]:
+        if msg.msg_type != "image":
+            return {}
+        found = {"image_url": msg.pic_url, "media_id": msg.media_id}
+        # WeChat's PicUrl is an https (or http) URL on its CDN; anything else is not shown on.
+        if not found["image_url"].lower().startswith(("https://", "http://")):
+            found["image_url"] = ""
+        return {key: value[:512] for key, value in found.items() if value}
+
     async def _user_text(self, msg: WeChatMessage) -> tuple[Optional[str], Optional[str]]:
         """(text for Rasa, canned reply) for one inbound message; both None means just `success`."""
         if msg.msg_type == "text":
@@ -175,7 +188,8 @@ class WeChatInput(InputChannel):
         if msg.msg_type == "voice":
             return (msg.recognition, None) if msg.recognition else (None, VOICE_REPLY)
         if msg.msg_type == "image":
-            return None, IMAGE_REPLY
+            return (IMAGE_PAYLOAD, None) if self._media_metadata(msg).get("image_url") \
+                else (None, UNSUPPORTED_REPLY)
         if msg.msg_type == "event":
             event = msg.event.lower()
             if event == "subscribe":
@@ -197,7 +211,8 @@ class WeChatInput(InputChannel):
         if text is None:
             return canned
         collector = CollectingOutputChannel()
-        metadata = {"channel": "wechat", "openid": msg.from_user, "msg_type": msg.msg_type}
+        metadata = {"channel": "wechat", "openid": msg.from_user, "msg_type": msg.msg_type,
+                    **self._media_metadata(msg)}
         user_message = UserMessage(text, collector, msg.from_user, input_channel=self.name(), metadata=metadata)
         task = asyncio.ensure_future(on_new_message(user_message))
         done, _ = await asyncio.wait({task}, timeout=self.config.reply_timeout)

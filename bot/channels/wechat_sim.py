@@ -124,8 +124,10 @@ class WeChatSimulator:
     async def send_text(self, openid: str, content: str, msg_id: Optional[str] = None) -> SimResponse:
         return await self.post(text_xml(openid, self.account, content, msg_id or new_msg_id()), openid)
 
-    async def send_image(self, openid: str) -> SimResponse:
-        extra = f"<PicUrl>{cdata('https://example.invalid/p.jpg')}</PicUrl>"
+    async def send_image(self, openid: str, pic_url: str = "https://example.invalid/p.jpg",
+                         media_id: str = "") -> SimResponse:
+        extra = f"<PicUrl>{cdata(pic_url)}</PicUrl>" + (
+            f"<MediaId>{cdata(media_id)}</MediaId>" if media_id else "")
         return await self.post(media_xml(openid, self.account, "image", new_msg_id(), extra), openid)
 
     async def send_voice(self, openid: str, recognition: str = "") -> SimResponse:

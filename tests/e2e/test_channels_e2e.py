@@ -49,3 +49,20 @@ async def test_app_channel_verified_identity_reaches_the_tracker(stack, tracker)
     assert tracker(f"app:{user}")["latest_message"]["metadata"]["verified_app_user_id"] == user
     anonymous = await client.send("包邮吗", extra={"user_id": user})
     assert anonymous.status == 200 and not anonymous.verified and anonymous.sender_id != f"app:{user}"
+
+
+async def test_wechat_picture_is_the_damage_photo_and_explained_elsewhere(wechat, tracker) -> None:
+    picture = "https://mmbiz.qpic.cn/mmbiz_jpg/e2e/0"
+    stranger = f"o_e2e_{uuid.uuid4().hex[:10]}"
+    unasked = await wechat.send_image(stranger, picture)
+    assert unasked.reply is not None and "收到您的图片了" in unasked.reply.content
+    # a seeded customer (C0009, one recent order) reports damage, is asked for a photo, sends it
+    customer = "oDemo0009wx"
+    asked = await wechat.send_text(customer, "收到的杯子碎了")
+    assert asked.reply is not None and "直接在这里发给我" in asked.reply.content
+    done = await wechat.send_image(customer, picture, media_id="e2e-media-1")
+    assert done.reply is not None and "已附照片" in done.reply.content
+    photo_turn = tracker(customer)["latest_message"]
+    assert photo_turn["intent"]["name"] == "send_image"
+    assert photo_turn["metadata"]["image_url"] == picture
+    assert tracker(customer)["slots"]["after_sales_case"].startswith("AS")

@@ -105,6 +105,21 @@ async def test_bad_requests_rejected() -> None:
     assert short_session.status == 400 and empty.status == 400 and bot.turns == []
 
 
+async def test_a_picture_reaches_the_assistant_with_its_link() -> None:
+    bot = FakeBot()
+    async with serve_channel(channel(), bot) as base:
+        client = AppClient(base)
+        alone = await client.send("", image_url="https://img.shop.example/u/9f2c.jpg")
+        with_text = await client.send("箱子压坏了", image_url="https://img.shop.example/u/a1.jpg")
+        plain_http = await client.send("", image_url="http://img.shop.example/u/x.jpg")
+        script = await client.send("", image_url="javascript:alert(1)")
+    assert alone.status == 200 and with_text.status == 200
+    assert (plain_http.status, script.status) == (400, 400)
+    assert bot.texts == ["/send_image", "箱子压坏了"]
+    assert [t.metadata["image_url"] for t in bot.turns] == [
+        "https://img.shop.example/u/9f2c.jpg", "https://img.shop.example/u/a1.jpg"]
+
+
 async def test_out_of_band_messages_reach_the_callback_signed() -> None:
     receiver = CallbackReceiver("cb-secret-for-tests")
     url = await receiver.start()

@@ -11,7 +11,7 @@ from typing import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.channels.wechat import IMAGE_REPLY, VOICE_REPLY, WeChatConfig, WeChatInput
+from bot.channels.wechat import IMAGE_PAYLOAD, VOICE_REPLY, WeChatConfig, WeChatInput
 from bot.channels.wechat_sim import WeChatSimulator, text_xml
 from bot.channels.wechat_standin import CustomerServiceStandIn
 from bot.channels.wechat_store import InMemoryStateStore
@@ -137,10 +137,15 @@ async def test_subscribe_is_greeted_and_media_answered_gracefully(standin: Custo
         voice = await sim.send_voice(OPENID)
         recognised = await sim.send_voice(OPENID, recognition="我要退货")
     assert greeted.reply is not None and greeted.reply.content == "欢迎关注！Welcome!"
-    assert image.reply is not None and image.reply.content == IMAGE_REPLY
+    assert image.reply is not None and image.reply.content == "欢迎关注！Welcome!"
     assert voice.reply is not None and voice.reply.content == VOICE_REPLY
     assert recognised.reply is not None
-    assert bot.texts == ["/greet", "我要退货"]
+    # the picture reaches the assistant as an intent payload with its URL, the voice without
+    # recognition does not reach it at all
+    assert bot.texts == ["/greet", IMAGE_PAYLOAD, "我要退货"]
+    picture = bot.turns[1].metadata
+    assert picture["image_url"] == "https://example.invalid/p.jpg" and picture["msg_type"] == "image"
+    assert picture["channel"] == "wechat" and picture["openid"] == OPENID
 
 
 async def test_buttons_numbered_and_typed_digit_mapped_to_payload(standin: CustomerServiceStandIn) -> None:
