@@ -56,3 +56,23 @@ async def test_offer_has_a_human_button_and_a_carry_on_button():
 def test_carry_on_never_loops_back_into_the_offer():
     assert carry_on_payload({"intent": "nlu_fallback"}) == "/greet"
     assert carry_on_payload({}) == "/greet"
+
+
+def test_an_unsure_angry_message_carries_on_with_the_best_guess():
+    text = "where the hell is my order?!! it's been a week, this is ridiculous"
+    message = Message(data={TEXT: text, INTENT: {"name": "nlu_fallback", "confidence": 0.3},
+                            ENTITIES: [], "intent_ranking": [
+                                {"name": "nlu_fallback", "confidence": 0.3},
+                                {"name": "order_status", "confidence": 0.45},
+                                {"name": "logistics_problem", "confidence": 0.41}]})
+    message.set("emotion", analyze(text).to_dict(), add_to_output=True)
+    EmotionEscalation().process([message])
+    assert message.get(INTENT)["name"] == ESCALATION_INTENT
+    assert carry_on_payload(message.get("emotion_escalation")) == "/order_status"
+    # a guess below the floor is no guess: the carry-on button greets instead of guessing
+    weak = Message(data={TEXT: text, INTENT: {"name": "nlu_fallback", "confidence": 0.3},
+                         ENTITIES: [], "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3},
+                                                          {"name": "greet", "confidence": 0.12}]})
+    weak.set("emotion", analyze(text).to_dict(), add_to_output=True)
+    EmotionEscalation().process([weak])
+    assert carry_on_payload(weak.get("emotion_escalation")) == "/greet"
