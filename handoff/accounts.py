@@ -7,13 +7,15 @@ HANDOFF_AGENT_PASSWORD or a prompt, never from the command line (shell history, 
   list
   passwd USERNAME          set a new password and end the account's sessions
   disable USERNAME / enable USERNAME
-  unlock USERNAME          clear a console lock-out after failed logins
+  unlock USERNAME|ADDRESS  clear a console lock-out after failed logins (of a username, or of a
+                           client address such as 203.0.113.7)
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import ipaddress
 import os
 from typing import List, Optional
 
@@ -39,7 +41,12 @@ def _unlock(username: str) -> None:
 
     async def run() -> None:
         redis = connect(settings.redis_url)
-        await Lockout(redis, settings.redis_prefix, 1, 1).clear(username)
+        lockout = Lockout(redis, settings.redis_prefix, 1, 1)
+        try:
+            ipaddress.ip_address(username)
+            await redis.delete(lockout.address_key(username))
+        except ValueError:  # not an address: a username
+            await lockout.clear(username)
         await redis.close()
     asyncio.run(run())
 

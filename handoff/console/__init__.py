@@ -60,7 +60,8 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     service = app[SERVICE]
     app[CONSOLE_SETTINGS] = settings
     app[LOCKOUT] = Lockout(service.redis, service.settings.redis_prefix,
-                           settings.lockout_attempts, settings.lockout_minutes)
+                           settings.lockout_attempts, settings.lockout_minutes,
+                           settings.lockout_address_attempts)
     app[TRACKER] = (create_engine(settings.tracker_url, future=True, pool_pre_ping=True)
                     if settings.tracker_url else None)
     storage = ConsoleCookieStorage(settings.secret_key, settings.cookie_secure,

@@ -105,29 +105,50 @@ async def start_session(request: web.Request, token: str, agent: Agent) -> Sessi
 
 
 class Lockout:
-    """Failed-login counter per username in Redis (shared by every service instance and
-    kept across restarts); locked while the counter is at the limit and not expired."""
+    """Failed-login counters in Redis (shared by every service instance and kept across
+    restarts), per username and per client address; locked while a counter is at its limit
+    and not expired."""
 
-    def __init__(self, redis, prefix: str, attempts: int, minutes: float) -> None:
+    def __init__(self, redis, prefix: str, attempts: int, minutes: float,
+                 address_attempts: int = 0) -> None:
         self.redis, self.prefix = redis, prefix
         self.attempts, self.seconds = attempts, int(minutes * 60)
+        self.address_attempts = address_attempts
 
     def key(self, username: str) -> str:
         return f"{self.prefix}:console:failed:{username.strip().lower()}"
 
-    async def locked_for(self, username: str) -> int:
-        """Seconds left of a lock-out, 0 when not locked."""
-        count = await self.redis.get(self.key(username))
-        if count is None or int(count) < self.attempts:
-            return 0
-        return max(1, int(await self.redis.ttl(self.key(username))))
+    def address_key(self, address: str) -> str:
+        return f"{self.prefix}:console:failed-from:{address}"
 
-    async def failed(self, username: str) -> int:
-        key = self.key(username)
+    async def _left(self, key: str, limit: int) -> int:
+        count = await self.redis.get(key)
+        if limit <= 0 or count is None or int(count) < limit:
+            return 0
+        return max(1, int(await self.redis.ttl(key)))
+
+    async def _count(self, key: str, limit: int) -> int:
         count = int(await self.redis.incr(key))
-        if count == 1 or count == self.attempts:  # the window starts / the lock starts now
+        if count == 1 or count == limit:  # the window starts / the lock starts now
             await self.redis.expire(key, self.seconds)
         return count
 
+    async def locked_for(self, username: str) -> int:
+        """Seconds left of a lock-out of this username, 0 when not locked."""
+        return await self._left(self.key(username), self.attempts)
+
+    async def address_locked_for(self, address: Optional[str]) -> int:
+        """Seconds left of a lock-out of this client address, 0 when not locked."""
+        if not address or self.address_attempts <= 0:
+            return 0
+        return await self._left(self.address_key(address), self.address_attempts)
+
+    async def failed(self, username: str, address: Optional[str] = None) -> int:
+        """Count a failure; the username's count (the address is counted alongside)."""
+        if address and self.address_attempts > 0:
+            await self._count(self.address_key(address), self.address_attempts)
+        return await self._count(self.key(username), self.attempts)
+
     async def clear(self, username: str) -> None:
+        # The address counter stays: one right password must not reset a spraying run.
         await self.redis.delete(self.key(username))

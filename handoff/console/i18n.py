@@ -16,6 +16,8 @@ STRINGS: Dict[str, tuple] = {
     "bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
     "locked": ("登录失败次数过多,账号已锁定,请 {minutes} 分钟后再试。",
                "Too many failed attempts: this account is locked; try again in {minutes} min."),
+    "locked_address": ("此网络的登录失败次数过多,已暂停登录,请 {minutes} 分钟后再试。",
+                       "Too many failed logins from this network: logins are paused; try again in {minutes} min."),
     "expired": ("登录已过期,请重新登录。", "Your session has ended; please log in again."),
     "queue": ("排队工单", "Queue"), "dashboard": ("数据看板", "Dashboard"),
     "my_tickets": ("我的会话", "My conversations"), "waiting": ("等待接入", "Waiting"),

@@ -43,17 +43,21 @@ async def login(request: web.Request) -> web.Response:
     svc = request.app[SERVICE]
 
     def fail(key: str, **values: Any) -> web.Response:
-        return render(request, session, "login.html", status=401 if key != "locked" else 429,
+        return render(request, session, "login.html", status=429 if key.startswith("locked") else 401,
                       next=target, error=(key, values), username=username)
     if not username or not password:
         return fail("bad_credentials")
+    address = request.remote
+    blocked = await lockout.address_locked_for(address)
+    if blocked:
+        return fail("locked_address", minutes=max(1, round(blocked / 60)))
     locked = await lockout.locked_for(username)
     if locked:
         return fail("locked", minutes=max(1, round(locked / 60)))
     hours = request.app[CONSOLE_SETTINGS].session_hours
     result = await svc.db(accounts.login, username, password, hours)
     if result is None:
-        count = await lockout.failed(username)
+        count = await lockout.failed(username, address)
         if count >= lockout.attempts:
             return fail("locked", minutes=max(1, round(lockout.seconds / 60)))
         return fail("bad_credentials")

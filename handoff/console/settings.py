@@ -22,6 +22,10 @@ class ConsoleSettings:
     # Lock-out: this many failed logins for one username within the window lock it.
     lockout_attempts: int = 5
     lockout_minutes: float = 15.0
+    # ... and this many failed logins from one client address, whatever the usernames, block that
+    # address for the window (password spraying). 0 turns it off, e.g. behind a proxy that hides
+    # the agents' own addresses.
+    lockout_address_attempts: int = 30
     # Where Rasa keeps its tracker events (for the dashboard's conversation counts).
     tracker_url: Optional[str] = None
 
@@ -40,6 +44,7 @@ class ConsoleSettings:
             session_hours=float(env.get("HANDOFF_SESSION_HOURS") or 12.0),
             lockout_attempts=int(env.get("CONSOLE_LOCKOUT_ATTEMPTS") or 5),
             lockout_minutes=float(env.get("CONSOLE_LOCKOUT_MINUTES") or 15.0),
+            lockout_address_attempts=int(env.get("CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS") or 30),
             tracker_url=tracker_url(env),
         )
         values.update(overrides)

@@ -34,6 +34,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 LOCKOUT_ATTEMPTS = 3
+# Failed logins from one address (any usernames) that block it; each module's server has its
+# own Redis prefix, so counts never leak between modules.
+ADDRESS_LOCKOUT_ATTEMPTS = 6
 TRACKER_SCHEMA = ("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
                   "type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255), "
                   "action_name VARCHAR(255), data TEXT)")
@@ -152,8 +155,10 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = 
 def console_server():
     tmp = Path(tempfile.mkdtemp(prefix="console-test-"))
     saved = {k: os.environ.get(k) for k in ("CONSOLE_SECRET", "CONSOLE_LOCKOUT_ATTEMPTS",
+                                            "CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS",
                                             "CONSOLE_TRACKER_URL", "CONSOLE_COOKIE_SECURE")}
     os.environ.update(CONSOLE_SECRET=uuid.uuid4().hex, CONSOLE_LOCKOUT_ATTEMPTS=str(LOCKOUT_ATTEMPTS),
+                      CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS=str(ADDRESS_LOCKOUT_ATTEMPTS),
                       CONSOLE_TRACKER_URL=f"sqlite:///{tmp / 'tracker.db'}",
                       CONSOLE_COOKIE_SECURE="auto")
     server = ConsoleServer(tmp)
