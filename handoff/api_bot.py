@@ -9,6 +9,7 @@ from aiohttp import web
 from handoff import bus, security, store
 from handoff.api_agents import error, service_of
 from handoff.domain import TRIGGERS, Ticket
+from handoff.typing_relay import MAX_BODY
 
 
 async def verified_body(request: web.Request) -> bytes:
@@ -44,6 +45,28 @@ async def conversation_ticket(request: web.Request) -> web.Response:
     if view is None:
         raise error(404, "not_found", "no open ticket for this conversation")
     return web.json_response(view)
+
+
+async def post_typing(request: web.Request) -> web.Response:
+    """The shopper is typing (the web channel says so): shown on the open ticket's page."""
+    raw = await verified_body(request)
+    try:
+        data = json.loads(raw) if len(raw) <= MAX_BODY else None
+    except ValueError:
+        data = None
+    cid = data.get("conversation_id") if isinstance(data, dict) else None
+    if not isinstance(cid, str) or not cid or len(cid) > 255:
+        raise error(400, "bad_body", f"a JSON object with a conversation_id, at most "
+                                     f"{MAX_BODY} bytes")
+    row = await service_of(request).db(
+        lambda db: (lambda r: (r.id, r.queue, r.assignee_id) if r else None)(
+            store.open_ticket_for(db, cid)))
+    if row is None:
+        raise error(404, "not_found", "no open ticket for this conversation")
+    tid, queue, assignee = row
+    service_of(request).hub.publish({"type": "typing", "ticket_id": tid, "role": "shopper"},
+                                    queue=queue, agent_ids=[assignee] if assignee else None)
+    return web.json_response({"ok": True})
 
 
 async def health(request: web.Request) -> web.Response:

@@ -97,9 +97,11 @@ SCHEMAS: S = {
     "Note": obj({"text": STR}, ["text"]),
     "LiveEvent": obj({"type": {"type": "string", "enum": [
         "hello", "pong", "ticket.new", "ticket.updated", "ticket.escalated", "ticket.note",
-        "message.new", "message.delivered"]}, "ticket": ref("TicketSummary"),
-        "message": ref("Message"), "change": STR, "cause": STR}, ["type"]),
+        "message.new", "message.delivered", "typing"]}, "ticket": ref("TicketSummary"),
+        "message": ref("Message"), "change": STR, "cause": STR, "ticket_id": INT,
+        "role": {"type": "string", "enum": ["agent", "shopper"]}, "name": STR}, ["type"]),
 }
+SCHEMAS["Typing"] = obj({"conversation_id": STR}, ["conversation_id"])
 SCHEMAS["Assign"] = obj({"agent_id": INT}, ["agent_id"])
 SCHEMAS["AgentList"] = obj({"agents": {"type": "array", "items": {"allOf": [
     ref("Agent"), obj({"online": BOOL})]}}})

@@ -44,6 +44,9 @@ ROUTES: List[Route] = [
     Route("GET", "/api/bot/conversations/{conversation_id}/ticket", bot.conversation_ticket,
           "The open ticket of a conversation", "bot", response="TicketSummary",
           errors=[401, 403, 404]),
+    Route("POST", "/api/bot/typing", bot.post_typing,
+          "The shopper is typing: a live 'typing' event for the conversation's open ticket",
+          "bot", request="Typing", response="Ok", errors=[400, 401, 403, 404]),
     # agents
     Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
           "an HttpOnly session cookie", "none", request="Login", response="Session",
@@ -87,7 +90,8 @@ ROUTES: List[Route] = [
           response="TicketEvent", status=201, errors=[400] + TICKET_ERRORS),
     Route("GET", "/api/ws", agents.websocket,
           "WebSocket of live events (ticket.new, ticket.updated, ticket.escalated, "
-          "message.new, message.delivered, ticket.note); token as bearer, cookie or ?token=",
+          "message.new, message.delivered, ticket.note, typing); token as bearer, cookie "
+          "or ?token=",
           "agent", response="LiveEvent", status=101, errors=[401],
           query={"token": "session token (browsers cannot set headers on WebSockets)"}),
 ]

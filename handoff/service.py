@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 from datetime import timedelta
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +19,7 @@ from handoff.hub import Hub
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.routing import Routing
+from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -49,6 +50,7 @@ class Service:
         self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
         self.http: Optional[aiohttp.ClientSession] = None
         self.rasa: Optional[RasaClient] = None
+        self.typing: Optional[TypingRelay] = None
         self.consumers: List[bus.Consumer] = []
         self.tasks: List[asyncio.Task] = []
 
@@ -59,6 +61,7 @@ class Service:
             await self.db(self._ensure_demo_agent)
         self.http = aiohttp.ClientSession()
         self.rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.http)
+        self.typing = TypingRelay(self.http, self.settings.rasa_url, self.settings.token)
         for stream in (self.events_stream, self.relay_stream):
             await bus.ensure_group(self.redis, stream)
         if not self.settings.run_workers:
@@ -201,15 +204,19 @@ class Service:
         if item["kind"] == "agent_message":
             # Bookkeeping only (delivered_at + a live tick): off the ordered critical path,
             # so the next shopper-bound message is not held up by a database commit.
-            task = asyncio.create_task(self._delivered(item))
-            self.tasks.append(task)
-            task.add_done_callback(self._forget)
+            self.background(self._delivered(item))
+
+    def background(self, coro: Awaitable[Any]) -> None:
+        """Run `coro` off the request's path; it is cancelled with the service."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.append(task)
+        task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Task) -> None:
         if task in self.tasks:
             self.tasks.remove(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("marking a message delivered failed: %s", task.exception())
+            log.error("background task failed: %s", task.exception())
 
     async def _delivered(self, item: Dict[str, Any]) -> None:
         def work(db):

@@ -14,6 +14,9 @@ handoff relay) finds it. Differences from the stock channel:
 * Metadata from the browser is a claim: ``channel`` is forced to ``web`` and identifiers that
   only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
   page cannot pose as a WeChat or app user.
+* Typing indicators during a handoff, both ways (bot.channels.webchat_typing): a signed
+  ``POST /webhooks/socketio/typing`` from the handoff service emits ``agent_typing`` to the
+  widget; the widget's ``user_typing`` is forwarded to the service.
 
 The format is documented in docs/channels.md ("Web widget").
 """
@@ -33,6 +36,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
@@ -51,6 +56,11 @@ def valid_session_id(value: Any) -> bool:
 def sender_for(session_id: str) -> str:
     """The Rasa conversation id (and socket.io room) of a widget session."""
     return f"{SENDER_PREFIX}{session_id}"
+
+
+def is_web_sender(sender_id: str) -> bool:
+    """A conversation id this channel made: ``web:`` plus a valid session id."""
+    return sender_id.startswith(SENDER_PREFIX) and valid_session_id(sender_id[len(SENDER_PREFIX):])
 
 
 def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
@@ -133,6 +143,8 @@ class WebChatInput(SocketIOInput):
     the prefix it could pick a WeChat openid or an ``app:<user>`` id and join that conversation.
     """
 
+    shopper_typing: Optional[ShopperTyping] = None  # set by blueprint()
+
     def get_output_channel(self) -> Optional[WebChatOutput]:
         if self.sio is None:
             return None
@@ -147,6 +159,19 @@ class WebChatInput(SocketIOInput):
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @socketio_webhook.route("/typing", methods=["POST"])
+        async def agent_typing(request: Request) -> HTTPResponse:
+            return await agent_typing_route(request, sio, namespace, is_web_sender)
+
+        shopper_typing = ShopperTyping(sio, namespace)
+        self.shopper_typing = shopper_typing
+
+        @sio.on(USER_TYPING_EVENT, namespace=namespace)
+        async def user_typing(sid: Text, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            sender = sender_for(session_id) if valid_session_id(session_id) else None
+            await shopper_typing.handle(sid, sender)
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:

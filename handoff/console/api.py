@@ -69,13 +69,22 @@ async def reassign(request: web.Request) -> web.StreamResponse:
 
 
 async def typing(request: web.Request) -> web.StreamResponse:
-    """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)."""
+    """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)
+    and, once the ticket is claimed, to the shopper's web widget (handoff.typing_relay)."""
     _, agent = await _session_token(request, post=True)
     tid = api_agents.ticket_id(request)
-    row_queue = await api_agents.run(request, lambda db: store.visible_ticket(db, agent, tid).queue)
-    request.app[SERVICE].hub.publish({"type": "typing", "ticket_id": tid, "role": "agent",
-                                      "agent_id": agent.id, "name": agent.display_name},
-                                     queue=row_queue)
+
+    def work(db):
+        row = store.visible_ticket(db, agent, tid)
+        return row.queue, row.conversation_id, row.assignee_id is not None and row.status in (
+            "assigned", "active")
+    queue, conversation_id, claimed = await api_agents.run(request, work)
+    svc = request.app[SERVICE]
+    svc.hub.publish({"type": "typing", "ticket_id": tid, "role": "agent",
+                     "agent_id": agent.id, "name": agent.display_name}, queue=queue)
+    if claimed and svc.typing is not None:
+        # In the background: a slow or absent Rasa must not hold up the agent's console.
+        svc.background(svc.typing.agent_typing(conversation_id, tid, agent.display_name))
     return web.json_response({"ok": True})
 
 

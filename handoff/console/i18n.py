@@ -49,6 +49,7 @@ STRINGS: Dict[str, tuple] = {
                           "Type a reply; Enter sends, Shift+Enter for a new line"),
     "canned": ("快捷回复", "Canned replies"), "choose": ("选择…", "Choose…"),
     "typing": ("{name} 正在输入…", "{name} is typing…"),
+    "shopper_typing": ("顾客正在输入…", "Shopper is typing…"),
     "transfer": ("转接", "Transfer"), "to_queue": ("转到队列", "To queue"),
     "note": ("备注", "Note"), "notes": ("内部备注", "Internal notes"),
     "add_note": ("添加备注", "Add note"), "resolve": ("解决并交还机器人", "Resolve, hand back"),

@@ -48,9 +48,10 @@
   }
 
   let typingTimer = null;
-  function showTyping(name) {
+  function showTyping(event) {
     const node = $("#typing");
-    node.textContent = C.t("typing", {name});
+    node.textContent = event.role === "shopper" ? C.t("shopper_typing") : C.t("typing", {name: event.name});
+    node.dataset.role = event.role === "shopper" ? "shopper" : "agent";
     node.classList.remove("hidden");
     clearTimeout(typingTimer);
     typingTimer = setTimeout(hideTyping, 4000);
@@ -149,7 +150,7 @@
   C.live((event) => {
     if (event.type === "message.new") addMessage(event.message);
     else if (event.type === "message.delivered" && event.message.ticket_id === id) delivered(event.message);
-    else if (event.type === "typing" && event.ticket_id === id && event.agent_id !== me) showTyping(event.name);
+    else if (event.type === "typing" && event.ticket_id === id && (event.role === "shopper" || event.agent_id !== me)) showTyping(event);
     else if (event.type === "ticket.note" && event.event.ticket_id === id) addNote(event.event);
     else if ((event.type === "ticket.updated" || event.type === "ticket.escalated") && event.ticket.id === id) {
       Object.assign(state, {status: event.ticket.status, assignee: event.ticket.assignee_id});

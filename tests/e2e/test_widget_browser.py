@@ -2,8 +2,10 @@
 
 The demo shop page embeds the widget, which talks socket.io to Rasa. A shopper asks an FAQ,
 clicks a quick reply, reloads and still sees the conversation, asks for a person; a real agent
-(handoff service API) answers, the widget shows the agent's name, the unread badge counts while
-it is closed, the agent resolves, the bot is back and the shopper rates with the stars.
+(handoff service API) answers, the widget shows the agent's name; the agent types in the
+console and the widget shows "小李正在输入", the shopper types and the console shows "顾客正在输入";
+the unread badge counts while it is closed, the agent resolves, the bot is back and the shopper
+rates with the stars.
 Screenshots (desktop 1280 px, mobile 390 px) go to reports/screenshots/.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 
@@ -78,14 +80,30 @@ def api(method: str, url: str, body: Optional[Dict[str, Any]] = None,
         return json.loads(raw) if raw else None
 
 
-def agent_login(stack) -> Dict[str, str]:
+def agent_login(stack) -> Tuple[str, Dict[str, str]]:
+    """A new agent 小李: (username, API headers)."""
     username = f"widget-{uuid.uuid4().hex[:6]}"
     subprocess.run([sys.executable, "-m", "handoff.agents", "add", username, "--name", "小李"],
                    cwd=ROOT, env=dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD), check=True,
                    stdout=subprocess.DEVNULL)
     token = api("POST", f"{stack.handoff_url}/api/agents/login",
                 {"username": username, "password": PASSWORD})["token"]
-    return {"Authorization": f"Bearer {token}"}
+    return username, {"Authorization": f"Bearer {token}"}
+
+
+def console_ticket(browser, stack, username: str, ticket_id: int):
+    """The agent's console on the ticket's page (Chinese UI), logged in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(BOT_TIMEOUT)
+    page.goto(f"{stack.handoff_url}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url("**/console/queue")
+    page.goto(f"{stack.handoff_url}/console/tickets/{ticket_id}")
+    page.wait_for_selector("#live-status.on")  # the live socket, or typing events are missed
+    return context, page
 
 
 def wait_ticket(stack, headers: Dict[str, str], conversation_id: str) -> Dict[str, Any]:
@@ -155,7 +173,7 @@ def test_shopper_faq_quick_reply_history_agent_and_csat(stack, web_url, browser)
         conversation = f"web:{state['sessionId']}"
         say(page, "转人工")
         bot_says(page, "人工|客服")
-        headers = agent_login(stack)
+        username, headers = agent_login(stack)
         ticket = wait_ticket(stack, headers, conversation)
         assert ticket["channel"] == "socketio"
         api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/claim", headers=headers)
@@ -167,6 +185,27 @@ def test_shopper_faq_quick_reply_history_agent_and_csat(stack, web_url, browser)
         assert page.locator(".flw-system-agent", has_text="小李").count() == 1
         assert "flw-agent-mode" in page.get_attribute(".flw-root", "class")
         page.screenshot(path=str(SHOTS / "widget-desktop-agent.png"))
+
+        # Live typing both ways: console reply box -> widget, widget input -> console.
+        console, agent_page = console_ticket(browser, stack, username, ticket["id"])
+        try:
+            agent_page.type("#reply", "马上为您")
+            label = page.locator(".flw-typing-label", has_text="小李正在输入")
+            label.wait_for(state="visible", timeout=BOT_TIMEOUT)
+            assert page.get_attribute(".flw-typing", "aria-label") == "小李正在输入"
+            page.screenshot(path=str(SHOTS / "widget-desktop-agent-typing.png"))
+            page.type(".flw-input", "还有一个问题")
+            agent_page.locator("#typing:not(.hidden)", has_text="顾客正在输入").wait_for()
+            page.fill(".flw-input", "")
+            agent_page.fill("#reply", "马上为您查询物流。")
+            agent_page.press("#reply", "Enter")
+            page.locator(".flw-agent .flw-bubble", has_text="马上为您查询物流").wait_for(
+                timeout=BOT_TIMEOUT)
+            page.wait_for_function(
+                "!document.querySelector('.flw-root').classList.contains('flw-is-typing')",
+                timeout=BOT_TIMEOUT)
+        finally:
+            console.close()
 
         # Closed widget: the next agent message shows up as an unread badge.
         page.click(".flw-close")

@@ -70,8 +70,7 @@ class ConsoleServer:
 
         self.rasa = RasaStub()
         stub_app = web.Application()
-        stub_app.router.add_post("/conversations/{cid}/tracker/events", self.rasa.append)
-        stub_app.router.add_get("/conversations/{cid}/tracker", self.rasa.tracker)
+        self.rasa.routes(stub_app)
         rasa_url = await self._serve(stub_app)
         settings = Settings(db_url=self.db_url, redis_url=REDIS_URL, redis_prefix=self.prefix,
                             token=TOKEN, port=0, rasa_url=rasa_url, rasa_token=RASA_TOKEN,

@@ -59,6 +59,7 @@ class RasaStub:
         self.calls: List[Dict[str, Any]] = []
         self.trackers: Dict[str, List[Dict[str, Any]]] = {}
         self.fail = False
+        self.typing: List[Dict[str, Any]] = []  # the web channel's typing route, as called
         self.arrived = asyncio.Event()
         self.waiters: List[Any] = []
 
@@ -84,6 +85,21 @@ class RasaStub:
         cid = request.match_info["cid"]
         return web.json_response({"sender_id": cid, "events": self.trackers.get(cid, [])})
 
+    async def agent_typing(self, request: web.Request) -> web.Response:
+        """Stands in for bot.channels.webchat's signed POST /webhooks/socketio/typing."""
+        body = await request.read()
+        if self.fail:
+            return web.json_response({"error": "down"}, status=500)
+        self.typing.append({"path": request.path, "body": json.loads(body),
+                            "signed": security.verify(TOKEN, request.method, request.path,
+                                                      body, dict(request.headers))})
+        return web.json_response({"ok": True, "emitted": True})
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/conversations/{cid}/tracker/events", self.append)
+        app.router.add_get("/conversations/{cid}/tracker", self.tracker)
+        app.router.add_post("/webhooks/socketio/typing", self.agent_typing)
+
     async def wait_for(self, predicate, timeout: float = 10.0) -> None:
         deadline = asyncio.get_event_loop().time() + timeout
         while not predicate():
@@ -96,8 +112,7 @@ class RasaStub:
 async def rasa_stub():
     stub = RasaStub()
     app = web.Application()
-    app.router.add_post("/conversations/{cid}/tracker/events", stub.append)
-    app.router.add_get("/conversations/{cid}/tracker", stub.tracker)
+    stub.routes(app)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -29,7 +29,7 @@
       launcher: "在线客服", title: "智能客服小优", online: "在线 · 通常立即回复",
       close: "收起聊天窗口", placeholder: "请输入您的问题…", send: "发送",
       welcome: "您好!我是智能客服小优,可以帮您查订单物流、办理退换货,或解答运费、发票等问题。",
-      typing: "正在输入", reconnecting: "连接已断开,正在重连…", offline: "暂时无法连接客服,请检查网络",
+      typing: "正在输入", agentTyping: "{name}正在输入", reconnecting: "连接已断开,正在重连…", offline: "暂时无法连接客服,请检查网络",
       agentJoined: "人工客服 {name} 已接入,为您服务", agentTitle: "人工客服 · {name}",
       agentOnline: "人工服务中", botBack: "人工服务已结束,智能客服小优继续为您服务",
       csatTitle: "请为本次服务打分", csatThanks: "感谢您的评价!", star: "{n} 星",
@@ -39,7 +39,7 @@
       launcher: "Chat with us", title: "Shop assistant", online: "Online · replies instantly",
       close: "Minimise chat", placeholder: "Type your question…", send: "Send",
       welcome: "Hi! I'm the shop assistant. I can track orders, handle returns, and answer questions about shipping, invoices and more.",
-      typing: "typing", reconnecting: "Connection lost, reconnecting…", offline: "Can't reach us right now, please check your network",
+      typing: "typing", agentTyping: "{name} is typing", reconnecting: "Connection lost, reconnecting…", offline: "Can't reach us right now, please check your network",
       agentJoined: "{name} from our service team has joined the chat", agentTitle: "Agent · {name}",
       agentOnline: "Talking to a person", botBack: "The agent has finished; the shop assistant is back",
       csatTitle: "How did we do?", csatThanks: "Thanks for your rating!", star: "{n} star(s)",
@@ -133,6 +133,8 @@
   logEl.setAttribute("aria-live", "polite");
   var typingEl = el("div", "flw-msg flw-bot flw-typing");
   typingEl.setAttribute("aria-label", t("typing"));
+  var typingLabel = el("div", "flw-typing-label"); // "小李正在输入" while an agent types; empty for the bot
+  typingEl.appendChild(typingLabel);
   typingEl.appendChild(el("span")); typingEl.appendChild(el("span")); typingEl.appendChild(el("span"));
   var form = el("form", "flw-composer");
   var input = el("textarea", "flw-input");
@@ -236,11 +238,21 @@
   }
 
   var typingTimer = null;
-  function typing(on) {
+  function typing(on, label, ms) {
     clearTimeout(typingTimer);
     root.classList.toggle("flw-is-typing", on);
-    if (on) typingTimer = setTimeout(function () { typing(false); }, 20000);
+    typingLabel.textContent = on && label ? label : "";
+    typingEl.setAttribute("aria-label", on && label ? label : t("typing"));
+    if (on) typingTimer = setTimeout(function () { typing(false); }, ms || 20000);
     scrollDown();
+  }
+  // The service relays an agent's typing at most every 2 s and the console every 3 s, so a
+  // few quiet seconds mean the agent stopped (or sent: the message itself hides it too).
+  var AGENT_TYPING_MS = 6000;
+  function onAgentTyping(data) {
+    var name = data && typeof data.agent_name === "string" && data.agent_name ? data.agent_name
+      : (state.agentName || t("agent"));
+    typing(true, t("agentTyping", { name: name.slice(0, 64) }), AGENT_TYPING_MS);
   }
   function status(text) { statusEl.textContent = text || ""; statusEl.hidden = !text; }
 
@@ -328,6 +340,7 @@
       flush();
     });
     socket.on("bot_uttered", onBotMessage);
+    socket.on("agent_typing", onAgentTyping);
     socket.on("disconnect", function () { ready = false; status(t("reconnecting")); });
     socket.on("connect_error", function () { ready = false; status(t("reconnecting")); });
     socket.io.on("reconnect_failed", function () { status(t("offline")); });
@@ -347,6 +360,14 @@
     var text = input.value;
     input.value = "";
     sendText(text);
+  });
+  // During a handoff the agent sees "Shopper is typing" (bot/channels/webchat_typing.py).
+  var TYPING_EVERY_MS = 2000, lastTypingSent = 0;
+  input.addEventListener("input", function () {
+    if (state.mode !== "agent" || !ready || !input.value.trim()) return;
+    if (Date.now() - lastTypingSent < TYPING_EVERY_MS) return;
+    lastTypingSent = Date.now();
+    socket.emit("user_typing", { session_id: state.sessionId });
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
