@@ -90,6 +90,24 @@ const Console = (() => {
     if (!emotion) return "";
     return el("span", {class: "emo emo-" + emotion, text: label("emotion", emotion)});
   }
+  // Web links in shopper text (a picture's URL, a product page) become links an agent can open;
+  // only http(s), built as elements, so nothing typed is ever parsed as HTML.
+  const URL_RE = /https?:\/\/[^\s<>"'）)\]，。]+/g;
+  function linkify(node) {
+    const text = node.textContent;
+    const parts = [];
+    let last = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      if (m.index > last) parts.push(document.createTextNode(text.slice(last, m.index)));
+      parts.push(el("a", {href: m[0], target: "_blank", rel: "noopener noreferrer", text: m[0]}));
+      last = URL_RE.lastIndex;
+    }
+    if (!parts.length) return node;
+    if (last < text.length) parts.push(document.createTextNode(text.slice(last)));
+    node.replaceChildren(...parts);
+    return node;
+  }
   function flash(id, message) {
     const node = document.getElementById(id);
     if (!node) return;
@@ -100,5 +118,5 @@ const Console = (() => {
   }
   setInterval(() => tickSla(), 1000);
   document.addEventListener("DOMContentLoaded", () => tickSla());
-  return {bundle, t, label, el, api, live, tickSla, channelBadge, emotionBadge, flash, base};
+  return {bundle, t, label, el, api, live, tickSla, channelBadge, emotionBadge, flash, linkify, base};
 })();

@@ -36,7 +36,7 @@
     if (m.ticket_id !== id || shown.has(m.id)) return;
     shown.add(m.id);
     const item = C.el("li", {class: "turn role-" + m.role, "data-id": m.id},
-      C.el("span", {class: "who", text: C.t("role_" + m.role)}), C.el("span", {class: "text", text: m.text}));
+      C.el("span", {class: "who", text: C.t("role_" + m.role)}), C.linkify(C.el("span", {class: "text", text: m.text})));
     if (m.role === "agent" && m.delivered_at) item.append(C.el("span", {class: "tick", text: "✓ " + C.t("sent")}));
     transcript.append(item);
     transcript.scrollTop = transcript.scrollHeight;
@@ -165,6 +165,7 @@
       render();
     } catch (e) { error(e); }
   });
+  transcript.querySelectorAll(".text").forEach(C.linkify);
   render();
   transcript.scrollTop = transcript.scrollHeight;
 })();

@@ -141,6 +141,12 @@ def test_xss_payload_is_shown_as_text(console_server, browser):
     assert "<script>window.__xss=3</script>live" in page.inner_text("#transcript")
     assert page.locator("main img, main script, main b").count() == 0
     assert page.evaluate("window.__xss") is None
+    # a picture's link (WeChat / app) opens in a new tab; a javascript: "link" stays text
+    srv.shopper_says(ticket.conversation_id, "[图片 / image] https://img.example/9f2c.jpg javascript:alert(1)")
+    link = page.locator('#transcript a[href="https://img.example/9f2c.jpg"]')
+    link.wait_for()
+    assert link.get_attribute("rel") == "noopener noreferrer" and link.get_attribute("target") == "_blank"
+    assert page.locator('#transcript a[href^="javascript"]').count() == 0
     page.goto(f"{srv.url}/console/queue")
     page.locator(f'#waiting tr[data-id="{placed["ticket_id"]}"]').wait_for()
     assert page.locator("main img, main b").count() == 0 and page.evaluate("window.__xss") is None
