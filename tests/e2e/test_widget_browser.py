@@ -254,3 +254,35 @@ def test_mobile_layout_and_english(stack, web_url, browser):
         page.screenshot(path=str(SHOTS / "widget-mobile.png"))
     finally:
         context.close()
+
+
+def test_two_tabs_show_one_conversation_once(stack, web_url, browser):
+    """Two tabs of the shop share the widget's storage and its socket.io room: what is typed in
+    one appears in the other, and each bot answer is stored once (both tabs receive it)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    first, second = context.new_page(), context.new_page()
+    try:
+        open_widget(first, web_url)
+        second.goto(web_url)  # the panel opens by itself: the first tab left it open
+        second.wait_for_function("window.FrontlineWidget && window.FrontlineWidget.state().connected",
+                                 timeout=BOT_TIMEOUT)
+        assert second.locator(".flw-input").is_visible()
+        say(first, "包邮吗")
+        for page in (first, second):
+            page.locator(".flw-user .flw-bubble", has_text="包邮吗").wait_for(timeout=BOT_TIMEOUT)
+            bot_says(page, "包邮")
+        say(second, "谢谢")
+        for page in (first, second):
+            page.locator(".flw-user .flw-bubble", has_text="谢谢").wait_for(timeout=BOT_TIMEOUT)
+        # both tabs got the next answer too: by now every earlier copy has been stored
+        first.wait_for_function("JSON.parse(localStorage.getItem('frontline:transcript') || '[]')"
+                                ".filter(e => e.kind === 'bot').length >= 2", timeout=BOT_TIMEOUT)
+        first.reload()
+        first.wait_for_function("window.FrontlineWidget && window.FrontlineWidget.state().connected",
+                                timeout=BOT_TIMEOUT)
+        for page in (first, second):
+            assert page.locator(".flw-user .flw-bubble", has_text="包邮吗").count() == 1
+            assert page.locator(".flw-bot .flw-bubble", has_text="包邮").count() == 1
+        second.screenshot(path=str(SHOTS / "widget-two-tabs.png"))
+    finally:
+        context.close()

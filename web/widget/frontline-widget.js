@@ -74,6 +74,9 @@
   var state = Object.assign({ sessionId: null, mode: "bot", agentName: "", unread: 0, open: !!cfg.startOpen },
     load("state", {}));
   var transcript = load("transcript", []);
+  // Tabs of one shop share this storage and all receive the bot's messages: each entry records
+  // the tab that stored it, so a tab can tell another tab's copy of the same message (below).
+  var tabId = randomId().slice(0, 8), claimed = {};
   function persist() {
     if (transcript.length > cfg.maxTranscript) transcript = transcript.slice(-cfg.maxTranscript);
     save("state", state);
@@ -228,14 +231,34 @@
     scrollDown();
   }
   function scrollDown() { logEl.scrollTop = logEl.scrollHeight; }
+  function storedByAnotherTab(entry) {
+    for (var i = transcript.length - 1; i >= 0 && i >= transcript.length - 10; i--) {
+      var e = transcript[i];
+      if (e.tab && e.tab !== tabId && !claimed[e.id] && e.kind === entry.kind && e.text === entry.text &&
+          e.image === entry.image && Date.now() - e.at < 10000) { claimed[e.id] = true; return true; }
+    }
+    return false;
+  }
   function add(entry) {
+    if (entry.kind !== "user" && storedByAnotherTab(entry)) { render(); return; }
     // Old quick replies stop making sense once the conversation moves on.
     transcript.forEach(function (e) { if (e.buttons && e.kind !== "user") e.used = true; });
     entry.at = Date.now();
+    entry.tab = tabId;
+    entry.id = randomId().slice(0, 12);
     transcript.push(entry);
     persist();
     render();
   }
+  // Another tab changed the conversation: show its version, so tabs agree and a reload never
+  // shows a mix. Whether this tab's panel is open, and its unread count, stay its own.
+  window.addEventListener("storage", function (e) {
+    if (e.key !== KEY + "transcript" && e.key !== KEY + "state") return;
+    transcript = load("transcript", []);
+    var mine = { open: state.open, unread: state.unread };
+    state = Object.assign(state, load("state", {}), mine);
+    render();
+  });
 
   var typingTimer = null;
   function typing(on, label, ms) {
@@ -311,12 +334,12 @@
     if (!payload) return;
     add({ kind: "user", text: shown || payload, pending: !ready });
     typing(true);
-    if (ready) emit(payload); else outbox.push({ payload: payload, index: transcript.length - 1 });
+    if (ready) emit(payload); else outbox.push({ payload: payload, id: transcript[transcript.length - 1].id });
   }
   function flush() {
     while (ready && outbox.length) {
       var item = outbox.shift();
-      if (transcript[item.index]) delete transcript[item.index].pending;
+      transcript.forEach(function (e) { if (e.id === item.id) delete e.pending; });
       emit(item.payload);
     }
     persist(); render();
