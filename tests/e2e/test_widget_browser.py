@@ -286,3 +286,57 @@ def test_two_tabs_show_one_conversation_once(stack, web_url, browser):
         second.screenshot(path=str(SHOTS / "widget-two-tabs.png"))
     finally:
         context.close()
+
+
+def test_reconnect_backs_off_and_sends_what_was_typed_offline(stack, web_url, browser):
+    """The connection drops: the widget says so, retries with growing gaps (1 s doubling,
+    ±50 % jitter), keeps what the shopper types, and sends it once the server is back."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    sockets: list = []
+    down = {"on": False}
+    handshakes: list = []
+
+    def on_socket(ws) -> None:  # proxies to Rasa while up; refuses while down
+        if down["on"]:
+            ws.close()
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    def on_polling(route) -> None:
+        if "sid=" not in route.request.url:  # a new engine.io handshake: one connection attempt
+            handshakes.append(time.monotonic())
+        if down["on"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    try:
+        page.route_web_socket(re.compile(r".*/socket\.io/.*"), on_socket)
+        page.route(re.compile(r".*/socket\.io/.*"), on_polling)
+        open_widget(page, web_url)
+        say(page, "包邮吗")
+        bot_says(page, "包邮")
+        down["on"] = True
+        handshakes.clear()
+        for ws in sockets:
+            ws.close()
+        page.locator(".flw-status", has_text="正在重连").wait_for(timeout=BOT_TIMEOUT)
+        say(page, "谢谢")  # typed while offline: kept, shown as waiting
+        assert page.locator(".flw-user.flw-pending .flw-bubble", has_text="谢谢").count() == 1
+        deadline = time.monotonic() + 20
+        while len(handshakes) < 4 and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert len(handshakes) >= 4, f"only {len(handshakes)} reconnect attempts in 20 s"
+        gaps = [b - a for a, b in zip(handshakes, handshakes[1:])]
+        # delays 1, 2, 4, 8 s ±50 %: the gaps between attempts are 1-3 s, 2-6 s, 4-12 s, so the
+        # third is always longer than the first: the widget backs off instead of hammering
+        assert gaps[2] > gaps[0] and gaps[2] >= 3.9, gaps
+        down["on"] = False
+        page.locator(".flw-status").wait_for(state="hidden", timeout=BOT_TIMEOUT)
+        assert page.locator(".flw-user.flw-pending").count() == 0
+        bot_says(page, "不客气|客气|乐意|帮到")
+        page.screenshot(path=str(SHOTS / "widget-reconnected.png"))
+    finally:
+        context.close()
