@@ -38,6 +38,16 @@ async def wait_messages(stack, headers, tid, count, role="shopper", timeout=10.0
         await asyncio.sleep(0.05)
 
 
+async def claimed_handoff(stack):
+    """Agent ann has claimed a fresh handoff: (her API headers, the ticket, its id)."""
+    stack.agent("ann")
+    headers = await stack.login("ann")
+    ticket = sample_ticket()
+    _, place = await stack.hand_off(ticket)
+    tid = place["ticket_id"]
+    await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
+    return headers, ticket, tid
+
 async def test_shopper_messages_reach_the_agent_once_and_in_order(stack):
     stack.agent("ann")
     headers = await stack.login("ann")
@@ -81,13 +91,8 @@ async def test_the_triggering_message_is_not_repeated(stack):
 
 
 async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
-    stack.agent("ann")
-    headers = await stack.login("ann")
-    ticket = sample_ticket()
+    headers, ticket, tid = await claimed_handoff(stack)
     cid = ticket.conversation_id
-    _, place = await stack.hand_off(ticket)
-    tid = place["ticket_id"]
-    await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
     # Rasa is unreachable: the agent's message waits in the relay stream.
     rasa_stub.fail = True
     status, msg = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
@@ -151,13 +156,8 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
 
 async def test_relay_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub):
     """Rasa got the message but the service died before acknowledging the entry."""
-    stack.agent("ann")
-    headers = await stack.login("ann")
-    ticket = sample_ticket()
+    headers, ticket, tid = await claimed_handoff(stack)
     cid = ticket.conversation_id
-    _, place = await stack.hand_off(ticket)
-    tid = place["ticket_id"]
-    await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
     await stack.stop()
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     relay_key = bus.key(stack.settings.redis_prefix, bus.RELAY)
@@ -177,12 +177,7 @@ async def test_relay_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub
 
 
 async def test_agent_messages_reach_rasa_in_order(stack, rasa_stub):
-    stack.agent("ann")
-    headers = await stack.login("ann")
-    ticket = sample_ticket()
-    _, place = await stack.hand_off(ticket)
-    tid = place["ticket_id"]
-    await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
+    headers, ticket, tid = await claimed_handoff(stack)
     texts = [f"回复{n}" for n in range(30)]
     for text in texts:
         status, _ = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
