@@ -160,7 +160,7 @@ def recent_photo(tracker: Tracker, max_age_s: float = 1800, lookback: int = 6) -
 
 
 # Channels on which a shopper can send a picture into the chat itself.
-ATTACHING_CHANNELS = ("wechat", "app")
+ATTACHING_CHANNELS = ("wechat", "app", "web")
 
 
 def ask_photo_key(tracker: Tracker) -> str:

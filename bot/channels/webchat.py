@@ -13,7 +13,8 @@ handoff relay) finds it. Differences from the stock channel:
   its room (python-socketio 5.x's ``enter_room`` is a coroutine the stock channel never awaits).
 * Metadata from the browser is a claim: ``channel`` is forced to ``web`` and identifiers that
   only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
-  page cannot pose as a WeChat or app user.
+  page cannot pose as a WeChat or app user. Picture links are removed too: ``image_url`` is
+  only ever made here from a picture uploaded to this channel (bot.channels.webchat_upload).
 * Typing indicators during a handoff, both ways (bot.channels.webchat_typing): a signed
   ``POST /webhooks/socketio/typing`` from the handoff service emits ``agent_typing`` to the
   widget; the widget's ``user_typing`` is forwarded to the service.
@@ -37,12 +38,16 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
+from bot.channels.webchat_upload import public_url, serve_route, upload_route
+from bot.channels.webchat_upload import valid_name as valid_upload
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
 # Only identifiers WeChat or the app's token check vouch for; never accepted from a browser.
 FOREIGN_IDENTITY_KEYS = ("openid", "verified_app_user_id", "app_user_id")
+# Picture links are made by this channel from an uploaded picture's name, never taken from a page.
+PICTURE_KEYS = ("image_url", "attachment_url", "pic_url", "attachments", "media_id")
 _VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TEXT_KEYS = ("page",)
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -97,7 +102,7 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
         except ValueError:
             raw = {}
     metadata = dict(raw) if isinstance(raw, dict) else {}
-    for key in FOREIGN_IDENTITY_KEYS:
+    for key in FOREIGN_IDENTITY_KEYS + PICTURE_KEYS:
         metadata.pop(key, None)
     visitor = metadata.get("visitor_id")
     if visitor is not None and not (isinstance(visitor, str) and _VISITOR_RE.match(visitor)):
@@ -160,6 +165,14 @@ class WebChatInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @socketio_webhook.route("/upload", methods=["POST"])
+        async def upload(request: Request) -> HTTPResponse:
+            return await upload_route(request, valid_session_id)
+
+        @socketio_webhook.route("/uploads/<name>", methods=["GET"])
+        async def uploaded(request: Request, name: str) -> HTTPResponse:
+            return await serve_route(request, name)
+
         @socketio_webhook.route("/typing", methods=["POST"])
         async def agent_typing(request: Request) -> HTTPResponse:
             return await agent_typing_route(request, sio, namespace, is_web_sender)
@@ -204,9 +217,12 @@ class WebChatInput(SocketIOInput):
             else:
                 sender_id = sid
             text = str(data.get("message") or "")[:MAX_MESSAGE_CHARS]
+            metadata = clean_metadata(data.get(self.metadata_key))
+            picture = metadata.pop("image", None)
+            if valid_upload(picture):
+                metadata["image_url"] = public_url(picture, sio.get_environ(sid, namespace=namespace))
             message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
-                                  input_channel=self.name(),
-                                  metadata=clean_metadata(data.get(self.metadata_key)))
+                                  input_channel=self.name(), metadata=metadata)
             await on_new_message(message)
 
         return socketio_webhook

@@ -340,3 +340,56 @@ def test_reconnect_backs_off_and_sends_what_was_typed_offline(stack, web_url, br
         page.screenshot(path=str(SHOTS / "widget-reconnected.png"))
     finally:
         context.close()
+
+
+def tiny_png(width: int = 24, height: int = 16) -> bytes:
+    """A valid red PNG, built by hand (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xd0\x30\x30" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def customer_with_one_recent_delivery(stack) -> int:
+    """A seeded customer no other test touches whose only recent order has shipped."""
+    from actions.store import session_scope
+    from actions.store.db import make_engine
+    from actions.store.queries import recent_orders
+
+    engine = make_engine(stack.env["STORE_URL"])
+    try:
+        with session_scope(engine) as session:
+            for n in (3, 4, 5):  # the other e2e tests use C0001, C0002 and C0009
+                orders = recent_orders(session, f"C{n:04d}")
+                if len(orders) == 1 and orders[0].status in ("shipped", "delivered"):
+                    return n
+    finally:
+        engine.dispose()
+    raise AssertionError("the demo seed has no customer with a single shipped order")
+
+
+def test_damaged_item_photo_sent_from_the_widget(stack, web_url, browser):
+    n = customer_with_one_recent_delivery(stack)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.add_init_script(f"localStorage.setItem('frontline:visitor_id', '\"web-demo-{n:04d}\"')")
+    page = context.new_page()
+    try:
+        open_widget(page, web_url)
+        say(page, "收到的杯子碎了")
+        bot_says(page, "直接在这里发给我")
+        page.set_input_files(".flw-photo-input", files=[{"name": "broken.png", "mimeType": "image/png",
+                                                          "buffer": tiny_png()}])
+        bot_says(page, "已附照片")
+        picture = page.locator(".flw-user img.flw-image")
+        assert picture.count() == 1
+        src = picture.get_attribute("src")
+        assert "/webhooks/socketio/uploads/" in src
+        page.wait_for_function("img => img.complete && img.naturalWidth === 24", arg=picture.element_handle())
+        page.screenshot(path=str(SHOTS / "widget-damage-photo.png"))
+    finally:
+        context.close()

@@ -35,12 +35,11 @@ def test_picture_answers_the_photo_question():
     assert order_aftersales.photo_from_message(asked) == PICTURE
 
 
-def test_wechat_and_app_are_asked_to_send_it_here_web_for_a_link():
-    assert order_aftersales.ask_photo_key(conversation({"metadata": WECHAT})) == "ask_photo_attach"
-    assert order_aftersales.ask_photo_key(conversation({"metadata": {"channel": "app"}})) == \
-        "ask_photo_attach"
-    assert order_aftersales.ask_photo_key(conversation({"metadata": {"channel": "web"}})) == \
-        "ask_photo_text"
+def test_chat_channels_are_asked_to_send_it_here_others_for_a_link():
+    for channel in ("wechat", "app", "web"):
+        assert order_aftersales.ask_photo_key(conversation({"metadata": {"channel": channel}})) == \
+            "ask_photo_attach"
+    assert order_aftersales.ask_photo_key(conversation({"metadata": {}})) == "ask_photo_text"
     assert "直接在这里发给我" in text("ask_photo_attach", "zh")
 
 

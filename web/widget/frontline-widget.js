@@ -33,7 +33,8 @@
       agentJoined: "人工客服 {name} 已接入,为您服务", agentTitle: "人工客服 · {name}",
       agentOnline: "人工服务中", botBack: "人工服务已结束,智能客服小优继续为您服务",
       csatTitle: "请为本次服务打分", csatThanks: "感谢您的评价!", star: "{n} 星",
-      unread: "{n} 条未读消息", agent: "客服", you: "我", image: "图片"
+      unread: "{n} 条未读消息", agent: "客服", you: "我", image: "图片",
+      photo: "发送图片", uploadFailed: "图片发送失败:{reason}", tooLarge: "图片太大了", notImage: "只能发送图片"
     },
     en: {
       launcher: "Chat with us", title: "Shop assistant", online: "Online · replies instantly",
@@ -43,7 +44,8 @@
       agentJoined: "{name} from our service team has joined the chat", agentTitle: "Agent · {name}",
       agentOnline: "Talking to a person", botBack: "The agent has finished; the shop assistant is back",
       csatTitle: "How did we do?", csatThanks: "Thanks for your rating!", star: "{n} star(s)",
-      unread: "{n} unread messages", agent: "Agent", you: "Me", image: "Image"
+      unread: "{n} unread messages", agent: "Agent", you: "Me", image: "Image",
+      photo: "Send a picture", uploadFailed: "The picture was not sent: {reason}", tooLarge: "it is too large", notImage: "only pictures can be sent"
     }
   };
   var lang = cfg.language === "zh" || cfg.language === "en" ? cfg.language
@@ -147,7 +149,12 @@
   input.maxLength = 1000;
   var sendBtn = el("button", "flw-send", t("send"));
   sendBtn.type = "submit";
-  form.appendChild(input); form.appendChild(sendBtn);
+  var photoBtn = el("button", "flw-photo");
+  photoBtn.type = "button";
+  photoBtn.title = t("photo"); photoBtn.setAttribute("aria-label", t("photo"));
+  var photoInput = el("input", "flw-photo-input");
+  photoInput.type = "file"; photoInput.accept = "image/*"; photoInput.hidden = true;
+  form.appendChild(photoBtn); form.appendChild(photoInput); form.appendChild(input); form.appendChild(sendBtn);
   panel.appendChild(header); panel.appendChild(statusEl); panel.appendChild(logEl); panel.appendChild(form);
   root.appendChild(panel); root.appendChild(launcher);
 
@@ -369,6 +376,25 @@
     socket.io.on("reconnect_failed", function () { status(t("offline")); });
   }
 
+  // A picture (e.g. of a damaged item) goes to the channel's upload route, then its name rides
+  // along a /send_image message; the channel turns the name into the link the bot and agents see.
+  function sendPhoto(file) {
+    var body = new FormData();
+    body.append("session_id", state.sessionId || ""); body.append("photo", file);
+    fetch(String(cfg.socketUrl).replace(/\/$/, "") + "/webhooks/socketio/upload", { method: "POST", body: body })
+      .then(function (resp) {
+        return resp.json().then(function (data) { return { ok: resp.ok, status: resp.status, data: data }; });
+      })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status === 413 ? t("tooLarge") : r.status === 415 ? t("notImage") : String(r.status));
+        add({ kind: "user", image: String(cfg.socketUrl).replace(/\/$/, "") + r.data.path });
+        typing(true);
+        socket.emit("user_uttered", { message: "/send_image", session_id: state.sessionId,
+          customData: Object.assign(metadata(), { image: r.data.name }) });
+      })
+      .catch(function (e) { add({ kind: "system", tone: "bot", text: t("uploadFailed", { reason: e.message }) }); });
+  }
+
   // --- wiring ---------------------------------------------------------------------------------
   function setOpen(open) {
     state.open = open;
@@ -377,6 +403,11 @@
     if (open) setTimeout(function () { input.focus(); }, 0);
   }
   launcher.addEventListener("click", function () { setOpen(!state.open); });
+  photoBtn.addEventListener("click", function () { if (ready) photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    if (photoInput.files && photoInput.files[0]) sendPhoto(photoInput.files[0]);
+    photoInput.value = "";
+  });
   closeBtn.addEventListener("click", function () { setOpen(false); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
