@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
+from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
 from bot.channels.webchat_upload import valid_name as valid_upload
 
@@ -164,6 +165,8 @@ class WebChatInput(SocketIOInput):
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        prune_uploads()
 
         @socketio_webhook.route("/upload", methods=["POST"])
         async def upload(request: Request) -> HTTPResponse:

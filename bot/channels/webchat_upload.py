@@ -9,7 +9,8 @@ the same way on every channel.
 Only JPEG, PNG, GIF and WebP are kept, recognised by their first bytes (the browser's content
 type is a claim), at most ``WEB_UPLOAD_MAX_BYTES`` (5 MB). Names are 128 random bits: a picture
 can be opened by whoever has its link (the shopper and the agents), never listed or guessed.
-Files live in ``WEB_UPLOAD_DIR`` (default ``var/uploads``).
+Files live in ``WEB_UPLOAD_DIR`` (default ``var/uploads``) and are deleted after
+``WEB_UPLOAD_KEEP_DAYS`` (default 180, long enough for any after-sales case) when the channel starts.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
@@ -38,6 +40,22 @@ def upload_dir() -> Path:
 
 def max_bytes() -> int:
     return int(os.environ.get("WEB_UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def prune(keep_days: Optional[float] = None, now: Optional[float] = None) -> int:
+    """Delete pictures older than the retention period; returns how many went."""
+    keep = float(os.environ.get("WEB_UPLOAD_KEEP_DAYS") or 180) if keep_days is None else keep_days
+    cutoff = (time.time() if now is None else now) - keep * 86400
+    folder, removed = upload_dir(), 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if _NAME_RE.match(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        logger.info("removed %d web upload(s) older than %g days", removed, keep)
+    return removed
 
 
 def sniff(data: bytes) -> Optional[str]:

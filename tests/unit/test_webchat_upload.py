@@ -83,3 +83,18 @@ async def test_an_uploaded_name_becomes_image_url_and_a_typed_url_is_dropped(upl
     assert received[0].metadata["image_url"] == \
         f"https://bot.shop.example/webhooks/socketio/uploads/{data['name']}"
     assert "image_url" not in received[1].metadata and "image" not in received[1].metadata
+
+
+def test_old_pictures_are_deleted_when_the_channel_starts(uploads):
+    import os
+    import time
+
+    old, new, other = (uploads / ("A" * 22 + ".png"), uploads / ("B" * 22 + ".jpg"),
+                       uploads / "notes.txt")
+    for path in (old, new, other):
+        path.write_bytes(PNG)
+    long_ago = time.time() - 181 * 86400
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    channel().blueprint(FakeBot())
+    assert not old.exists() and new.exists() and other.exists()  # only our own pictures go
