@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from handoff import security
-from handoff.config import DEV_TOKEN, redis_prefix
+from handoff.config import redis_prefix, service_url, shared_token
 from handoff.domain import Ticket
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,6 @@ HANDOFF_PATH = "/api/bot/handoffs"
 class Delivery:
     status: str  # accepted | queued | failed
     placement: Optional[Dict[str, Any]] = None
-
-
-def service_url() -> str:
-    return (os.environ.get("HANDOFF_URL") or "http://127.0.0.1:5080").rstrip("/")
-
-
-def token() -> str:
-    return os.environ.get("HANDOFF_TOKEN") or DEV_TOKEN
 
 
 def redis_url() -> str:
@@ -49,7 +41,7 @@ async def post_ticket(ticket: Ticket, timeout: float = 3.0) -> Dict[str, Any]:
     body = json.dumps(ticket.to_dict(), ensure_ascii=False, default=str).encode()
     url = service_url() + HANDOFF_PATH
     headers = {"Content-Type": "application/json",
-               **security.sign(token(), "POST", urlsplit(url).path, body)}
+               **security.sign(shared_token(), "POST", urlsplit(url).path, body)}
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=body, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as resp:

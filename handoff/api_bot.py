@@ -9,7 +9,7 @@ from aiohttp import web
 from handoff import bus, security, store
 from handoff.api_agents import error, service_of
 from handoff.domain import TRIGGERS, Ticket
-from handoff.typing_relay import MAX_BODY
+from handoff.typing_relay import MAX_BODY, small_json
 
 
 async def verified_body(request: web.Request) -> bytes:
@@ -49,18 +49,16 @@ async def conversation_ticket(request: web.Request) -> web.Response:
 
 async def post_typing(request: web.Request) -> web.Response:
     """The shopper is typing (the web channel says so): shown on the open ticket's page."""
-    raw = await verified_body(request)
-    try:
-        data = json.loads(raw) if len(raw) <= MAX_BODY else None
-    except ValueError:
-        data = None
-    cid = data.get("conversation_id") if isinstance(data, dict) else None
+    data = small_json(await verified_body(request)) or {}
+    cid = data.get("conversation_id")
     if not isinstance(cid, str) or not cid or len(cid) > 255:
         raise error(400, "bad_body", f"a JSON object with a conversation_id, at most "
                                      f"{MAX_BODY} bytes")
-    row = await service_of(request).db(
-        lambda db: (lambda r: (r.id, r.queue, r.assignee_id) if r else None)(
-            store.open_ticket_for(db, cid)))
+
+    def open_ticket(db):
+        found = store.open_ticket_for(db, cid)
+        return (found.id, found.queue, found.assignee_id) if found else None
+    row = await service_of(request).db(open_ticket)
     if row is None:
         raise error(404, "not_found", "no open ticket for this conversation")
     tid, queue, assignee = row

@@ -27,6 +27,16 @@ def redis_prefix(env: Optional[Mapping[str, str]] = None) -> str:
     return "frontline:handoff"
 
 
+def service_url() -> str:
+    """Where the bot side (actions, the web channel) reaches the handoff service."""
+    return (os.environ.get("HANDOFF_URL") or "http://127.0.0.1:5080").rstrip("/")
+
+
+def shared_token() -> str:
+    """The secret the bot side signs its calls to the service with (handoff.security)."""
+    return os.environ.get("HANDOFF_TOKEN") or DEV_TOKEN
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     value = env.get(name)
     return float(value) if value not in (None, "") else default

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Callable, Dict, Hashable, Optional
+from typing import Any, Callable, Dict, Hashable, Optional
 
 import aiohttp
 
@@ -31,6 +31,17 @@ SHOPPER_TYPING_PATH = "/api/bot/typing"
 TYPING_INTERVAL = 2.0
 MAX_BODY = 1024
 MAX_NAME = 64
+
+
+def small_json(body: bytes) -> Optional[Dict[str, Any]]:
+    """A typing call's body as a JSON object, or None if it is not one of at most MAX_BODY bytes."""
+    if len(body) > MAX_BODY:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 class Throttle:

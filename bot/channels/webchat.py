@@ -41,6 +41,7 @@ from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_
 from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
 from bot.channels.webchat_upload import valid_name as valid_upload
+from handoff.typing_relay import WEB_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ PICTURE_KEYS = ("image_url", "attachment_url", "pic_url", "attachments", "media_
 _VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TEXT_KEYS = ("page",)
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SENDER_PREFIX = "web:"
+SENDER_PREFIX = WEB_PREFIX  # the service (handoff.typing_relay) tells web conversations by it
 
 
 def valid_session_id(value: Any) -> bool:

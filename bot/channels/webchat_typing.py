@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from typing import Any, Callable, Optional, Set, Text
 
 import aiohttp
@@ -22,22 +21,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from handoff import security
-from handoff.config import DEV_TOKEN
-from handoff.typing_relay import (MAX_BODY, MAX_NAME, SHOPPER_TYPING_PATH, WEB_PREFIX,
-                                  Throttle)
+from handoff.config import service_url, shared_token
+from handoff.typing_relay import MAX_NAME, SHOPPER_TYPING_PATH, WEB_PREFIX, Throttle, small_json
 
 logger = logging.getLogger(__name__)
 AGENT_TYPING_EVENT = "agent_typing"
 USER_TYPING_EVENT = "user_typing"
-
-
-def shared_secret() -> str:
-    """The bot side's secret with the handoff service (as actions.handoff_client uses it)."""
-    return os.environ.get("HANDOFF_TOKEN") or DEV_TOKEN
-
-
-def service_url() -> str:
-    return (os.environ.get("HANDOFF_URL") or "http://127.0.0.1:5080").rstrip("/")
 
 
 def _signed(request: Request) -> Optional[bool]:
@@ -46,7 +35,7 @@ def _signed(request: Request) -> Optional[bool]:
                for name in (security.TIMESTAMP_HEADER, security.SIGNATURE_HEADER)}
     if not headers[security.SIGNATURE_HEADER]:
         return None
-    return security.verify(shared_secret(), request.method, request.path, request.body or b"",
+    return security.verify(shared_token(), request.method, request.path, request.body or b"",
                            headers)
 
 
@@ -58,12 +47,8 @@ async def agent_typing_route(request: Request, sio: Any, namespace: Optional[Tex
         return response.json({"error": "unsigned"}, status=401)
     if not signed:
         return response.json({"error": "bad_signature"}, status=403)
-    body = request.body or b""
-    try:
-        data = json.loads(body) if len(body) <= MAX_BODY else None
-    except ValueError:
-        data = None
-    sender = data.get("conversation_id") if isinstance(data, dict) else None
+    data = small_json(request.body or b"") or {}
+    sender = data.get("conversation_id")
     if not isinstance(sender, str):
         return response.json({"error": "bad_body"}, status=400)
     if not is_web_sender(sender):  # WeChat, app, REST: no widget to show it in
@@ -105,7 +90,7 @@ class ShopperTyping:
     async def notify(self, sender: str) -> bool:
         body = json.dumps({"conversation_id": sender}).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(shared_secret(), "POST", SHOPPER_TYPING_PATH, body)}
+                   **security.sign(shared_token(), "POST", SHOPPER_TYPING_PATH, body)}
         try:
             if self._http is None or self._http.closed:
                 self._http = aiohttp.ClientSession()
