@@ -21,6 +21,7 @@ from handoff.app import create_app
 from handoff.config import Settings
 from handoff.db import make_engine, make_sessionmaker, migrate
 from handoff.domain import Ticket
+from tests.aiohttp_stub import serve_app
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -113,13 +114,9 @@ async def rasa_stub():
     stub = RasaStub()
     app = web.Application()
     stub.routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stub.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    yield stub
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        stub.url = url
+        yield stub
 
 
 class Stack:

@@ -1,43 +1,24 @@
 """handoff.typing_relay: the service's signed agent-typing call to the web channel."""
 from __future__ import annotations
 
-import json
-from typing import Any, Dict, List
-
 import aiohttp
 import pytest
 from aiohttp import web
 
-from handoff import security
 from handoff.typing_relay import AGENT_TYPING_PATH, Throttle, TypingRelay
+from tests.aiohttp_stub import SignedCalls, serve_app
 
 SECRET = "unit-test-handoff-secret"
 
 
-class ChannelStub:
-    def __init__(self) -> None:
-        self.calls: List[Dict[str, Any]] = []
-        self.status = 200
-
-    async def typing(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        self.calls.append({"body": json.loads(raw), "signed": security.verify(
-            SECRET, request.method, request.path, raw, dict(request.headers))})
-        return web.json_response({"ok": True}, status=self.status)
-
-
 @pytest.fixture
 async def channel():
-    stub = ChannelStub()
+    stub = SignedCalls(SECRET)
     app = web.Application()
-    app.router.add_post(AGENT_TYPING_PATH, stub.typing)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stub.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    yield stub
-    await runner.cleanup()
+    app.router.add_post(AGENT_TYPING_PATH, stub.handle)
+    async with serve_app(app) as url:
+        stub.url = url
+        yield stub
 
 
 def test_throttle_allows_one_per_interval_per_key():

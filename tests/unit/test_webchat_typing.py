@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import aiohttp
 import pytest
@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.channels.webchat import WebChatInput
 from handoff import security
+from tests.aiohttp_stub import SignedCalls, serve_app
 from tests.unit.channel_harness import FakeBot, serve_channel
 
 SECRET = "unit-test-handoff-secret"
@@ -93,32 +94,15 @@ async def test_non_web_or_malformed_conversations_emit_nothing():
         assert emitted == []
 
 
-class ServiceStub:
-    """The handoff service's POST /api/bot/typing, recording verified calls."""
-
-    def __init__(self) -> None:
-        self.calls: List[Dict[str, Any]] = []
-
-    async def typing(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        self.calls.append({"body": json.loads(raw), "signed": security.verify(
-            SECRET, request.method, request.path, raw, dict(request.headers))})
-        return web.json_response({"ok": True})
-
-
 @pytest.fixture
 async def service(monkeypatch):
-    stub = ServiceStub()
+    """The handoff service's POST /api/bot/typing, recording verified calls."""
+    stub = SignedCalls(SECRET)
     app = web.Application()
-    app.router.add_post("/api/bot/typing", stub.typing)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    monkeypatch.setenv("HANDOFF_URL",
-                       f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}")
-    yield stub
-    await runner.cleanup()
+    app.router.add_post("/api/bot/typing", stub.handle)
+    async with serve_app(app) as url:
+        monkeypatch.setenv("HANDOFF_URL", url)
+        yield stub
 
 
 async def test_shopper_typing_from_the_sessions_own_socket_is_forwarded_signed(service):

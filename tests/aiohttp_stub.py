@@ -1,0 +1,39 @@
+"""Stand-ins for a peer service in tests: an aiohttp app on a free port, and an endpoint that
+records each signed call (handoff.security) it gets."""
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, List
+
+from aiohttp import web
+
+from handoff import security
+
+
+@asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """Runs `app` on 127.0.0.1 and a free port; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    finally:
+        await runner.cleanup()
+
+
+class SignedCalls:
+    """A JSON endpoint that records each call's body and whether its signature is valid;
+    answers `status` (settable, to play a failing peer)."""
+
+    def __init__(self, secret: str, status: int = 200) -> None:
+        self.secret, self.status = secret, status
+        self.calls: List[Dict[str, Any]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        self.calls.append({"body": json.loads(raw), "signed": security.verify(
+            self.secret, request.method, request.path, raw, dict(request.headers))})
+        return web.json_response({"ok": True}, status=self.status)
