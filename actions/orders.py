@@ -235,9 +235,10 @@ class ActionOrderSubmit(Action):
             dispatcher.utter_message(text=text("aborted", lang))
             return reset_form_events()
         with session_scope() as session:
-            if tracker.get_slot("verify_blocked") or identity.is_blocked(session, tracker) and \
+            conversation_blocked = identity.is_blocked(session, tracker)
+            if tracker.get_slot("verify_blocked") or conversation_blocked and \
                     accessible_order(session, tracker) is None:
-                if identity.is_blocked(session, tracker):
+                if conversation_blocked:
                     said = text("verify_blocked", lang, minutes=identity.limits()[1])
                 else:  # this conversation is fine; the order number itself is being guessed
                     said = text("verify_blocked_order", lang)

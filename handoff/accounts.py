@@ -44,7 +44,7 @@ def _unlock(username: str) -> None:
         lockout = Lockout(redis, settings.redis_prefix, 1, 1)
         try:
             ipaddress.ip_address(username)
-            await redis.delete(lockout.address_key(username))
+            await lockout.clear_address(username)
         except ValueError:  # not an address: a username
             await lockout.clear(username)
         await redis.close()

@@ -152,3 +152,6 @@ class Lockout:
     async def clear(self, username: str) -> None:
         # The address counter stays: one right password must not reset a spraying run.
         await self.redis.delete(self.key(username))
+
+    async def clear_address(self, address: str) -> None:
+        await self.redis.delete(self.address_key(address))

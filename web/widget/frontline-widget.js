@@ -333,8 +333,9 @@
   function metadata() {
     return { channel: "web", visitor_id: visitorId, page: window.location.pathname };
   }
-  function emit(payload) {
-    socket.emit("user_uttered", { message: payload, session_id: state.sessionId, customData: metadata() });
+  function emit(payload, extra) {
+    socket.emit("user_uttered", { message: payload, session_id: state.sessionId,
+      customData: Object.assign(metadata(), extra || {}) });
   }
   function sendText(payload, shown) {
     payload = String(payload || "").trim();
@@ -379,18 +380,18 @@
   // A picture (e.g. of a damaged item) goes to the channel's upload route, then its name rides
   // along a /send_image message; the channel turns the name into the link the bot and agents see.
   function sendPhoto(file) {
+    var server = String(cfg.socketUrl).replace(/\/$/, "");
     var body = new FormData();
     body.append("session_id", state.sessionId || ""); body.append("photo", file);
-    fetch(String(cfg.socketUrl).replace(/\/$/, "") + "/webhooks/socketio/upload", { method: "POST", body: body })
+    fetch(server + "/webhooks/socketio/upload", { method: "POST", body: body })
       .then(function (resp) {
         return resp.json().then(function (data) { return { ok: resp.ok, status: resp.status, data: data }; });
       })
       .then(function (r) {
         if (!r.ok) throw new Error(r.status === 413 ? t("tooLarge") : r.status === 415 ? t("notImage") : String(r.status));
-        add({ kind: "user", image: String(cfg.socketUrl).replace(/\/$/, "") + r.data.path });
+        add({ kind: "user", image: server + r.data.path });
         typing(true);
-        socket.emit("user_uttered", { message: "/send_image", session_id: state.sessionId,
-          customData: Object.assign(metadata(), { image: r.data.name }) });
+        emit("/send_image", { image: r.data.name });
       })
       .catch(function (e) { add({ kind: "system", tone: "bot", text: t("uploadFailed", { reason: e.message }) }); });
   }
