@@ -1,7 +1,7 @@
 """Who is asking: channel metadata -> customer, and the order-number + phone check.
 
-A shopper the channel vouches for (web visitor id, WeChat openid, verified app user id) sees
-all their orders. Anyone else proves possession of one order at a time with its number and
+A shopper the channel vouches for (web visitor id, WeChat openid, verified app user id, each
+sealed by its channel for this conversation: common.channel_proof) sees all their orders. Anyone else proves possession of one order at a time with its number and
 the last four digits of its phone; each order proven is kept in `verified_orders`. Wrong
 attempts are counted in the store per conversation (a /restart cannot reset them) and per
 order number, so guessing one order's four digits from many conversations is capped too.
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from actions import identity_link
 from actions.store.models import Order
-from actions.store.queries import failures_since, identify, record_failure  # noqa: F401
+from actions.store.queries import customer_by_identity, failures_since, record_failure
 from bot import policy
 
 # Security limits, not shop policy; overridable in data/shop.yml under `verification`.
@@ -48,22 +48,16 @@ def conversation_metadata(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
-def vouched_channel(tracker: Tracker, metadata: Dict[str, Any]) -> Optional[str]:
-    """The channel whose identifier this conversation may be trusted with, or None.
-
-    Metadata is only a claim: a visitor id counts when it came through the web widget's
-    socket.io channel, an openid through the signature-checked WeChat channel, an app user id
-    through the app channel's token check. Anything posted to the REST webhook proves nothing.
-    """
-    return identity_link.vouched_channel(metadata, tracker.get_latest_input_channel())
-
-
 def customer_from_channel(session: Session, tracker: Tracker) -> Optional[str]:
-    metadata = conversation_metadata(tracker)
-    channel = vouched_channel(tracker, metadata)
-    if channel is None:
+    """The customer whose identity this conversation's channel sealed, or None.
+
+    Metadata is only a claim, and so is the input channel a request reports: only an identity
+    sealed for this conversation id by the channel that verified it counts.
+    """
+    verified = identity_link.identity_of(tracker)
+    if verified is None:
         return None
-    customer = identify(session, channel, tracker.sender_id, metadata)
+    customer = customer_by_identity(session, verified.channel, verified.external_id)
     return customer.id if customer else None
 
 

@@ -9,10 +9,10 @@ customer card lists every linked channel with its conversation id (`linked_ident
 Rules, because a link grants access to all of a customer's orders:
 * Only the customer's own phone links. A parcel's recipient (a gift, a colleague) proves
   possession of that one order, not the buyer's account.
-* Only identifiers the *input channel* vouches for: a web visitor id only from the widget's
-  socket.io channel (which forces `channel: web`), an openid only from the WeChat channel
-  (where it is the sender id), an app user id only after the app channel's token check.
-  Metadata sent through REST or forged by a page is never linked.
+* Only identifiers a channel verified and sealed for this very conversation
+  (common.channel_proof): a web visitor id from the widget's socket.io channel, an openid from
+  the signature-checked WeChat channel, an app user id after the app channel's token check.
+  Metadata sent through REST, a reported input channel or a page's claim is never linked.
 * Web visitor ids must be long random strings (the widget makes 128-bit ids).
 * An identity belongs to one customer: a shared browser follows whoever verified last.
 """
@@ -29,12 +29,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.store.models import Identity, Order
+from common import channel_proof
 
 log = logging.getLogger(__name__)
 
-# channel in metadata -> Rasa input channel names that vouch for that channel's identifier
-VOUCHING_INPUT_CHANNELS: Dict[str, tuple] = {"web": ("socketio",), "wechat": ("wechat",),
-                                             "app": ("app",)}
 STRONG_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINKED = "linked"
 MOVED = "moved"
@@ -69,33 +67,19 @@ class LinkedIdentity:
         return asdict(self)
 
 
-def vouched_channel(metadata: Mapping, input_channel: Optional[str]) -> Optional[str]:
-    """The metadata's channel if the Rasa input channel the message came through vouches for it."""
-    channel = str(metadata.get("channel") or "").lower()
-    return channel if input_channel in VOUCHING_INPUT_CHANNELS.get(channel, ()) else None
-
-
-def channel_identity(metadata: Optional[Mapping], sender_id: Optional[str],
-                     input_channel: Optional[str]) -> Optional[ChannelIdentity]:
-    """The identifier this conversation's channel vouches for, or None."""
-    metadata = metadata or {}
-    channel = vouched_channel(metadata, input_channel)
-    if channel is None:
+def channel_identity(metadata: Optional[Mapping],
+                     sender_id: Optional[str]) -> Optional[ChannelIdentity]:
+    """The identifier a channel sealed for this conversation (`sender_id`), or None."""
+    proof = channel_proof.verified(metadata, sender_id)
+    if proof is None:
         return None
-    if channel == "web":
-        visitor = metadata.get("visitor_id")
-        if isinstance(visitor, str) and STRONG_VISITOR_ID.match(visitor):
-            return ChannelIdentity("web", visitor)
-        return None
-    if channel == "wechat":
-        # The WeChat channel sets the sender id to the (signature-checked) openid.
-        openid = metadata.get("openid") or sender_id
-        if openid and openid == sender_id:
-            return ChannelIdentity("wechat", str(openid))
-        return None
-    user = metadata.get("verified_app_user_id")
-    if user and sender_id == f"app:{user}":
-        return ChannelIdentity("app", str(user))
+    if proof.channel == "web":
+        return ChannelIdentity("web", proof.external_id) if sender_id.startswith("web:") else None
+    if proof.channel == "wechat":
+        # The WeChat channel's conversation id is the (signature-checked) openid itself.
+        return ChannelIdentity("wechat", proof.external_id) if proof.external_id == sender_id else None
+    if sender_id == f"app:{proof.external_id}":
+        return ChannelIdentity("app", proof.external_id)
     return None
 
 
@@ -131,7 +115,8 @@ def link_after_order_check(session: Session, tracker: Any, order: Order,
     if customer is None or not last4 or (customer.phone or "")[-4:] != last4:
         return None  # the recipient's phone proves this order only, not the buyer's account
     identity = identity_of(tracker)
-    if identity is None:
+    if identity is None or (identity.channel == "web"
+                            and not STRONG_VISITOR_ID.match(identity.external_id)):
         return None
     try:
         with session.begin_nested():  # a race on the unique key rolls back only this
@@ -149,8 +134,7 @@ def link_after_order_check(session: Session, tracker: Any, order: Order,
 def identity_of(tracker: Any) -> Optional[ChannelIdentity]:
     from actions.identity import conversation_metadata
 
-    return channel_identity(conversation_metadata(tracker), tracker.sender_id,
-                            tracker.get_latest_input_channel())
+    return channel_identity(conversation_metadata(tracker), tracker.sender_id)
 
 
 def _shown_id(identity: Identity) -> str:

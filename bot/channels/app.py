@@ -30,6 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.app_identity import AUDIENCE, IdentityError, verify_identity_token
+from common import channel_proof, production
 from handoff.domain import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class AppInput(InputChannel):
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "AppInput":
         if not credentials or not credentials.get("identity_secret"):
             cls.raise_missing_credentials_exception()
+        production.require("the app channel", ("APP_IDENTITY_SECRET", channel_proof.SECRET_ENV))
         return cls(AppConfig(
             identity_secret=str(credentials["identity_secret"]),
             audience=str(credentials.get("audience") or AUDIENCE),
@@ -161,6 +163,7 @@ class AppInput(InputChannel):
             identity = verify_identity_token(token, self.config.identity_secret, self.config.audience)
             metadata["verified_app_user_id"] = identity.user_id
             sender_id = f"app:{identity.user_id}"
+            channel_proof.seal(metadata, "app", sender_id, identity.user_id)
         else:
             sender_id = f"app-anon:{session_id}"
         message = UserMessage(text.strip(), output, sender_id, input_channel=self.name(), metadata=metadata)

@@ -41,6 +41,7 @@ from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_
 from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
 from bot.channels.webchat_upload import valid_name as valid_upload
+from common import channel_proof, production
 from handoff.typing_relay import WEB_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
             raw = json.loads(raw)
         except ValueError:
             raw = {}
-    metadata = dict(raw) if isinstance(raw, dict) else {}
+    metadata = channel_proof.strip(dict(raw) if isinstance(raw, dict) else {})
     for key in FOREIGN_IDENTITY_KEYS + PICTURE_KEYS:
         metadata.pop(key, None)
     visitor = metadata.get("visitor_id")
@@ -151,6 +152,11 @@ class WebChatInput(SocketIOInput):
     """
 
     shopper_typing: Optional[ShopperTyping] = None  # set by blueprint()
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        production.require("the web widget channel", (channel_proof.SECRET_ENV,))
+        return super().from_credentials(credentials)  # type: ignore[return-value]
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         if self.sio is None:
@@ -225,6 +231,7 @@ class WebChatInput(SocketIOInput):
             picture = metadata.pop("image", None)
             if valid_upload(picture):
                 metadata["image_url"] = public_url(picture, sio.get_environ(sid, namespace=namespace))
+            channel_proof.seal(metadata, "web", sender_id, metadata.get("visitor_id"))
             message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
                                   input_channel=self.name(), metadata=metadata)
             await on_new_message(message)

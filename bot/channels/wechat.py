@@ -30,6 +30,7 @@ from bot.channels.wechat_xml import (
 # A picture becomes the payload IMAGE_PAYLOAD, its URL travels in metadata (`image_url`): the
 # damaged-item form takes it as the photo, during a handoff the agent sees it, elsewhere the bot
 # says what it can do with it.
+from common import channel_proof, production
 from handoff.domain import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ class WeChatInput(InputChannel):
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "WeChatInput":
         if not credentials or not credentials.get("token"):
             cls.raise_missing_credentials_exception()
+        production.require("the WeChat channel", ("WECHAT_TOKEN", "WECHAT_AES_KEY",
+                                                  "WECHAT_APP_SECRET", channel_proof.SECRET_ENV))
         return cls(WeChatConfig.from_dict(credentials))
 
     def get_output_channel(self) -> WeChatCustomerServiceOutput:
@@ -213,6 +216,7 @@ class WeChatInput(InputChannel):
         collector = CollectingOutputChannel()
         metadata = {"channel": "wechat", "openid": msg.from_user, "msg_type": msg.msg_type,
                     **self._media_metadata(msg)}
+        channel_proof.seal(metadata, "wechat", msg.from_user, msg.from_user)  # signature checked
         user_message = UserMessage(text, collector, msg.from_user, input_channel=self.name(), metadata=metadata)
         task = asyncio.ensure_future(on_new_message(user_message))
         done, _ = await asyncio.wait({task}, timeout=self.config.reply_timeout)

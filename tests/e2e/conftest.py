@@ -138,7 +138,8 @@ def tracker(stack):
 
 @pytest.fixture
 def sender():
-    return f"e2e-{uuid.uuid4().hex[:10]}"
+    """A REST conversation id: the REST channel keeps a `rest:` id as it is (bot.channels.rest)."""
+    return f"rest:e2e-{uuid.uuid4().hex[:10]}"
 
 
 class WebShopper:

@@ -18,7 +18,6 @@ from scripts.stack import ROOT
 from tests.integration.console_support import CHROMIUM_ARGS, shot
 
 PASSWORD = "e2e console password"
-WEB1 = {"channel": "web", "visitor_id": "web-demo-0001"}
 
 
 def _bot_texts(tracker, sender: str) -> list:
@@ -42,7 +41,7 @@ def test_agent_takes_a_transfer_in_the_browser(stack, chat, tracker):
     env = dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD)
     subprocess.run([sys.executable, "-m", "handoff.accounts", "add", agent, "--name", "小李"],
                    cwd=ROOT, env=env, check=True)
-    sender = f"e2e-console-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:e2e-console-{uuid.uuid4().hex[:8]}"
     base = stack.handoff_url
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -61,8 +60,8 @@ def test_agent_takes_a_transfer_in_the_browser(stack, chat, tracker):
         page.wait_for_selector("#live-status.on")
         before = {r.get_attribute("data-id") for r in page.locator("#waiting tbody tr").all()}
 
-        chat(sender, "我的快递到哪了", WEB1)
-        answer = " ".join(m.get("text") or "" for m in chat(sender, "转人工", WEB1))
+        chat(sender, "我的快递到哪了")
+        answer = " ".join(m.get("text") or "" for m in chat(sender, "转人工"))
         assert "人工" in answer, answer
 
         def new_row():
@@ -83,7 +82,7 @@ def test_agent_takes_a_transfer_in_the_browser(stack, chat, tracker):
         _wait(lambda: any("马上帮您查看物流" in t for t in _bot_texts(tracker, sender)), 20,
               "the agent's reply in the shopper's conversation")
 
-        chat(sender, "好的,谢谢", WEB1)  # the paused bot does not answer; the agent sees it
+        chat(sender, "好的,谢谢")  # the paused bot does not answer; the agent sees it
         page.locator("#transcript .role-shopper", has_text="好的,谢谢").wait_for()
         shot(page, "e2e-console-ticket")
 

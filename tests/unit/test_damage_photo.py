@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import order_aftersales, orders
 from actions.messages import text
 from handoff.domain import shopper_text
+from tests.unit.sealed import as_sent_by
 from tests.unit.test_order_actions import apply, submit
 
 WECHAT = {"channel": "wechat", "openid": "oDemo0009wx"}
@@ -19,7 +20,8 @@ PICTURE = "https://mmbiz.qpic.cn/mmbiz_jpg/abc/0"
 def conversation(*turns: dict, slots: dict | None = None) -> Tracker:
     """Turns are user events (oldest first); the last one is the latest message."""
     events = [{"event": "user", "input_channel": "wechat", "text": t.get("text", ""),
-               "timestamp": t.get("at", time.time()), "metadata": t.get("metadata") or {}}
+               "timestamp": t.get("at", time.time()),
+               "metadata": as_sent_by("wechat", WECHAT["openid"], t.get("metadata"))[1]}
               for t in turns]
     latest = {"text": events[-1]["text"], "metadata": events[-1]["metadata"],
               "intent": {"name": turns[-1].get("intent", "damaged_item"), "confidence": 0.99},

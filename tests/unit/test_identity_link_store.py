@@ -18,6 +18,8 @@ from actions.identity_link import linked_identities
 from actions.store import session_scope
 from actions.store.models import Identity, Order
 from actions.store.queries import identify
+from common import channel_proof
+from tests.unit.sealed import as_sent_by
 
 VISITOR = "Vq3xL0b9ZkR2mT7yP4wN1a"  # what the widget makes: 128 random bits, base64url
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
@@ -25,6 +27,9 @@ OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
 
 def tracker(sender: str, input_channel: str, metadata: Dict[str, Any],
             slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    sealed_sender, metadata = as_sent_by(input_channel, sender, metadata)
+    # a forged conversation keeps its own id: the seal is for the id the channel would make
+    metadata = metadata if sealed_sender == sender else channel_proof.strip(metadata)
     message = {"text": "", "intent": {"name": "order_status", "confidence": 0.99},
                "entities": [], "metadata": metadata}
     events = [{"event": "user", "text": "", "metadata": metadata, "input_channel": input_channel}]

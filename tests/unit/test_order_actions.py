@@ -13,16 +13,18 @@ from actions.messages import text
 from actions.order_goodwill import grant
 from actions.store import session_scope
 from actions.store.models import Order, Refund
+from tests.unit.sealed import as_sent_by
 
 
 def tracker(slots: Optional[Dict[str, Any]] = None, text_: str = "", intent: str = "order_status",
             metadata: Optional[Dict[str, Any]] = None, sender: str = "conv-1",
             entities: Optional[List[Dict]] = None, input_channel: str = "socketio") -> Tracker:
     slots = {"language": "zh", **(slots or {})}
+    # the channel that verified an identity seals it for this conversation (a REST post cannot)
+    sender, metadata = as_sent_by(input_channel, sender, metadata) if metadata else (sender, {})
     message = {"text": text_, "intent": {"name": intent, "confidence": 0.99},
-               "entities": entities or [], "metadata": metadata or {}}
-    # the web widget's socket.io channel is the one that vouches for a visitor id
-    user = {"event": "user", "metadata": metadata or {}, "input_channel": input_channel}
+               "entities": entities or [], "metadata": metadata}
+    user = {"event": "user", "metadata": metadata, "input_channel": input_channel}
     return Tracker(sender, slots, message, [user], False, None, {}, "action_listen")
 
 
