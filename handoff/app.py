@@ -6,7 +6,8 @@ from typing import Optional
 
 from aiohttp import web
 
-from handoff.config import Settings
+from common import production
+from handoff.config import SECRETS, Settings
 from handoff.routes import add_routes
 from handoff.service import SERVICE, SETTINGS, Service
 
@@ -39,6 +40,7 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    production.require("the handoff service", SECRETS)
     settings = Settings.from_env()
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
                 access_log=None)

@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from common.production import DEMO_VALUES, LOOPBACK, bind_host
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = PACKAGE_DIR.parent
 DEFAULT_DB_URL = "sqlite:///var/handoff.db"
-# A development default so `make demo` works out of the box; production sets HANDOFF_TOKEN.
-DEV_TOKEN = "frontline-dev-handoff-token"
+# A public development default so the service runs alone; production mode refuses it.
+DEV_TOKEN = DEMO_VALUES["HANDOFF_TOKEN"]
+# The secrets this service uses, checked at start in production mode (common.production).
+SECRETS = ("HANDOFF_TOKEN", "RASA_TOKEN")
 
 
 def redis_prefix(env: Optional[Mapping[str, str]] = None) -> str:
@@ -50,7 +54,7 @@ class Settings:
     redis_prefix: str = "frontline:handoff"
     # Shared secret between the bot side (action server, broker) and this service.
     token: str = DEV_TOKEN
-    host: str = "0.0.0.0"
+    host: str = LOOPBACK
     port: int = 5080
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: Optional[str] = None
@@ -63,6 +67,8 @@ class Settings:
     # How often the escalation task looks for SLA breaches and silent agents.
     sweep_seconds: float = 15.0
     session_hours: float = 12.0
+    # How often open agent sockets are checked against their sessions (logout, disable, queues).
+    ws_recheck_seconds: float = 2.0
     # Allowed clock skew for signed bot->service requests (replay protection).
     signature_skew_seconds: float = 300.0
     run_workers: bool = True
@@ -94,7 +100,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
             redis_prefix=redis_prefix(env),
             token=env.get("HANDOFF_TOKEN") or DEV_TOKEN,
-            host=env.get("HANDOFF_HOST") or "0.0.0.0",
+            host=bind_host("HANDOFF_HOST", env),
             port=int(env.get("HANDOFF_PORT") or 5080),
             rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=env.get("RASA_TOKEN") or None,
@@ -102,6 +108,7 @@ class Settings:
             silence_seconds=_float(env, "HANDOFF_SILENCE_SECONDS", 300.0),
             sweep_seconds=_float(env, "HANDOFF_SWEEP_SECONDS", 15.0),
             session_hours=_float(env, "HANDOFF_SESSION_HOURS", 12.0),
+            ws_recheck_seconds=_float(env, "HANDOFF_WS_RECHECK_SECONDS", 2.0),
             timezone=env.get("SHOP_TIMEZONE") or "Asia/Shanghai",
             demo_agent=env.get("HANDOFF_DEMO_AGENT") or None,
         )

@@ -11,11 +11,13 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 import aiohttp
 from aiohttp import web
 
+from common import production
 from handoff import bus, store
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
 from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
+from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.routing import Routing
@@ -57,6 +59,8 @@ class Service:
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         await asyncio.to_thread(migrate, self.engine, self.settings.sqlite_path)
+        if production.is_production():
+            await self.db(self._refuse_demo_account)
         if self.settings.demo_agent:
             await self.db(self._ensure_demo_agent)
         self.http = aiohttp.ClientSession()
@@ -64,6 +68,8 @@ class Service:
         self.typing = TypingRelay(self.http, self.settings.rasa_url, self.settings.token)
         for stream in (self.events_stream, self.relay_stream):
             await bus.ensure_group(self.redis, stream)
+        self.tasks.append(asyncio.create_task(
+            recheck_forever(self.hub, self.db, self.settings.ws_recheck_seconds)))
         if not self.settings.run_workers:
             return
         self.consumers = [
@@ -85,6 +91,22 @@ class Service:
                 select(Agent).where(Agent.username == username)).scalar_one_or_none() is None:
             create_agent(db, username, password, role="supervisor")
             log.info("created demo agent %s", username)
+
+    @staticmethod
+    def _refuse_demo_account(db) -> None:
+        """Production mode: the demo supervisor with its public password must not exist."""
+        from sqlalchemy import select
+
+        from handoff.agents import verify_password
+        from handoff.db import Agent
+        username = production.DEMO_VALUES["HANDOFF_DEMO_AGENT"].partition(":")[0]
+        agent = db.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+        if agent is not None and agent.is_active and verify_password(
+                production.DEMO_AGENT_PASSWORD, agent.password_hash):
+            raise production.DefaultSecretError(
+                f"the handoff service refuses to start in production: the demo account "
+                f"'{username}' still has the public demo password (disable it: "
+                f"python -m handoff.accounts disable {username})")
 
     async def stop(self) -> None:
         for consumer in self.consumers:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlparse
 
+from common.production import DEMO_VALUES, LOOPBACK
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -36,11 +38,12 @@ class Ports:
 
 # Channel settings for the demo and tests only; production sets them in the environment
 # (docs/channels.md). Rasa refuses to start when a ${VAR} in credentials.yml is unset.
+# These values are public: production mode refuses them (common.production).
 DEMO_CHANNEL_ENV = {
-    "WECHAT_TOKEN": "frontline-demo-token",
+    "WECHAT_TOKEN": DEMO_VALUES["WECHAT_TOKEN"],
     "WECHAT_APP_ID": "wxfrontlinedemo001",
-    "WECHAT_APP_SECRET": "frontline-demo-app-secret",
-    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "WECHAT_APP_SECRET": DEMO_VALUES["WECHAT_APP_SECRET"],
+    "WECHAT_AES_KEY": DEMO_VALUES["WECHAT_AES_KEY"],
     "APP_CALLBACK_URL": "",
     "APP_CALLBACK_SECRET": "",
 }
@@ -61,6 +64,10 @@ class Stack:
     model: Path = ROOT / "models" / "frontline.tar.gz"
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN") or secrets.token_hex(16))
     handoff_token: str = field(default_factory=lambda: os.environ.get("HANDOFF_TOKEN") or secrets.token_hex(16))
+    # Rasa sends it with every call to the action server, which refuses calls without it.
+    action_token: str = field(default_factory=lambda: os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_hex(32))
+    # The key channels seal verified identities with (common.channel_proof); Rasa and actions share it.
+    proof_secret: str = field(default_factory=lambda: os.environ.get("CHANNEL_PROOF_SECRET") or secrets.token_hex(32))
     quiet: bool = False
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
     env: Dict[str, str] = field(default_factory=dict)
@@ -92,6 +99,8 @@ class Stack:
             REDIS_PORT=str(parsed.port or 6379),
             REDIS_LOCK_DB=(parsed.path.strip("/") or "0"),
             ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
+            ACTION_SERVER_TOKEN=self.action_token,
+            CHANNEL_PROOF_SECRET=self.proof_secret,
             RASA_URL=self.rasa_url,
             RASA_TOKEN=self.rasa_token,
             HANDOFF_URL=self.handoff_url,
@@ -136,7 +145,8 @@ class Stack:
                            check=True, stdout=subprocess.DEVNULL if self.quiet else None)
 
     def start_actions(self) -> None:
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+        """The action server (actions.server): loopback unless ACTIONS_HOST, token required."""
+        self._spawn("actions", [sys.executable, "-m", "actions.server",
                                 "--port", str(self.ports.actions)])
 
     def start_handoff(self) -> bool:
@@ -161,6 +171,7 @@ class Stack:
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                              "--enable-api", "--auth-token", self.rasa_token, "--cors", "*",
+                             "--interface", self.env.get("RASA_HOST") or LOOPBACK,
                              "--port", str(self.ports.rasa)])
 
     def start(self) -> "Stack":
@@ -223,7 +234,7 @@ def wait_http(url: str, timeout: float, what: str, proc: Optional[subprocess.Pop
     raise RuntimeError(f"{what} not healthy at {url} within {timeout:.0f} s")
 
 
-DEMO_AGENT = "demo:frontline-demo"  # a supervisor account for trying the console; demo only
+DEMO_AGENT = DEMO_VALUES["HANDOFF_DEMO_AGENT"]  # a supervisor for trying the console; demo only
 
 
 def demo() -> int:
