@@ -7,6 +7,7 @@ HANDOFF_AGENT_PASSWORD or a prompt, never from the command line (shell history, 
   list
   passwd USERNAME          set a new password and end the account's sessions
   disable USERNAME / enable USERNAME
+  queues USERNAME a,b      set the queues an agent works (their open consoles reconnect with them)
   unlock USERNAME|ADDRESS  clear a console lock-out after failed logins (of a username, or of a
                            client address such as 203.0.113.7)
 """
@@ -66,6 +67,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     sub.add_parser("list", help="list accounts")
     for name in ("passwd", "disable", "enable", "unlock"):
         sub.add_parser(name).add_argument("username")
+    queues = sub.add_parser("queues", help="set the queues an agent works")
+    queues.add_argument("username")
+    queues.add_argument("queues", help=f"comma list among {','.join(QUEUES)}")
     args = parser.parse_args(argv)
     if args.cmd == "unlock":
         _unlock(args.username)
@@ -92,6 +96,11 @@ def main(argv: Optional[List[str]] = None) -> None:
             raise SystemExit(f"no account {args.username}")
         if args.cmd == "passwd":
             agent.password_hash = agents.hash_password(_password())
+        elif args.cmd == "queues":
+            chosen = [q for q in args.queues.split(",") if q]
+            if set(chosen) - set(QUEUES):
+                raise SystemExit(f"unknown queues {sorted(set(chosen) - set(QUEUES))}")
+            agent.queues = chosen
         else:
             agent.is_active = args.cmd == "enable"
         if args.cmd in ("passwd", "disable"):  # a changed or disabled account: log it out

@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 from datetime import timedelta
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import bcrypt
 from sqlalchemy import select, update
@@ -91,6 +91,24 @@ def authenticate(db: Session, token: Optional[str]) -> Optional[Agent]:
         return None
     agent = db.get(Agent, row.agent_id)
     return agent if agent is not None and agent.is_active else None
+
+
+def session_key(token: str) -> str:
+    """How a session is known outside this module (e.g. by the live sockets): its token's hash."""
+    return _token_hash(token)
+
+
+def live_sessions(db: Session, keys: Iterable[str]) -> Dict[str, Tuple[str, frozenset]]:
+    """(role, queues) of the agent behind each session that is still valid; ended ones absent."""
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    rows = db.execute(select(AgentSession, Agent).join(Agent, Agent.id == AgentSession.agent_id)
+                      .where(AgentSession.token_hash.in_(keys))).all()
+    now = utcnow()
+    return {row.token_hash: (agent.role, frozenset(agent.queues or []))
+            for row, agent in rows
+            if not row.revoked and _aware(row.expires_at) > now and agent.is_active}
 
 
 def logout(db: Session, token: str) -> None:

@@ -30,19 +30,22 @@ def service_of(request: web.Request) -> Service:
     return request.app[SERVICE]
 
 
-def bearer(request: web.Request, allow_query: bool = False) -> Optional[str]:
+def bearer(request: web.Request) -> Optional[str]:
+    """The session token from the Authorization header or the session cookie.
+
+    Never from the query string (`?token=`): URLs end up in logs, proxies and browser history.
+    A browser's WebSocket handshake carries the cookie.
+    """
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     if request.cookies.get(SESSION_COOKIE):
         return request.cookies[SESSION_COOKIE]
-    if allow_query:  # browsers cannot set headers on a WebSocket handshake
-        return request.query.get("token")
     return None
 
 
-async def require_agent(request: web.Request, allow_query: bool = False) -> Agent:
-    token = bearer(request, allow_query)
+async def require_agent(request: web.Request) -> Agent:
+    token = bearer(request)
     agent = await service_of(request).db(accounts.authenticate, token) if token else None
     if agent is None:
         raise error(401, "unauthenticated", "log in first")
@@ -108,7 +111,9 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     await require_agent(request)
-    await service_of(request).db(accounts.logout, bearer(request))
+    token = bearer(request) or ""
+    await service_of(request).db(accounts.logout, token)
+    await service_of(request).hub.close_session(accounts.session_key(token))
     resp = web.json_response({"ok": True})
     resp.del_cookie(SESSION_COOKIE)
     return resp
@@ -278,11 +283,12 @@ async def queues(request: web.Request) -> web.Response:
 
 # -- live events -------------------------------------------------------------------------
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    agent = await require_agent(request, allow_query=True)
+    agent = await require_agent(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     hub = service_of(request).hub
-    sub = Subscriber(ws=ws, agent_id=agent.id, role=agent.role, queues=set(agent.queues or []))
+    sub = Subscriber(ws=ws, agent_id=agent.id, role=agent.role, queues=set(agent.queues or []),
+                     session=accounts.session_key(bearer(request) or ""))
     await ws.send_json({"type": "hello", "agent": accounts.agent_view(agent)})
     hub.add(sub)
     writer = asyncio.create_task(hub.writer(sub))

@@ -15,6 +15,10 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
+# WebSocket close codes (private range): the console logs in again / reconnects for new rights.
+SESSION_ENDED = 4401
+RIGHTS_CHANGED = 4403
+
 
 @dataclass(eq=False)
 class Subscriber:
@@ -22,6 +26,7 @@ class Subscriber:
     agent_id: int
     role: str
     queues: Set[str]
+    session: str = ""  # the agent session's key (handoff.agents.session_key)
     outbox: "asyncio.Queue[str]" = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
 
     def wants(self, queue: Optional[str], agent_ids: Optional[List[int]]) -> bool:
@@ -48,6 +53,18 @@ class Hub:
 
     def remove(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+
+    async def close(self, sub: Subscriber, code: int, reason: str) -> None:
+        """Close one socket: its session ended, or its agent's rights changed."""
+        self.remove(sub)
+        log.info("closing agent %s socket: %s", sub.agent_id, reason)
+        await sub.ws.close(code=code, message=reason.encode())
+
+    async def close_session(self, session: str, reason: str = "logged out") -> int:
+        subs = [s for s in list(self.subscribers) if s.session == session]
+        for sub in subs:
+            await self.close(sub, SESSION_ENDED, reason)
+        return len(subs)
 
     def publish(self, event: Dict[str, Any], queue: Optional[str] = None,
                 agent_ids: Optional[List[int]] = None, supervisors: bool = False) -> int:

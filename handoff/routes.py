@@ -90,10 +90,11 @@ ROUTES: List[Route] = [
           response="TicketEvent", status=201, errors=[400] + TICKET_ERRORS),
     Route("GET", "/api/ws", agents.websocket,
           "WebSocket of live events (ticket.new, ticket.updated, ticket.escalated, "
-          "message.new, message.delivered, ticket.note, typing); token as bearer, cookie "
-          "or ?token=",
-          "agent", response="LiveEvent", status=101, errors=[401],
-          query={"token": "session token (browsers cannot set headers on WebSockets)"}),
+          "message.new, message.delivered, ticket.note, typing); the session token as "
+          "bearer or the login's session cookie (never in the URL). Closed with 4401 when "
+          "the session ends (logout, account disabled) and 4403 when the agent's queues "
+          "or role change",
+          "agent", response="LiveEvent", status=101, errors=[401]),
 ]
 
 

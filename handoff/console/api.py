@@ -70,19 +70,22 @@ async def reassign(request: web.Request) -> web.StreamResponse:
 
 async def typing(request: web.Request) -> web.StreamResponse:
     """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)
-    and, once the ticket is claimed, to the shopper's web widget (handoff.typing_relay)."""
+    and to the shopper's web widget (handoff.typing_relay). Only the agent who holds the
+    ticket may say so: anyone else of the queue gets 403 and nothing is shown."""
     _, agent = await _session_token(request, post=True)
     tid = api_agents.ticket_id(request)
 
     def work(db):
         row = store.visible_ticket(db, agent, tid)
-        return row.queue, row.conversation_id, row.assignee_id is not None and row.status in (
+        return row.queue, row.conversation_id, row.assignee_id == agent.id and row.status in (
             "assigned", "active")
-    queue, conversation_id, claimed = await api_agents.run(request, work)
+    queue, conversation_id, holds = await api_agents.run(request, work)
+    if not holds:
+        raise _json_error(403, "not_your_ticket")
     svc = request.app[SERVICE]
     svc.hub.publish({"type": "typing", "ticket_id": tid, "role": "agent",
                      "agent_id": agent.id, "name": agent.display_name}, queue=queue)
-    if claimed and svc.typing is not None:
+    if svc.typing is not None:
         # In the background: a slow or absent Rasa must not hold up the agent's console.
         svc.background(svc.typing.agent_typing(conversation_id, tid, agent.display_name))
     return web.json_response({"ok": True})

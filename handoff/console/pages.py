@@ -75,6 +75,7 @@ async def logout(request: web.Request) -> web.Response:
     token = session.get("token")
     if token:
         await request.app[SERVICE].db(accounts.logout, token)  # the API token dies too
+        await request.app[SERVICE].hub.close_session(accounts.session_key(token))
     lang = session.get("lang")
     session.invalidate()
     response = web.HTTPFound(f"{PREFIX}/login" + (f"?lang={lang}" if lang else ""))

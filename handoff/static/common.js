@@ -59,7 +59,9 @@ const Console = (() => {
         if (onOpen) onOpen();
       };
       ws.onmessage = (msg) => { try { onEvent(JSON.parse(msg.data)); } catch (e) { console.error(e); } };
-      ws.onclose = () => {
+      ws.onclose = (ev) => {
+        // 4401: the session ended (logged out elsewhere, account disabled): log in again.
+        if (ev.code === 4401) { location.href = base + "/login?next=" + encodeURIComponent(location.pathname); return; }
         if (status) { status.textContent = "● " + status.dataset.offline; status.className = "live off"; }
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 10000);

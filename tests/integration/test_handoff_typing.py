@@ -112,15 +112,16 @@ async def test_agent_typing_is_relayed_to_the_web_channel_signed(plain_http_cook
             assert status == 200
     console = await console_session(stack, "ann")
     try:
-        async def type_in(conversation: str) -> None:
+        async def type_in(conversation: str, expected: int = 200) -> None:
             async with console.post(f"{stack.url}/console/api/tickets/"
                                     f"{tickets[conversation]}/typing") as resp:
-                assert resp.status == 200, await resp.text()
+                assert resp.status == expected, await resp.text()
 
-        # Not a web conversation, or not claimed yet: nothing goes to the widget. These run
-        # first, so by the time the web ticket's relay arrives they would have arrived too.
+        # Not a web conversation, or not claimed yet (so not held by ann: refused): nothing
+        # goes to the widget. These run first, so by the time the web ticket's relay arrives
+        # they would have arrived too.
         await type_in(wechat_id)
-        await type_in(waiting_id)
+        await type_in(waiting_id, expected=403)
         await type_in(web_id)
         await rasa_stub.wait_for(lambda: rasa_stub.typing)
         assert rasa_stub.typing == [{
