@@ -1,1 +1,1 @@
-"""Frontline's action server: every module in this package is loaded by `rasa run actions`."""
+"""Frontline's action server: every module in this package is loaded by `python -m actions.server`."""

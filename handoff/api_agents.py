@@ -302,6 +302,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 continue
             if data.get("type") == "ping":
                 await sub.outbox.put(json.dumps({"type": "pong", "ts": data.get("ts")}))
+        if sub.close_code is not None:  # the service ended it (handoff.live_sessions)
+            await ws.close(code=sub.close_code, message=sub.close_reason.encode())
     finally:
         hub.remove(sub)
         writer.cancel()

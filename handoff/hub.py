@@ -27,6 +27,9 @@ class Subscriber:
     role: str
     queues: Set[str]
     session: str = ""  # the agent session's key (handoff.agents.session_key)
+    # Why the service closed the socket: the handler closes with it too (see Hub.close).
+    close_code: Optional[int] = None
+    close_reason: str = ""
     outbox: "asyncio.Queue[str]" = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
 
     def wants(self, queue: Optional[str], agent_ids: Optional[List[int]]) -> bool:
@@ -58,6 +61,9 @@ class Hub:
         """Close one socket: its session ended, or its agent's rights changed."""
         self.remove(sub)
         log.info("closing agent %s socket: %s", sub.agent_id, reason)
+        # Closing from here wakes the socket's handler, which may finish (and close with the
+        # default 1000) first; it closes with these instead, so the console learns why.
+        sub.close_code, sub.close_reason = code, reason
         await sub.ws.close(code=code, message=reason.encode())
 
     async def close_session(self, session: str, reason: str = "logged out") -> int:

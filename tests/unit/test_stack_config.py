@@ -41,3 +41,12 @@ def test_every_variable_in_the_config_files_is_set_by_the_launcher(tmp_path, mon
         for var in re.findall(r"\$\{([A-Z_]+)\}", (ROOT / name).read_text()):
             assert var in env, f"{name} needs {var}"
     assert os.environ.get("RASA_TOKEN") != "" and env["RASA_TOKEN"]
+
+
+def test_rasa_sends_the_action_server_token_with_every_call(tmp_path, monkeypatch):
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    stack = Stack(ports=Ports(), var=Path(tmp_path))
+    config = _endpoint("action_endpoint", stack.build_env(), monkeypatch)
+    assert len(stack.action_token) >= 32
+    assert config.headers == {"Authorization": f"Bearer {stack.action_token}"}
+    assert len(stack.env["CHANNEL_PROOF_SECRET"]) >= 32  # channels seal, the action server checks
