@@ -18,7 +18,8 @@ def send(url: str, sender: str, text: str) -> list:
 def main() -> int:
     base = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
     url = f"{base}/webhooks/rest/webhook"
-    sender = os.environ.get("SENDER", f"shell-{uuid.uuid4().hex[:8]}")
+    # The REST channel names the conversation rest:<sender> and identifies nobody.
+    sender = os.environ.get("SENDER", f"rest:shell-{uuid.uuid4().hex[:8]}")
     print(f"Talking to {base} as {sender}. Type a message (Ctrl-D to quit).")
     for line in sys.stdin:
         text = line.strip()
