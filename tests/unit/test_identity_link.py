@@ -52,3 +52,10 @@ def test_without_the_shared_secret_nothing_is_sealed_or_believed(monkeypatch):
     monkeypatch.delenv(channel_proof.SECRET_ENV)
     assert channel_proof.seal({}, "app", "app:u-1", "u-1") == {}
     assert channel_identity(meta, "app:u-1") is None
+
+
+def test_a_page_cannot_send_its_own_seal_through_the_widget():
+    from bot.channels.webchat import clean_metadata
+
+    borrowed = sealed("web", "web:victim", STRONG, {"visitor_id": STRONG})
+    assert channel_proof.PROOF_KEY not in clean_metadata(borrowed)
