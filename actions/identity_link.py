@@ -18,7 +18,6 @@ Rules, because a link grants access to all of a customer's orders:
 """
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -27,9 +26,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import Identity, Order
-
-log = logging.getLogger(__name__)
+from actions.store.models import Identity
 
 # channel in metadata -> Rasa input channel names that vouch for that channel's identifier
 VOUCHING_INPUT_CHANNELS: Dict[str, tuple] = {"web": ("socketio",), "wechat": ("wechat",),
