@@ -134,13 +134,13 @@ class ValidateOrderForm(FormValidationAction):
         if not order_id:
             dispatcher.utter_message(text=text("order_id_malformed", lang))
             return {"order_id": None}
-        if await identity.is_blocked(tracker):
-            return {"order_id": None, "verify_blocked": True}
         with session_scope() as session:
             order = find_order(session, order_id)
             visible = order.id if order is not None and identity.can_see(tracker, order) else None
-        if visible:
+        if visible:  # the shopper's own (or already proven) order: nothing is being guessed
             return {"order_id": visible}
+        if await identity.is_blocked(tracker):
+            return {"order_id": None, "verify_blocked": True}
         if tracker.get_slot("identity_source") == "channel":
             # Unknown or someone else's: the same words either way.
             blocked = await identity.register_failure(tracker)

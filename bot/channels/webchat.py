@@ -13,8 +13,8 @@ handoff relay) finds it. Differences from the stock channel:
   session key gets a new one; the conversation id is ``web:<public id>``, which agents see and
   which joins nothing. Only the key joins the room (python-socketio 5.x's ``enter_room`` is a
   coroutine the stock channel never awaits), speaks, types or uploads in it. Joins are
-  rate-limited per client address, and socket.io accepts only the allowed page origins
-  (bot.channels.webchat_limits).
+  rate-limited per client address, and socket.io connections are accepted only from the allowed
+  page origins (bot.channels.webchat_limits).
 * Metadata from the browser is a claim: ``channel`` is forced to ``web`` and identifiers that
   only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
   page cannot pose as a WeChat or app user. Picture links are removed too: ``image_url`` is
@@ -40,7 +40,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.webchat_limits import JOIN, WebLimits, allowed_origins, client_address, public_base_url
+from bot.channels.webchat_limits import (JOIN, WebLimits, allowed_origins, client_address, origin_allowed,
+                                         public_base_url)
 from bot.channels.webchat_session import SessionKeys
 from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
 from bot.channels.webchat_upload import prune as prune_uploads
@@ -172,7 +173,10 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         origins = allowed_origins()
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
+        # CORS headers stay with Sanic (`rasa run --cors`): engine.io adding its own would send
+        # two Access-Control-Allow-Origin headers, which browsers reject. The Origin allow-list
+        # is enforced on connect below.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         self.keys = keys = SessionKeys.from_env()
@@ -208,6 +212,9 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not origin_allowed(environ.get("HTTP_ORIGIN"), origins):
+                logger.warning("socket.io connection from origin %r refused", environ.get("HTTP_ORIGIN"))
+                return False
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")

@@ -60,4 +60,4 @@ def test_new_web_sessions_from_one_address_share_the_count(web_shopper, tracker,
     finally:  # the whole e2e run shares 127.0.0.1
         client = redis.Redis.from_url(stack.env["REDIS_URL"])
         prefix = stack.env.get("REDIS_KEY_PREFIX", "frontline").rstrip(":")
-        client.delete(f"{prefix}:verify:address:127.0.0.1")
+        client.delete(f"{prefix}:verify:address:addr:127.0.0.1")

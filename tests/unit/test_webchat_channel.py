@@ -117,3 +117,15 @@ async def test_sessions_are_namespaced_and_joined():
                                                                 "client_address": "unknown"}
     assert isinstance(msg.output_channel, WebChatOutput)
     assert isinstance(channel.get_output_channel(), WebChatOutput)
+
+
+async def test_sockets_only_from_allowed_origins(monkeypatch):
+    monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "https://shop.example, https://www.shop.example/")
+    channel = WebChatInput.from_credentials({"session_persistence": True, "metadata_key": "customData"})
+    channel.blueprint(lambda message: None)
+    connect = channel.sio.handlers["/"]["connect"]
+    assert await connect("s1", {"HTTP_ORIGIN": "https://shop.example"}) is True
+    assert await connect("s2", {"HTTP_ORIGIN": "https://www.shop.example"}) is True
+    assert await connect("s3", {"HTTP_ORIGIN": "https://evil.example"}) is False
+    assert await connect("s4", {"HTTP_ORIGIN": "https://shop.example.evil.example"}) is False
+    assert await connect("s5", {}) is True  # no Origin: not a browser page (apps, tests)
