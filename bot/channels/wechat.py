@@ -2,8 +2,8 @@
 
 Flow of one POST: verify ``signature`` and the timestamp (403 if forged or stale, nothing
 processed) -> with an AES key configured, refuse anything but safe mode (403: no downgrade to
-plaintext) -> use up the nonce (403 when a seen timestamp+nonce comes with another body) -> in safe
-mode verify ``msg_signature`` and decrypt -> parse XML (400 if malformed) -> claim the MsgId in Redis
+plaintext) -> in safe mode verify ``msg_signature`` and decrypt -> parse XML (400 if malformed) ->
+use up the nonce (403 when a seen timestamp+nonce comes with another body) -> claim the MsgId in Redis
 with a short lease (WeChat retries up to three times; a claimed message is answered ``success``)
 -> run the Rasa turn. If the bot answers within ``reply_timeout`` (below WeChat's 5 s limit) the
 answer is the passive reply; otherwise WeChat gets ``success`` at once and the answer follows
@@ -274,10 +274,6 @@ class WeChatInput(InputChannel):
                 # Strict safe mode: a plaintext body is signed by nothing but the query string.
                 logger.warning("Plaintext WeChat POST refused in safe mode from %s", request.ip)
                 return response.text("forbidden", status=403)
-            digest = hashlib.sha256(request.body or b"").hexdigest()
-            if not await self.store.claim_nonce(f"{timestamp}:{nonce}", digest, self._nonce_ttl):
-                logger.warning("WeChat POST replaying a used nonce with another body from %s", request.ip)
-                return response.text("forbidden", status=403)
             try:
                 if encrypted:
                     if self.cipher is None:
@@ -292,6 +288,12 @@ class WeChatInput(InputChannel):
             except (MalformedXML, WeChatCryptoError) as exc:
                 logger.warning("Rejected malformed WeChat message from %s: %s", request.ip, exc)
                 return response.text("bad request", status=400)
+            # Used up only by a body that passed every check (in safe mode msg_signature covers
+            # it), so a forged body cannot burn the nonce of WeChat's own request.
+            digest = hashlib.sha256(request.body or b"").hexdigest()
+            if not await self.store.claim_nonce(f"{timestamp}:{nonce}", digest, self._nonce_ttl):
+                logger.warning("WeChat POST replaying a used nonce with another body from %s", request.ip)
+                return response.text("forbidden", status=403)
             if not await self.store.claim_message(msg.dedup_key, self.config.claim_lease):
                 logger.info("Duplicate WeChat delivery %s ignored", msg.dedup_key)
                 return response.text("success")

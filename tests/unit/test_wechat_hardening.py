@@ -117,3 +117,14 @@ async def test_a_crashed_workers_claim_runs_out(standin) -> None:
         after = await sim.send_text(OPENID, "人呢", msg_id="8001")
     assert during.body == "success" and after.reply is not None
     assert bot.texts == ["人呢"]
+
+
+async def test_a_forged_body_cannot_burn_the_nonce_of_wechats_request(standin) -> None:
+    bot = FakeBot()
+    async with serve_channel(channel(standin, aes_key=AES_KEY), bot) as base:
+        sim = WeChatSimulator(f"{base}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
+        query, body = sim.build(text_xml(OPENID, sim.account, "你好", "6101"), OPENID)
+        _, other = sim.build(text_xml(OPENID, sim.account, "取消订单", "6102"), OPENID)
+        first = await sim.post_raw(query, other)  # raced ahead, but msg_signature does not match
+        real = await sim.post_raw(query, body)
+    assert first.status == 403 and real.status == 200 and bot.texts == ["你好"]
