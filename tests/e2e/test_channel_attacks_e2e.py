@@ -47,8 +47,9 @@ async def test_wechat_nonce_replay_with_another_body_refused(sealed, tracker) ->
     query, body = sealed.build(text_xml(openid, sealed.account, "包邮吗", uuid.uuid4().hex[:12]), openid)
     first = await sealed.post_raw(query, body)
     assert first.status == 200
-    # a captured query string reused with a body of the attacker's choosing (signed envelope
-    # included: the attacker saw one, but not for this body)
+    # a captured query string reused with a body of the attacker's choosing. In safe mode (the
+    # stack's) msg_signature already binds the query to the body; the nonce alone is what holds
+    # in plaintext mode: tests/unit/test_wechat_hardening.py and tests/integration/test_wechat_redis.py
     _, other = sealed.build(text_xml(victim, sealed.account, "取消订单", uuid.uuid4().hex[:12]), victim)
     replay = await sealed.post_raw(query, other)
     assert replay.status == 403
