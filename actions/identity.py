@@ -1,40 +1,27 @@
 """Who is asking: channel metadata -> customer, and the order-number + phone check.
 
 A shopper the channel vouches for (web visitor id, WeChat openid, verified app user id, each
-sealed by its channel for this conversation: common.channel_proof) sees all their orders. Anyone else proves possession of one order at a time with its number and
-the last four digits of its phone; each order proven is kept in `verified_orders`. Wrong
-attempts are counted in the store per conversation (a /restart cannot reset them) and per
-order number, so guessing one order's four digits from many conversations is capped too.
+sealed by its channel for this conversation: common.channel_proof) sees all their orders.
+Anyone else proves possession of one order at a time with its number and the last four digits
+of its phone; each order proven is kept in `verified_orders`, and that is
+all it grants: four digits can be guessed, so a proof never opens the customer's account (other
+orders, coupons) nor links the channel's identity to the customer. Wrong attempts are counted
+with the shared limiter (actions.verification) per conversation, per actor (what a new
+conversation does not reset) and per canonical order number.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from actions import identity_link
+from actions import identity_link, verification
 from actions.store.models import Order
-from actions.store.queries import customer_by_identity, failures_since, record_failure
-from bot import policy
+from actions.store.queries import customer_by_identity
 
-# Security limits, not shop policy; overridable in data/shop.yml under `verification`.
-DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_WINDOW_MINUTES = 15
-# Per order number, across conversations: 10 wrong tries a day leave 4 digits unguessable.
-DEFAULT_ORDER_MAX_ATTEMPTS = 10
-DEFAULT_ORDER_WINDOW_HOURS = 24
-
-
-def limits() -> Tuple[int, int]:
-    return (int(policy.get("verification.max_attempts", DEFAULT_MAX_ATTEMPTS)),
-            int(policy.get("verification.window_minutes", DEFAULT_WINDOW_MINUTES)))
-
-
-def order_limits() -> Tuple[int, int]:
-    return (int(policy.get("verification.order_max_attempts", DEFAULT_ORDER_MAX_ATTEMPTS)),
-            int(policy.get("verification.order_window_hours", DEFAULT_ORDER_WINDOW_HOURS)))
+# The limits live with the counters; re-exported for the replies that quote them.
+limits, order_limits = verification.limits, verification.order_limits
 
 
 def conversation_metadata(tracker: Tracker) -> Dict[str, Any]:
@@ -76,38 +63,29 @@ def phone_matches(order: Order, last4: str) -> bool:
     return any(p and p[-4:] == last4 for p in phones)
 
 
-def attempt_key(tracker: Tracker) -> str:
-    return f"conv:{tracker.sender_id}"
+async def is_blocked(tracker: Tracker, order_id: Optional[str] = None) -> bool:
+    """Too many wrong attempts from this conversation or actor, or (with `order_id`) on that
+    order. Unknown order numbers are counted like real ones, so being blocked reveals nothing."""
+    return await verification.blocked_scope(tracker, conversation_metadata(tracker), order_id) \
+        is not None
 
 
-def order_attempt_key(order_id: str) -> str:
-    return f"order:{order_id}"
+async def attempt(tracker: Tracker, order_id: Optional[str] = None) -> verification.Attempt:
+    """Reserve one attempt (before the digits are compared); see actions.verification."""
+    return await verification.Attempt(tracker, conversation_metadata(tracker), order_id).reserve()
 
 
-def is_blocked(session: Session, tracker: Tracker, order_id: Optional[str] = None) -> bool:
-    """Too many wrong attempts from this conversation, or (with `order_id`) on that order.
-
-    Unknown order numbers are counted like real ones, so being blocked reveals nothing.
-    """
-    max_attempts, minutes = limits()
-    if failures_since(session, attempt_key(tracker), timedelta(minutes=minutes)) >= max_attempts:
-        return True
-    if not order_id:
-        return False
-    order_max, hours = order_limits()
-    return failures_since(session, order_attempt_key(order_id), timedelta(hours=hours)) >= order_max
-
-
-def register_failure(session: Session, tracker: Tracker, order_id: Optional[str] = None) -> bool:
-    """Count a wrong attempt; True when the conversation (or that order) is now blocked."""
-    record_failure(session, attempt_key(tracker))
-    if order_id:
-        record_failure(session, order_attempt_key(order_id))
-    return is_blocked(session, tracker, order_id)
+async def register_failure(tracker: Tracker) -> bool:
+    """Count a wrong order number of an identified shopper; True when now blocked."""
+    counted = await attempt(tracker)
+    return not counted.allowed or counted.blocked_after
 
 
 def verified_events(tracker: Tracker, order: Order) -> List[Tuple[str, Any]]:
-    """Slot values after a successful order + phone check."""
+    """Slot values after a successful order + phone check: this order, nothing more.
+
+    `customer_id` is kept for the agent's ticket; `identity_source` "order" tells every action
+    that the shopper proved this order only (no other orders, no coupons, no link)."""
     verified = list(tracker.get_slot("verified_orders") or [])
     if order.id not in verified:
         verified.append(order.id)

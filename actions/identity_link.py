@@ -1,37 +1,33 @@
-"""One shopper, several channels: link a verified channel identity to its customer.
+"""One shopper, several channels: the identities a channel vouches for, and their customer.
 
-When a conversation proves who the shopper is (order number + last four digits of the
-customer's own phone), the identity its channel vouches for (web visitor id, WeChat openid,
-verified app user id) is linked to that customer in the store. Next time, on that channel,
-`actions.store.queries.identify` knows the shopper and all their orders, and the agent's
-customer card lists every linked channel with its conversation id (`linked_identities`).
+An identity (web visitor id, WeChat openid, verified app user id) linked to a customer in the
+store lets `actions.store.queries.identify` know the shopper and all their orders on that
+channel, and the agent's customer card lists every linked channel with its conversation id
+(`linked_identities`). Links come from the shop's own records (the store import's
+`identities`, docs/store-import.md; `link_identity` for an integration that verified the customer
+itself), never from a conversation: proving an order with its number and four phone digits is a
+guess away from anyone, so it grants that order only (actions.identity).
 
 Rules, because a link grants access to all of a customer's orders:
-* Only the customer's own phone links. A parcel's recipient (a gift, a colleague) proves
-  possession of that one order, not the buyer's account.
 * Only identifiers a channel verified and sealed for this very conversation
   (common.channel_proof): a web visitor id from the widget's socket.io channel, an openid from
   the signature-checked WeChat channel, an app user id after the app channel's token check.
   Metadata sent through REST, a reported input channel or a page's claim is never linked.
 * Web visitor ids must be long random strings (the widget makes 128-bit ids).
-* An identity belongs to one customer: a shared browser follows whoever verified last.
+* An identity belongs to one customer.
 """
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.store.models import Identity, Order
+from actions.store.models import Identity
 from common import channel_proof
-
-log = logging.getLogger(__name__)
 
 STRONG_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINKED = "linked"
@@ -103,32 +99,6 @@ def link_identity(session: Session, customer_id: str, identity: ChannelIdentity,
         row.verified_by, row.linked_at = verified_by, now
     session.flush()
     return LinkResult(identity.channel, identity.external_id, customer_id, outcome, previous)
-
-
-def link_after_order_check(session: Session, tracker: Any, order: Order,
-                           last4: str) -> Optional[LinkResult]:
-    """After a successful order + phone check: link this channel's identity to the buyer.
-
-    Never raises: a failed link must not undo the shopper's verification in this chat.
-    """
-    customer = order.customer
-    if customer is None or not last4 or (customer.phone or "")[-4:] != last4:
-        return None  # the recipient's phone proves this order only, not the buyer's account
-    identity = identity_of(tracker)
-    if identity is None or (identity.channel == "web"
-                            and not STRONG_VISITOR_ID.match(identity.external_id)):
-        return None
-    try:
-        with session.begin_nested():  # a race on the unique key rolls back only this
-            result = link_identity(session, customer.id, identity, tracker.sender_id,
-                                   "order_phone")
-    except SQLAlchemyError as exc:
-        log.warning("linking %s identity to %s failed: %s", identity.channel, customer.id, exc)
-        return None
-    if result.outcome == MOVED:
-        log.info("%s identity moved from customer %s to %s", identity.channel,
-                 result.previous_customer_id, customer.id)
-    return result
 
 
 def identity_of(tracker: Any) -> Optional[ChannelIdentity]:

@@ -74,7 +74,7 @@ class ActionCouponInquiry(Action):
                 if found:
                     customer_id = found
                     events += [SlotSet("customer_id", found), SlotSet("identity_source", "channel")]
-                elif tracker.get_slot("identity_source") != "order":
+                else:  # an order proven with phone digits opens that order, not the account
                     customer_id = None
             customer = session.get(Customer, customer_id) if customer_id else None
             prefix = ""

@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import identity, identity_link, order_aftersales, order_changes, order_status
+from actions import identity, order_aftersales, order_changes, order_status
 from actions.messages import status_name, text
 from actions.order_common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
@@ -127,47 +127,49 @@ class ValidateOrderForm(FormValidationAction):
         # Digits that are no order number: let validation say what an order number looks like.
         return {"order_id": said} if sum(ch.isdigit() for ch in said) >= 4 else {}
 
-    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         lang = language(tracker)
         order_id = normalize_order_id(str(value or ""))
         if not order_id:
             dispatcher.utter_message(text=text("order_id_malformed", lang))
             return {"order_id": None}
         with session_scope() as session:
-            if identity.is_blocked(session, tracker):
-                return {"order_id": None, "verify_blocked": True}
             order = find_order(session, order_id)
-            if order is not None and identity.can_see(tracker, order):
-                return {"order_id": order.id}
-            if tracker.get_slot("identity_source") == "channel":
-                # Unknown or someone else's: the same words either way.
-                blocked = identity.register_failure(session, tracker)
-                dispatcher.utter_message(text=text("order_not_found", lang))
-                return {"order_id": None, "verify_blocked": blocked or None}
+            visible = order.id if order is not None and identity.can_see(tracker, order) else None
+        if visible:  # the shopper's own (or already proven) order: nothing is being guessed
+            return {"order_id": visible}
+        if await identity.is_blocked(tracker):
+            return {"order_id": None, "verify_blocked": True}
+        if tracker.get_slot("identity_source") == "channel":
+            # Unknown or someone else's: the same words either way.
+            blocked = await identity.register_failure(tracker)
+            dispatcher.utter_message(text=text("order_not_found", lang))
+            return {"order_id": None, "verify_blocked": blocked or None}
         # Not identified: take any well-formed number and ask for the phone before saying
         # anything, so the reply never reveals whether the order exists.
         return {"order_id": order_id, "phone_last4": None}
 
-    def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         lang = language(tracker)
         digits = "".join(ch for ch in str(value or "") if ch.isdigit())
         if len(digits) != 4:
             dispatcher.utter_message(text=text("phone_last4_format", lang))
             return {"phone_last4": None}
         order_id = str(tracker.get_slot("order_id") or "")
+        # Reserved before the digits are compared: parallel guesses cannot pass a limit.
+        attempt = await identity.attempt(tracker, order_id)
+        if not attempt.allowed:
+            return {"phone_last4": None, "order_id": None, "verify_blocked": True}
         with session_scope() as session:
-            if identity.is_blocked(session, tracker, order_id):
-                return {"phone_last4": None, "order_id": None, "verify_blocked": True}
             order = find_order(session, order_id)
             if order is not None and identity.phone_matches(order, digits):
-                # Issue 8: the same shopper on another channel is one customer from now on.
-                identity_link.link_after_order_check(session, tracker, order, digits)
+                await attempt.succeeded()
+                # This order only: four digits are no proof of the account (no identity link).
                 return dict(identity.verified_events(tracker, order))
-            blocked = identity.register_failure(session, tracker, order_id)
         dispatcher.utter_message(text=text("order_not_found", lang))
-        return {"phone_last4": None, "order_id": None, "verify_blocked": blocked or None}
+        return {"phone_last4": None, "order_id": None, "verify_blocked": attempt.blocked_after or None}
 
     def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -234,8 +236,8 @@ class ActionOrderSubmit(Action):
         if tracker.get_slot("order_aborted"):
             dispatcher.utter_message(text=text("aborted", lang))
             return reset_form_events()
+        conversation_blocked = await identity.is_blocked(tracker)
         with session_scope() as session:
-            conversation_blocked = identity.is_blocked(session, tracker)
             if tracker.get_slot("verify_blocked") or conversation_blocked and \
                     accessible_order(session, tracker) is None:
                 if conversation_blocked:

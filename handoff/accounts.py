@@ -36,7 +36,7 @@ def _password() -> str:
 def _unlock(username: str) -> None:
     from handoff.bus import connect
     from handoff.config import Settings
-    from handoff.console.auth import Lockout
+    from handoff.lockout import Lockout
 
     settings = Settings.from_env()
 

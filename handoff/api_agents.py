@@ -13,9 +13,11 @@ from handoff import store
 from handoff.db import Agent
 from handoff.domain import OPEN_STATUSES, QUEUES, STATUSES
 from handoff.hub import Subscriber
+from handoff.lockout import lockout_of, retry_headers
 from handoff.service import SERVICE, Service
 
 MAX_TEXT = 4000
+MAX_FIELD = 200  # username / password: the console form cuts at the same length
 SESSION_COOKIE = "handoff_session"
 
 
@@ -24,6 +26,14 @@ def error(status: int, code: str, message: str) -> web.HTTPException:
            404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
     return cls(text=json.dumps({"error": code, "message": message}),
                content_type="application/json")
+
+
+def too_many(seconds: int, scope: str) -> web.HTTPException:
+    what = "this network" if scope == "address" else "this account"
+    return web.HTTPTooManyRequests(
+        text=json.dumps({"error": "locked", "message": f"too many failed logins for {what}; "
+                         f"try again in {max(1, seconds)} s", "retry_after": max(1, seconds)}),
+        content_type="application/json", headers=retry_headers(seconds))
 
 
 def service_of(request: web.Request) -> Service:
@@ -98,10 +108,19 @@ async def login(request: web.Request) -> web.Response:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise error(400, "bad_field", "username and password are required")
+    username = username.strip()[:MAX_FIELD]
+    password = password[:MAX_FIELD]
+    lockout = lockout_of(request.app)
+    attempt = await lockout.begin(username, request.remote)
+    if not attempt.allowed:
+        raise too_many(attempt.retry_after, attempt.scope)
     hours = service_of(request).settings.session_hours
     result = await service_of(request).db(accounts.login, username, password, hours)
     if result is None:
+        if attempt.last:
+            raise too_many(lockout.seconds, "user")
         raise error(401, "bad_credentials", "wrong username or password")
+    await lockout.succeeded(username, request.remote)
     token, agent = result
     resp = web.json_response({"token": token, "agent": accounts.agent_view(agent)})
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict",

@@ -114,7 +114,8 @@ SCHEMAS["TicketDetail"] = {"allOf": [ref("TicketSummary"), obj({
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
 ERROR_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden",
-              404: "Not found", 409: "Conflict"}
+              404: "Not found", 409: "Conflict",
+              429: "Too many failed attempts; wait for the Retry-After header's seconds"}
 
 
 def _operation(route) -> S:

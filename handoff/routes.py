@@ -50,7 +50,7 @@ ROUTES: List[Route] = [
     # agents
     Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
           "an HttpOnly session cookie", "none", request="Login", response="Session",
-          errors=[400, 401]),
+          errors=[400, 401, 429]),
     Route("POST", "/api/agents/logout", agents.logout, "End this session", "agent",
           response="Ok", errors=[401]),
     Route("GET", "/api/agents/me", agents.me, "The logged-in agent", "agent",

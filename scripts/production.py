@@ -25,6 +25,7 @@ CORE_SECRETS = ("RASA_TOKEN", "HANDOFF_TOKEN", "ACTION_SERVER_TOKEN", "CHANNEL_P
 CHANNEL_SECRETS: Dict[str, tuple] = {
     "bot.channels.wechat.WeChatInput": ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_SECRET"),
     "bot.channels.app.AppInput": ("APP_IDENTITY_SECRET",),
+    "bot.channels.webchat.WebChatInput": ("WEB_SESSION_SECRET",),
 }
 # Real services instead of the demo's embedded SQLite and Redis.
 SERVICES = ("REDIS_URL", "TRACKER_URL", "STORE_URL", "HANDOFF_DB_URL")

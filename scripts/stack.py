@@ -54,6 +54,11 @@ def channel_env(ports: "Ports") -> Dict[str, str]:
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", f"http://127.0.0.1:{ports.wechat_api}")
     env["WECHAT_RELAY_SECRET"] = os.environ.get("WECHAT_RELAY_SECRET") or secrets.token_hex(16)
     env["APP_IDENTITY_SECRET"] = os.environ.get("APP_IDENTITY_SECRET") or secrets.token_hex(32)
+    # The web widget: session keys, the shop pages allowed to embed it, the links to pictures.
+    env["WEB_SESSION_SECRET"] = os.environ.get("WEB_SESSION_SECRET") or secrets.token_hex(32)
+    env["WEB_ALLOWED_ORIGINS"] = os.environ.get("WEB_ALLOWED_ORIGINS") or \
+        f"http://127.0.0.1:{ports.web},http://localhost:{ports.web}"
+    env["WEB_PUBLIC_URL"] = os.environ.get("WEB_PUBLIC_URL") or f"http://127.0.0.1:{ports.rasa}"
     return env
 
 

@@ -5,10 +5,10 @@ import re
 from datetime import datetime, timedelta
 from typing import List, Mapping, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from actions.store.models import Customer, Identity, Order, Shipment, VerificationFailure
+from actions.store.models import Customer, Identity, Order, Shipment
 
 # "E" + 12 digits, or 10-20 plain digits typed by shoppers (they often drop the letter).
 ORDER_ID_RE = re.compile(r"(?<![A-Za-z0-9])(E\d{12}|\d{10,20})(?![A-Za-z0-9])", re.IGNORECASE)
@@ -93,18 +93,3 @@ def recent_orders(session: Session, customer_id: str, days: int = 30,
     if recent:
         return list(recent)
     return list(session.execute(base.limit(limit)).scalars().all())
-
-
-def failures_since(session: Session, key: str, window: timedelta) -> int:
-    since = datetime.utcnow() - window
-    stmt = select(func.count(VerificationFailure.id)).where(
-        VerificationFailure.key == key, VerificationFailure.at >= since)
-    return int(session.execute(stmt).scalar_one())
-
-
-def record_failure(session: Session, key: str) -> None:
-    session.add(VerificationFailure(key=key, at=datetime.utcnow()))
-    # Old attempts are of no further use; keep the table small.
-    session.execute(delete(VerificationFailure).where(
-        VerificationFailure.at < datetime.utcnow() - timedelta(days=1)))
-    session.flush()

@@ -9,8 +9,12 @@ handoff relay) finds it. Differences from the stock channel:
   output drops that metadata, so the widget could not tell an agent's message from the bot's.
 * Custom payloads are emitted as ``{"custom": {...}}``. The stock output passes the payload's
   keys to ``sio.emit(**payload)``, which fails for anything but ``{"data": ...}``.
-* The conversation id is ``web:<session_id>`` (see WebChatInput) and the socket really joins
-  its room (python-socketio 5.x's ``enter_room`` is a coroutine the stock channel never awaits).
+* Sessions are server-issued (bot.channels.webchat_session): ``session_request`` without a valid
+  session key gets a new one; the conversation id is ``web:<public id>``, which agents see and
+  which joins nothing. Only the key joins the room (python-socketio 5.x's ``enter_room`` is a
+  coroutine the stock channel never awaits), speaks, types or uploads in it. Joins are
+  rate-limited per client address, and socket.io connections are accepted only from the allowed
+  page origins (bot.channels.webchat_limits).
 * Metadata from the browser is a claim: ``channel`` is forced to ``web`` and identifiers that
   only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
   page cannot pose as a WeChat or app user. Picture links are removed too: ``image_url`` is
@@ -27,7 +31,6 @@ import inspect
 import json
 import logging
 import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
@@ -37,6 +40,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.webchat_limits import (JOIN, WebLimits, allowed_origins, client_address, origin_allowed,
+                                         public_base_url)
+from bot.channels.webchat_session import SessionKeys
 from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
 from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
@@ -51,6 +57,8 @@ MAX_MESSAGE_CHARS = 4000
 FOREIGN_IDENTITY_KEYS = ("openid", "verified_app_user_id", "app_user_id")
 # Picture links are made by this channel from an uploaded picture's name, never taken from a page.
 PICTURE_KEYS = ("image_url", "attachment_url", "pic_url", "attachments", "media_id")
+# Set by this channel from the socket's peer address (the phone-digit check counts per address).
+CLIENT_ADDRESS_KEY = "client_address"
 _VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TEXT_KEYS = ("page",)
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -105,7 +113,7 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
         except ValueError:
             raw = {}
     metadata = channel_proof.strip(dict(raw) if isinstance(raw, dict) else {})
-    for key in FOREIGN_IDENTITY_KEYS + PICTURE_KEYS:
+    for key in FOREIGN_IDENTITY_KEYS + PICTURE_KEYS + (CLIENT_ADDRESS_KEY,):
         metadata.pop(key, None)
     visitor = metadata.get("visitor_id")
     if visitor is not None and not (isinstance(visitor, str) and _VISITOR_RE.match(visitor)):
@@ -147,15 +155,16 @@ class WebChatOutput(SocketIOOutput):
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io input with the widget's output, session and metadata rules.
 
-    The conversation id is ``web:<session_id>``: a browser picks its own session id, so without
-    the prefix it could pick a WeChat openid or an ``app:<user>`` id and join that conversation.
+    The conversation id is ``web:<public id>`` of a server-issued session key: a browser can
+    neither pick its own (say a WeChat openid or ``app:<user>``) nor join one it has only seen.
     """
 
     shopper_typing: Optional[ShopperTyping] = None  # set by blueprint()
+    keys: Optional[SessionKeys] = None
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
-        production.require("the web widget channel", (channel_proof.SECRET_ENV,))
+        production.require("the web widget channel", (channel_proof.SECRET_ENV, "WEB_SESSION_SECRET"))
         return super().from_credentials(credentials)  # type: ignore[return-value]
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
@@ -163,10 +172,22 @@ class WebChatInput(SocketIOInput):
             return None
         return WebChatOutput(self.sio, self.bot_message_evt)
 
+    def sender_of(self, session_key: Any) -> Optional[str]:
+        """The conversation id a session key opens, None for anything not issued here."""
+        public = self.keys.public_id(session_key) if self.keys else None
+        return sender_for(public) if public else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        origins = allowed_origins()
+        # CORS headers stay with Sanic (`rasa run --cors`): engine.io adding its own would send
+        # two Access-Control-Allow-Origin headers, which browsers reject. The Origin allow-list
+        # is enforced on connect below.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        self.keys = keys = SessionKeys.from_env()
+        limits = WebLimits.from_env()
+        base_url = public_base_url()
         namespace = self.namespace
 
         @socketio_webhook.route("/", methods=["GET"])
@@ -175,9 +196,9 @@ class WebChatInput(SocketIOInput):
 
         prune_uploads()
 
-        @socketio_webhook.route("/upload", methods=["POST"])
+        @socketio_webhook.route("/upload", methods=["POST"], stream=True)
         async def upload(request: Request) -> HTTPResponse:
-            return await upload_route(request, valid_session_id)
+            return await upload_route(request, keys.public_id, limits, origins)
 
         @socketio_webhook.route("/uploads/<name>", methods=["GET"])
         async def uploaded(request: Request, name: str) -> HTTPResponse:
@@ -192,12 +213,14 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(USER_TYPING_EVENT, namespace=namespace)
         async def user_typing(sid: Text, data: Any) -> None:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            sender = sender_for(session_id) if valid_session_id(session_id) else None
-            await shopper_typing.handle(sid, sender)
+            session_key = data.get("session_id") if isinstance(data, dict) else None
+            await shopper_typing.handle(sid, self.sender_of(session_key))
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not origin_allowed(environ.get("HTTP_ORIGIN"), origins):
+                logger.warning("socket.io connection from origin %r refused", environ.get("HTTP_ORIGIN"))
+                return False
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")
@@ -205,32 +228,46 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            address = client_address(sio.get_environ(sid, namespace=namespace))
+            verdict = await limits.hit(JOIN, address)
+            if not verdict.allowed:
+                logger.warning("socket.io session requests from %s over the limit", address)
+                await sio.emit("session_refused", {"retry_after": verdict.retry_after}, room=sid,
+                               namespace=namespace)
+                return
+            session_key = data.get("session_id") if isinstance(data, dict) else None
+            sender = self.sender_of(session_key)
+            if sender is None:  # none, forged, or a public id seen somewhere: a new session
+                session_key = keys.issue()
+                sender = self.sender_of(session_key)
             if self.session_persistence:
                 # python-socketio 5.x made enter_room a coroutine; Rasa 3.6 does not await it,
                 # so with the stock channel replies never reach the room.
-                joined = sio.enter_room(sid, sender_for(session_id), namespace=namespace)
+                joined = sio.enter_room(sid, sender, namespace=namespace)
                 if inspect.isawaitable(joined):
                     await joined
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", {"session_id": session_key, "conversation_id": sender},
+                           room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
-                if not valid_session_id(data.get("session_id")):
-                    logger.warning("socket.io message without a valid session_id ignored")
+                sender = self.sender_of(data.get("session_id"))
+                if sender is None:
+                    logger.warning("socket.io message without a valid session key ignored")
                     return
-                sender_id = sender_for(data["session_id"])
+                sender_id = sender
             else:
                 sender_id = sid
             text = str(data.get("message") or "")[:MAX_MESSAGE_CHARS]
             metadata = clean_metadata(data.get(self.metadata_key))
+            environ = sio.get_environ(sid, namespace=namespace)
+            metadata[CLIENT_ADDRESS_KEY] = client_address(environ)
             picture = metadata.pop("image", None)
             if valid_upload(picture):
-                metadata["image_url"] = public_url(picture, sio.get_environ(sid, namespace=namespace))
+                metadata["image_url"] = public_url(picture, base_url)
             channel_proof.seal(metadata, "web", sender_id, metadata.get("visitor_id"))
             message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
                                   input_channel=self.name(), metadata=metadata)

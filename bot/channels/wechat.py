@@ -1,14 +1,19 @@
 """WeChat Official Account channel for Rasa 3.6 (``/webhooks/wechat/webhook``).
 
-Flow of one POST: verify ``signature`` (403 if forged, nothing processed) -> in safe mode verify
-``msg_signature`` and decrypt -> parse XML (400 if malformed) -> claim the MsgId in Redis (WeChat
-retries up to three times; only the first claim is processed) -> run the Rasa turn. If the bot
-answers within ``reply_timeout`` (below WeChat's 5 s limit) the answer is the passive reply;
-otherwise WeChat gets ``success`` at once and the answer follows through the customer-service API.
+Flow of one POST: verify ``signature`` and the timestamp (403 if forged or stale, nothing
+processed) -> with an AES key configured, refuse anything but safe mode (403: no downgrade to
+plaintext) -> in safe mode verify ``msg_signature`` and decrypt -> parse XML (400 if malformed) ->
+use up the nonce (403 when a seen timestamp+nonce comes with another body) -> claim the MsgId in Redis
+with a short lease (WeChat retries up to three times; a claimed message is answered ``success``)
+-> run the Rasa turn. If the bot answers within ``reply_timeout`` (below WeChat's 5 s limit) the
+answer is the passive reply; otherwise WeChat gets ``success`` at once and the answer follows
+through the customer-service API. A turn that fails releases its claim and answers 500, so
+WeChat's retry runs it again; a crashed worker's lease runs out before WeChat's last retry.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 import time
@@ -56,6 +61,7 @@ class WeChatConfig:
     reply_timeout: float = 4.0  # WeChat waits 5 s including network time
     max_clock_skew: int = 600  # reject signed requests older than this (replay protection)
     dedup_ttl: int = 900  # > max_clock_skew so a replay inside the skew is still caught
+    claim_lease: int = 9  # a turn in progress holds its MsgId this long (WeChat retries at ~5 s)
     buttons_ttl: int = 86400
     message_window: int = 48 * 3600  # CS messages allowed this long after a shopper message
     message_quota: int = 5  # ... at most this many (WeChat's rule since June 2023)
@@ -72,6 +78,10 @@ class WeChatConfig:
             default = getattr(cls, name, "")
             values[name] = type(default)(value) if isinstance(default, (int, float)) else str(value)
         return cls(**values)
+
+
+class TurnFailed(RuntimeError):
+    """The Rasa turn of a message raised; its MsgId claim is released for WeChat's retry."""
 
 
 class WeChatCustomerServiceOutput(OutputChannel):
@@ -142,6 +152,11 @@ class WeChatInput(InputChannel):
         return await self.get_output_channel().send_messages(openid, [{"text": text, "buttons": buttons}])
 
     # ---- request handling -------------------------------------------------------------
+    @property
+    def _nonce_ttl(self) -> int:
+        # A timestamp is accepted up to max_clock_skew either side of now.
+        return 2 * max(self.config.max_clock_skew, 60) + 60
+
     def _fresh(self, timestamp: str) -> bool:
         if not self.config.max_clock_skew:
             return True
@@ -223,11 +238,13 @@ class WeChatInput(InputChannel):
         if task not in done:
             logger.info("WeChat turn for %s exceeded %.1fs: answering via CS API", msg.from_user,
                         self.config.reply_timeout)
+            # Rasa is running the turn in this worker: hold the claim until it is done.
+            await self.store.finish_message(msg.dedup_key, self.config.dedup_ttl)
             self._spawn(self._deliver_async(msg.from_user, task, collector))
             return None
         if task.exception() is not None:
             logger.error("Rasa turn for WeChat user %s failed", msg.from_user, exc_info=task.exception())
-            return ERROR_REPLY
+            raise TurnFailed(msg.dedup_key) from task.exception()
         chunks = await self._remember_buttons(msg.from_user, collector.messages)
         if len(chunks) > 1:  # a passive reply holds one message; the rest go via the CS API
             self._spawn(self.client.send_chunks(msg.from_user, chunks[1:]))
@@ -257,6 +274,10 @@ class WeChatInput(InputChannel):
                 logger.warning("WeChat POST with a forged or stale signature from %s", request.ip)
                 return response.text("forbidden", status=403)
             encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+            if self.cipher is not None and not encrypted:
+                # Strict safe mode: a plaintext body is signed by nothing but the query string.
+                logger.warning("Plaintext WeChat POST refused in safe mode from %s", request.ip)
+                return response.text("forbidden", status=403)
             try:
                 if encrypted:
                     if self.cipher is None:
@@ -271,10 +292,22 @@ class WeChatInput(InputChannel):
             except (MalformedXML, WeChatCryptoError) as exc:
                 logger.warning("Rejected malformed WeChat message from %s: %s", request.ip, exc)
                 return response.text("bad request", status=400)
-            if not await self.store.claim_message(msg.dedup_key, self.config.dedup_ttl):
+            # Used up only by a body that passed every check (in safe mode msg_signature covers
+            # it), so a forged body cannot burn the nonce of WeChat's own request.
+            digest = hashlib.sha256(request.body or b"").hexdigest()
+            if not await self.store.claim_nonce(f"{timestamp}:{nonce}", digest, self._nonce_ttl):
+                logger.warning("WeChat POST replaying a used nonce with another body from %s", request.ip)
+                return response.text("forbidden", status=403)
+            if not await self.store.claim_message(msg.dedup_key, self.config.claim_lease):
                 logger.info("Duplicate WeChat delivery %s ignored", msg.dedup_key)
                 return response.text("success")
-            reply = await self.handle_message(msg, on_new_message)
+            try:
+                reply = await self.handle_message(msg, on_new_message)
+            except Exception:  # noqa: BLE001 - whatever failed, WeChat must deliver it again
+                await self.store.release_message(msg.dedup_key)
+                logger.exception("WeChat message %s failed; released for WeChat's retry", msg.dedup_key)
+                return response.text("retry", status=500)
+            await self.store.finish_message(msg.dedup_key, self.config.dedup_ttl)
             if not reply:
                 return response.text("success")
             xml = render_text_reply(msg.from_user, msg.to_user, reply)

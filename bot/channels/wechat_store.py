@@ -1,5 +1,9 @@
-"""Shared state for the WeChat channel: MsgId de-duplication, last buttons per shopper, the
-customer-service (CS) message window/quota and the cached access token.
+"""Shared state for the WeChat channel: MsgId de-duplication, single-use request nonces, last
+buttons per shopper, the customer-service (CS) message window/quota and the cached access token.
+
+A MsgId is claimed with a short lease while its turn runs, made final once the turn is done,
+and released when it fails, so WeChat's retry of a message whose turn crashed is processed
+again instead of being answered "success" and lost (at-least-once).
 
 Production uses Redis (several Rasa workers must agree on what was already processed); the
 in-memory store exists for unit tests and single-process local runs only.
@@ -36,6 +40,9 @@ return 'ok'
 
 class WeChatStateStore(Protocol):
     async def claim_message(self, key: str, ttl: int) -> bool: ...
+    async def finish_message(self, key: str, ttl: int) -> None: ...
+    async def release_message(self, key: str) -> None: ...
+    async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool: ...
     async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None: ...
     async def get_buttons(self, openid: str) -> list[dict[str, Any]]: ...
     async def clear_buttons(self, openid: str) -> None: ...
@@ -64,6 +71,20 @@ class RedisStateStore:
     async def claim_message(self, key: str, ttl: int) -> bool:
         # SET NX: only the first of WeChat's retries gets True; the rest are answered "success".
         return bool(await self._redis.set(self._k("dedup", key), "1", nx=True, ex=ttl))
+
+    async def finish_message(self, key: str, ttl: int) -> None:
+        await self._redis.set(self._k("dedup", key), "done", ex=ttl)
+
+    async def release_message(self, key: str) -> None:
+        await self._redis.delete(self._k("dedup", key))
+
+    async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool:
+        # First use binds the nonce to this body; the same body again is WeChat retrying (the
+        # MsgId check answers it), another body under a seen nonce is a replay.
+        key = self._k("nonce", nonce)
+        if await self._redis.set(key, digest, nx=True, ex=ttl):
+            return True
+        return await self._redis.get(key) == digest
 
     async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None:
         await self._redis.set(self._k("buttons", openid), json.dumps(buttons, ensure_ascii=False), ex=ttl)
@@ -122,6 +143,19 @@ class InMemoryStateStore:
             return False
         self._set("dedup:" + key, "1", ttl)
         return True
+
+    async def finish_message(self, key: str, ttl: int) -> None:
+        self._set("dedup:" + key, "done", ttl)
+
+    async def release_message(self, key: str) -> None:
+        self._values.pop("dedup:" + key, None)
+
+    async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool:
+        seen = self._get("nonce:" + nonce)
+        if seen is None:
+            self._set("nonce:" + nonce, digest, ttl)
+            return True
+        return seen == digest
 
     async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None:
         self._set("buttons:" + openid, list(buttons), ttl)

@@ -1,7 +1,9 @@
 """Parsing WeChat's inbound XML and rendering passive replies.
 
-WeChat never sends DTDs or entities, so any document carrying one is rejected before parsing: that
-closes XXE and entity-expansion ("billion laughs") attacks without an extra dependency.
+WeChat sends UTF-8 XML without DTDs or entities. The parser is defusedxml's with DTDs forbidden, so
+a document declaring one is refused however it is encoded (a byte search for ``<!DOCTYPE`` misses
+UTF-16); bodies that are not UTF-8 are refused before parsing too. That closes XXE and
+entity-expansion ("billion laughs") attacks.
 """
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Optional
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat messages are a few KB; anything larger is not from WeChat
 
@@ -46,10 +51,16 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     if not raw or len(raw) > MAX_BODY_BYTES:
         raise MalformedXML("empty or oversized body")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedXML("the body is not UTF-8") from exc
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
         raise MalformedXML("DTDs and entities are not allowed")
     try:
-        root = ET.fromstring(raw)
+        root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise MalformedXML(f"DTDs and entities are not allowed: {exc!r}") from exc
     except ET.ParseError as exc:
         raise MalformedXML(f"not well-formed: {exc}") from exc
     if root.tag != "xml":

@@ -14,9 +14,10 @@ from sqlalchemy import create_engine
 
 from handoff.config import PACKAGE_DIR
 from handoff.console import api, pages
-from handoff.console.auth import ConsoleCookieStorage, Lockout
+from handoff.console.auth import ConsoleCookieStorage
 from handoff.console.settings import ConsoleSettings
-from handoff.console.common import CONSOLE_SETTINGS, LOCKOUT, PREFIX, TRACKER
+from handoff.console.common import CONSOLE_SETTINGS, PREFIX, TRACKER
+from handoff.lockout import LOCKOUT, Lockout
 from handoff.service import SERVICE
 
 # No inline script or style anywhere: a shopper's text can never become code.

@@ -1,4 +1,4 @@
-"""Console sessions, CSRF and lock-out.
+"""Console sessions and CSRF (the login lock-out is handoff.lockout, shared with the API).
 
 The session is an encrypted cookie (aiohttp-session + Fernet) holding the agents' API bearer
 token, so the browser never sees the token and every console call is an agents' API call
@@ -102,56 +102,3 @@ async def start_session(request: web.Request, token: str, agent: Agent) -> Sessi
     if lang:
         session["lang"] = lang
     return session
-
-
-class Lockout:
-    """Failed-login counters in Redis (shared by every service instance and kept across
-    restarts), per username and per client address; locked while a counter is at its limit
-    and not expired."""
-
-    def __init__(self, redis, prefix: str, attempts: int, minutes: float,
-                 address_attempts: int = 0) -> None:
-        self.redis, self.prefix = redis, prefix
-        self.attempts, self.seconds = attempts, int(minutes * 60)
-        self.address_attempts = address_attempts
-
-    def key(self, username: str) -> str:
-        return f"{self.prefix}:console:failed:{username.strip().lower()}"
-
-    def address_key(self, address: str) -> str:
-        return f"{self.prefix}:console:failed-from:{address}"
-
-    async def _left(self, key: str, limit: int) -> int:
-        count = await self.redis.get(key)
-        if limit <= 0 or count is None or int(count) < limit:
-            return 0
-        return max(1, int(await self.redis.ttl(key)))
-
-    async def _count(self, key: str, limit: int) -> int:
-        count = int(await self.redis.incr(key))
-        if count == 1 or count == limit:  # the window starts / the lock starts now
-            await self.redis.expire(key, self.seconds)
-        return count
-
-    async def locked_for(self, username: str) -> int:
-        """Seconds left of a lock-out of this username, 0 when not locked."""
-        return await self._left(self.key(username), self.attempts)
-
-    async def address_locked_for(self, address: Optional[str]) -> int:
-        """Seconds left of a lock-out of this client address, 0 when not locked."""
-        if not address or self.address_attempts <= 0:
-            return 0
-        return await self._left(self.address_key(address), self.address_attempts)
-
-    async def failed(self, username: str, address: Optional[str] = None) -> int:
-        """Count a failure; the username's count (the address is counted alongside)."""
-        if address and self.address_attempts > 0:
-            await self._count(self.address_key(address), self.address_attempts)
-        return await self._count(self.key(username), self.attempts)
-
-    async def clear(self, username: str) -> None:
-        # The address counter stays: one right password must not reset a spraying run.
-        await self.redis.delete(self.key(username))
-
-    async def clear_address(self, address: str) -> None:
-        await self.redis.delete(self.address_key(address))

@@ -15,9 +15,9 @@ from handoff.config import PACKAGE_DIR
 from handoff.console.auth import csrf_token, current_agent
 from handoff.console.i18n import Translator, pick_language
 from handoff.db import Agent
+from handoff.lockout import LOCKOUT  # noqa: F401  (the console sets it up; the API uses it too)
 
 CONSOLE_SETTINGS = web.AppKey("console_settings", object)
-LOCKOUT = web.AppKey("console_lockout", object)
 TRACKER = web.AppKey("console_tracker", object)
 PREFIX = "/console"
 

@@ -10,11 +10,12 @@ from aiohttp import web
 from handoff import agents as accounts
 from handoff import store
 from handoff.console import actions, stats
-from handoff.console.auth import CSRF_FIELD, Lockout, check_csrf, start_session
+from handoff.console.auth import CSRF_FIELD, check_csrf, start_session
 from handoff.console.canned import bundle as canned_bundle
 from handoff.console.common import (CONSOLE_SETTINGS, LOCKOUT, PREFIX, TRACKER, page_agent,
                                  render, safe_next)
 from handoff.domain import QUEUES
+from handoff.lockout import Lockout, retry_headers
 from handoff.service import SERVICE
 
 MAX_FIELD = 200
@@ -42,26 +43,26 @@ async def login(request: web.Request) -> web.Response:
     lockout: Lockout = request.app[LOCKOUT]
     svc = request.app[SERVICE]
 
-    def fail(key: str, **values: Any) -> web.Response:
-        return render(request, session, "login.html", status=429 if key.startswith("locked") else 401,
-                      next=target, error=(key, values), username=username)
+    def fail(key: str, seconds: int = 0, **values: Any) -> web.Response:
+        response = render(request, session, "login.html", status=429 if seconds else 401,
+                          next=target, error=(key, values), username=username)
+        if seconds:
+            response.headers.update(retry_headers(seconds))
+        return response
     if not username or not password:
         return fail("bad_credentials")
     address = request.remote
-    blocked = await lockout.address_locked_for(address)
-    if blocked:
-        return fail("locked_address", minutes=max(1, round(blocked / 60)))
-    locked = await lockout.locked_for(username)
-    if locked:
-        return fail("locked", minutes=max(1, round(locked / 60)))
+    attempt = await lockout.begin(username, address)
+    if not attempt.allowed:
+        key = "locked_address" if attempt.scope == "address" else "locked"
+        return fail(key, attempt.retry_after, minutes=max(1, round(attempt.retry_after / 60)))
     hours = request.app[CONSOLE_SETTINGS].session_hours
     result = await svc.db(accounts.login, username, password, hours)
     if result is None:
-        count = await lockout.failed(username, address)
-        if count >= lockout.attempts:
-            return fail("locked", minutes=max(1, round(lockout.seconds / 60)))
+        if attempt.last:
+            return fail("locked", lockout.seconds, minutes=max(1, round(lockout.seconds / 60)))
         return fail("bad_credentials")
-    await lockout.clear(username)
+    await lockout.succeeded(username, address)
     token, agent = result
     await start_session(request, token, agent)
     raise web.HTTPFound(target)

@@ -73,6 +73,8 @@ def stack():
     key_prefix = f"fle2e:{uuid.uuid4().hex[:6]}:"
     policy = yaml.safe_load(SHOP_POLICY.read_text(encoding="utf-8"))
     policy["hours"].update({"open": "00:00", "close": "24:00"})
+    # Phone-digit guesses from one client address: few, so the attack test needs few turns.
+    policy.setdefault("verification", {})["address_max_attempts"] = 6
     (var / "shop.yml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
     os.environ["SHOP_POLICY_FILE"] = str(var / "shop.yml")
     if backend == "pg":
@@ -150,18 +152,21 @@ class WebShopper:
 
         import socketio
 
-        self.session_id = uuid.uuid4().hex
-        self.sender_id = f"web:{self.session_id}"
         self.metadata = metadata
         self.received: List[Dict[str, Any]] = []
         self._lock = threading.Lock()
         self.sio = socketio.Client()
         self.sio.on("bot_uttered", self._on_message)
         confirmed = threading.Event()
-        self.sio.on("session_confirm", lambda *_: confirmed.set())
+
+        def on_confirm(data: Dict[str, Any]) -> None:
+            # the server issues the session key (secret) and names the public conversation id
+            self.session_id, self.sender_id = data["session_id"], data["conversation_id"]
+            confirmed.set()
+        self.sio.on("session_confirm", on_confirm)
         # engineio's websocket transport needs a newer aiohttp than Rasa allows; polling is real socket.io too
         self.sio.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
-        self.sio.emit("session_request", {"session_id": self.session_id})
+        self.sio.emit("session_request", {})
         if not confirmed.wait(15):
             raise TimeoutError("socket.io session was not confirmed")
 

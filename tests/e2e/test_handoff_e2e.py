@@ -28,17 +28,20 @@ PASSWORD = "e2e agent password"
 
 
 class Shopper:
-    def __init__(self, url: str, session_id: str):
-        self.url, self.session_id = url, session_id
+    def __init__(self, url: str):
+        self.url, self.session_id, self.sender_id = url, None, None
         self.sio = socketio.AsyncClient()
         self.received: list = []
         self.sio.on("bot_uttered", lambda data: self.received.append(data))
 
     async def connect(self):
         confirmed = asyncio.Event()
-        self.sio.on("session_confirm", lambda _sid: confirmed.set())
+        def on_confirm(data):  # the server issues the session key; agents see the public id
+            self.session_id, self.sender_id = data["session_id"], data["conversation_id"]
+            confirmed.set()
+        self.sio.on("session_confirm", on_confirm)
         await self.sio.connect(self.url, socketio_path="/socket.io", transports=["polling"])  # engineio's websocket needs aiohttp>=3.10
-        await self.sio.emit("session_request", {"session_id": self.session_id})
+        await self.sio.emit("session_request", {})
         await asyncio.wait_for(confirmed.wait(), 10)
 
     async def say(self, text: str, wait_for: int = 1, timeout: float = 30.0) -> list:
@@ -62,9 +65,9 @@ async def test_warm_transfer_over_socketio(stack):
     agent_name = f"e2e-{uuid.uuid4().hex[:6]}"
     subprocess.run([sys.executable, "-m", "handoff.agents", "add", agent_name], cwd=ROOT,
                    env=env, check=True)
-    sender = f"e2e-handoff-{uuid.uuid4().hex[:8]}"
-    shopper = Shopper(stack.rasa_url, sender)
+    shopper = Shopper(stack.rasa_url)
     await shopper.connect()
+    sender = shopper.session_id  # the session key: only the shopper's socket holds it
     http = aiohttp.ClientSession()
     try:
         await shopper.say("我的快递到哪了")
@@ -80,9 +83,11 @@ async def test_warm_transfer_over_socketio(stack):
             headers = {"Authorization": f"Bearer {(await resp.json())['token']}"}
         async with http.get(f"{stack.handoff_url}/api/tickets?status=open",
                             headers=headers) as resp:
-            # The web channel's conversation id is "web:<session_id>" (bot/channels/webchat.py).
+            # The web channel's conversation id is "web:<public id>" (bot/channels/webchat.py):
+            # agents never see the session key.
             tickets = [t for t in (await resp.json())["tickets"]
-                       if t["conversation_id"] == f"web:{sender}"]
+                       if t["conversation_id"] == shopper.sender_id]
+            assert all(sender not in json.dumps(t) for t in (await resp.json())["tickets"])
         assert len(tickets) == 1
         tid = tickets[0]["id"]
         async with http.get(f"{stack.handoff_url}/api/tickets/{tid}", headers=headers) as resp:

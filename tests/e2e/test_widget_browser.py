@@ -170,7 +170,8 @@ def test_shopper_faq_quick_reply_history_agent_and_csat(stack, web_url, browser)
         assert state["visitorId"] and len(state["visitorId"]) >= 16
 
         # Ask for a person; a real agent claims the ticket and answers.
-        conversation = f"web:{state['sessionId']}"
+        conversation = state["senderId"]  # the public id: the session key never reaches agents
+        assert conversation.startswith("web:") and state["sessionId"] not in conversation
         say(page, "转人工")
         bot_says(page, "人工|客服")
         username, headers = agent_login(stack)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from actions.store import db, session_scope
 from actions.store.demo import seed
+from tests.verification_counters import private_counters
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -39,7 +40,10 @@ def seeded_schema(monkeypatch, prefix: str) -> Iterator[Engine]:
     engine = db.get_engine(url)
     with session_scope(engine) as session:
         seed(session)
+    counters = private_counters(monkeypatch)
+    next(counters)
     yield engine
+    next(counters, None)
     engine.dispose()
     db._engines.pop(url, None)
     with admin.begin() as conn:

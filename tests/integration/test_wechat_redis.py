@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from bot.channels.wechat import WeChatConfig, WeChatInput
 from bot.channels.wechat_api import CustomerServiceClient
-from bot.channels.wechat_sim import WeChatSimulator
+from bot.channels.wechat_sim import WeChatSimulator, text_xml
 from bot.channels.wechat_standin import CustomerServiceStandIn
 from bot.channels.wechat_store import RedisStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
@@ -144,3 +144,30 @@ async def test_cs_client_quota_enforced_through_redis(prefix: str, standin: Cust
     finally:
         await client.close()
         await store.close()
+
+
+async def test_nonce_replay_across_workers_refused_and_claims_are_leases(
+        prefix: str, standin: CustomerServiceStandIn) -> None:
+    bot = FakeBot([{"text": "好的"}])
+    raw = aioredis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        async with serve_channel(worker(prefix, standin), bot) as base_a, \
+                serve_channel(worker(prefix, standin), bot) as base_b:
+            sim_a = WeChatSimulator(f"{base_a}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
+            sim_b = WeChatSimulator(f"{base_b}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
+            query, body = sim_a.build(text_xml(OPENID, sim_a.account, "查订单", "9101"), OPENID)
+            assert (await sim_a.post_raw(query, body)).status == 200
+            _, other = sim_a.build(text_xml("o_victim", sim_a.account, "取消订单", "9102"), OPENID)
+            assert (await sim_b.post_raw(query, other)).status == 403  # the other worker knows
+            plain = WeChatSimulator(f"{base_b}/webhooks/wechat/webhook", TOKEN)
+            assert (await plain.send_text(OPENID, "明文")).status == 403  # no downgrade
+        assert bot.texts == ["查订单"]
+        assert await raw.get(prefix + f"{APP_ID}:dedup:msg:9101") == "done"
+        assert 890 < await raw.ttl(prefix + f"{APP_ID}:dedup:msg:9101") <= 900
+        store = RedisStateStore(REDIS_URL, prefix)
+        assert await store.claim_message("msg:9200", 9)
+        await store.release_message("msg:9200")
+        assert await store.claim_message("msg:9200", 9)  # released: claimable again
+        await store.close()
+    finally:
+        await raw.close()

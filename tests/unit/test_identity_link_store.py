@@ -1,8 +1,9 @@
-"""Identity linking through the real order actions on a real seeded store (SQLite here;
+"""Channel identities and the real order actions on a real seeded store (SQLite here;
 tests/integration/test_identity_link_pg.py runs the same cases on PostgreSQL).
 
-Fakes only for the tracker and the dispatcher: the shopper verifies with order number + last
-four phone digits on one channel, and from then on that channel knows them.
+Fakes only for the tracker and the dispatcher. An identity the shop linked (its own records)
+makes a channel know the shopper; proving an order with four phone digits links nothing, since
+four digits are a guess away from anyone: it opens that order in that conversation only.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from actions import orders
 from actions.handoff import lookup_customer
-from actions.identity_link import linked_identities
+from actions.identity_link import ChannelIdentity, link_identity, linked_identities
 from actions.store import session_scope
 from actions.store.models import Identity, Order
 from actions.store.queries import identify
@@ -53,13 +54,13 @@ def order_of(engine, customer_id: str) -> Order:
                                .order_by(Order.created_at.desc())).scalars().first()
 
 
-def verify(conversation, order_id: str, last4: str) -> Dict[str, Any]:
+async def verify(conversation, order_id: str, last4: str) -> Dict[str, Any]:
     """The order form's two questions, answered."""
     validator = orders.ValidateOrderForm()
-    first = validator.validate_order_id(order_id, CollectingDispatcher(), conversation(), {})
+    first = await validator.validate_order_id(order_id, CollectingDispatcher(), conversation(), {})
     assert first["order_id"] == order_id  # not identified yet: asks for the phone
-    return validator.validate_phone_last4(last4, CollectingDispatcher(),
-                                          conversation({"order_id": order_id}), {})
+    return await validator.validate_phone_last4(last4, CollectingDispatcher(),
+                                                conversation({"order_id": order_id}), {})
 
 
 async def channel_customer(conversation) -> Dict[str, Any]:
@@ -74,82 +75,66 @@ def identity_row(engine, channel: str, external_id: str) -> Optional[Identity]:
             Identity.channel == channel, Identity.external_id == external_id)).scalars().first()
 
 
-async def test_verified_on_web_then_wechat_is_one_customer(store):
-    order = order_of(store, "C0003")
-    assert (await channel_customer(web("s-next-0000000001"))).get("customer_id") is None
+def shop_links(engine, customer_id: str, *identities: ChannelIdentity, conversation=None) -> None:
+    """What the shop's own records do (the store import's identities)."""
+    with session_scope(engine) as session:
+        for identity in identities:
+            link_identity(session, customer_id, identity, conversation, "import")
 
-    ok = verify(web("s-first-000000001"), order.id, "0003")
-    assert ok["customer_id"] == "C0003" and ok["verified_orders"] == [order.id]
-    # A new web conversation from the same browser: known, and their order is picked.
+
+async def test_four_digits_open_one_order_and_link_nothing(store):
+    order = order_of(store, "C0003")
+    ok = await verify(web("s-first-000000001"), order.id, "0003")  # the customer's own phone
+    assert ok["verified_orders"] == [order.id] and ok["identity_source"] == "order"
+    assert identity_row(store, "web", VISITOR) is None
+    # The next conversation from the same browser is a stranger again.
+    later = await channel_customer(web("s-next-0000000001"))
+    assert later.get("customer_id") is None and later.get("identity_source") != "channel"
+    await verify(wechat(), order.id, "0003")
+    assert identity_row(store, "wechat", OPENID) is None
+    assert (await channel_customer(wechat())).get("customer_id") is None
+
+
+async def test_a_shop_linked_identity_is_known_on_its_channel(store):
+    order = order_of(store, "C0003")
+    shop_links(store, "C0003", ChannelIdentity("web", VISITOR), ChannelIdentity("wechat", OPENID),
+               conversation="web:0123456789abcdef0123456789abcdef")
     later = await channel_customer(web("s-next-0000000001"))
     assert later["customer_id"] == "C0003" and later["identity_source"] == "channel"
     assert later["order_id"] == order.id
-
-    verify(wechat(), order.id, "0003")
     assert (await channel_customer(wechat()))["customer_id"] == "C0003"
     with session_scope(store) as session:
         assert identify(session, "web", "web:x", {"visitor_id": VISITOR}).id == "C0003"
-        assert identify(session, "wechat", OPENID, {"openid": OPENID}).id == "C0003"
-        cards = {(i.channel, i.conversation_id): i for i in linked_identities(session, "C0003")}
-    assert cards[("web", "web:s-first-000000001")].verified_by == "order_phone"
-    assert cards[("web", "web:s-first-000000001")].id == "…" + VISITOR[-6:]  # a secret: masked
-    assert cards[("wechat", OPENID)].id == OPENID and cards[("wechat", OPENID)].linked_at
-    assert ("phone", None) in cards and "****" in cards[("phone", None)].id
-    # The agent's customer card in the handoff ticket lists both channels' conversations.
+        cards = {(i.channel, i.id): i for i in linked_identities(session, "C0003")}
+    assert ("web", "…" + VISITOR[-6:]) in cards  # a visitor id works like a password: masked
+    assert ("wechat", OPENID) in cards and cards[("wechat", OPENID)].linked_at
+    assert any(c == "phone" and "****" in i for c, i in cards)
     card = lookup_customer("C0003")
-    conversations = {i["conversation_id"] for i in card["identities"]}
-    assert {"web:s-first-000000001", OPENID} <= conversations
+    assert "web:0123456789abcdef0123456789abcdef" in {i["conversation_id"] for i in card["identities"]}
 
 
-async def test_recipient_phone_proves_the_order_but_links_nothing(store):
-    order = order_of(store, "C0005")
-    with session_scope(store) as session:
-        session.get(Order, order.id).recipient_phone = "13712348888"  # a gift to a friend
-    ok = verify(web("s-gift-0000000001"), order.id, "8888")
-    assert ok["verified_orders"] == [order.id]  # the friend may ask about this parcel
-    assert identity_row(store, "web", VISITOR) is None  # but not see the buyer's account
-    assert (await channel_customer(web("s-gift-0000000002"))).get("customer_id") is None
-
-
-async def test_only_identifiers_the_input_channel_vouches_for_are_linked(store):
-    order = order_of(store, "C0006")
+async def test_only_identifiers_the_input_channel_vouches_for_count(store):
+    shop_links(store, "C0006", ChannelIdentity("web", VISITOR), ChannelIdentity("wechat", OPENID),
+               ChannelIdentity("app", "u-42"))
     # Web metadata posted through the REST channel: anyone can type a visitor id there.
-    verify(web("s-rest-0000000001", input_channel="rest"), order.id, "0006")
+    assert (await channel_customer(web("s-rest-0000000001", input_channel="rest"))).get("customer_id") is None
     # A page posing as a WeChat user over socket.io (the web channel also strips this).
     fake = {"channel": "wechat", "openid": OPENID}
-    verify(lambda slots=None: tracker(OPENID, "socketio", fake, slots), order.id, "0006")
-    # A short, guessable visitor id.
-    verify(web("s-weak-0000000001", visitor="visitor1"), order.id, "0006")
-    # An app user id that the token check did not put there (sender is not app:<id>).
-    app_claim = {"channel": "app", "verified_app_user_id": "u-42"}
-    verify(lambda slots=None: tracker("app-anon:abcdefgh", "app", app_claim, slots),
-           order.id, "0006")
-    assert identity_row(store, "web", VISITOR) is None
-    assert identity_row(store, "web", "visitor1") is None
-    assert identity_row(store, "wechat", OPENID) is None
-    assert identity_row(store, "app", "u-42") is None
+    posing = await channel_customer(lambda slots=None: tracker(OPENID, "socketio", fake, slots))
+    assert posing.get("customer_id") is None
+    # The app user the token check verified.
+    app = {"channel": "app", "verified_app_user_id": "u-42", "app_version": "5.2.0"}
+    assert (await channel_customer(lambda slots=None: tracker("app:u-42", "app", app, slots)))[
+        "customer_id"] == "C0006"
 
 
-async def test_verified_app_user_and_wrong_phone(store):
+async def test_wrong_phone_links_nothing_and_counts(store):
     order = order_of(store, "C0007")
     app = {"channel": "app", "verified_app_user_id": "u-77", "app_version": "5.2.0"}
     conversation = (lambda slots=None: tracker("app:u-77", "app", app, slots))
     validator = orders.ValidateOrderForm()
-    wrong = validator.validate_phone_last4("1234", CollectingDispatcher(),
-                                           conversation({"order_id": order.id}), {})
+    wrong = await validator.validate_phone_last4("1234", CollectingDispatcher(),
+                                                 conversation({"order_id": order.id}), {})
     assert wrong["order_id"] is None and identity_row(store, "app", "u-77") is None
-    verify(conversation, order.id, "0007")
-    row = identity_row(store, "app", "u-77")
-    assert row.customer_id == "C0007" and row.conversation_id == "app:u-77"
-    assert (await channel_customer(conversation))["customer_id"] == "C0007"
-
-
-async def test_shared_browser_follows_who_verified_last(store):
-    verify(web("s-shared-00000001"), order_of(store, "C0008").id, "0008")
-    assert identity_row(store, "web", VISITOR).customer_id == "C0008"
-    verify(web("s-shared-00000002"), order_of(store, "C0009").id, "0009")
-    row = identity_row(store, "web", VISITOR)
-    assert row.customer_id == "C0009" and row.conversation_id == "web:s-shared-00000002"
-    with session_scope(store) as session:
-        assert all(i.channel != "web" or i.id != "…" + VISITOR[-6:]
-                   for i in linked_identities(session, "C0008"))
+    ok = await verify(conversation, order.id, "0007")
+    assert ok["verified_orders"] == [order.id] and identity_row(store, "app", "u-77") is None

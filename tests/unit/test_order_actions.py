@@ -84,7 +84,7 @@ async def test_foreign_order_gets_the_unknown_order_reply(store):
     replies = []
     for candidate in (foreign, "E209999999999"):
         dispatcher = CollectingDispatcher()
-        result = orders.ValidateOrderForm().validate_order_id(
+        result = await orders.ValidateOrderForm().validate_order_id(
             candidate, dispatcher, tracker(slots), {})
         assert result["order_id"] is None
         replies.append(dispatcher.messages[0]["text"])
@@ -96,7 +96,7 @@ async def test_foreign_order_gets_the_unknown_order_reply(store):
 async def test_unidentified_shopper_must_verify(store):
     order = order_of(store, "C0003")
     validator = orders.ValidateOrderForm()
-    result = validator.validate_order_id(order.id, CollectingDispatcher(), tracker(), {})
+    result = await validator.validate_order_id(order.id, CollectingDispatcher(), tracker(), {})
     assert result == {"order_id": order.id, "phone_last4": None}
     assert await validator.required_slots([], CollectingDispatcher(),
                                           tracker({"order_id": order.id}), {}) == \
@@ -104,9 +104,9 @@ async def test_unidentified_shopper_must_verify(store):
     reply, _ = await submit({"order_id": order.id, "order_topic": "order_status"})
     assert reply == text("order_not_found", "zh")  # nothing shown before verification
     dispatcher = CollectingDispatcher()
-    wrong = validator.validate_phone_last4("0000", dispatcher, tracker({"order_id": order.id}), {})
+    wrong = await validator.validate_phone_last4("0000", dispatcher, tracker({"order_id": order.id}), {})
     assert wrong["order_id"] is None and dispatcher.messages[0]["text"] == text("order_not_found", "zh")
-    ok = validator.validate_phone_last4("0003", CollectingDispatcher(),
+    ok = await validator.validate_phone_last4("0003", CollectingDispatcher(),
                                         tracker({"order_id": order.id}), {})
     assert ok["verified_orders"] == [order.id] and ok["customer_id"] == "C0003"
     reply, _ = await submit({**ok, "order_topic": "logistics_problem"})
@@ -116,19 +116,19 @@ async def test_unidentified_shopper_must_verify(store):
 async def test_wrong_attempts_are_rate_limited(store):
     validator = orders.ValidateOrderForm()
     order = order_of(store, "C0004")
-    results = [validator.validate_phone_last4("9999", CollectingDispatcher(),
+    results = [await validator.validate_phone_last4("9999", CollectingDispatcher(),
                                               tracker({"order_id": order.id}, sender="guess"), {})
                for _ in range(5)]
     assert results[-1]["verify_blocked"] is True and not results[0].get("verify_blocked")
     # Even the right digits are refused now.
-    right = validator.validate_phone_last4("0004", CollectingDispatcher(),
+    right = await validator.validate_phone_last4("0004", CollectingDispatcher(),
                                            tracker({"order_id": order.id}, sender="guess"), {})
     assert right["verify_blocked"] is True and "verified_orders" not in right
 
 
-def test_malformed_order_number(store):
+async def test_malformed_order_number(store):
     dispatcher = CollectingDispatcher()
-    result = orders.ValidateOrderForm().validate_order_id("12ab", dispatcher, tracker(), {})
+    result = await orders.ValidateOrderForm().validate_order_id("12ab", dispatcher, tracker(), {})
     assert result == {"order_id": None}
     assert dispatcher.messages[0]["text"] == text("order_id_malformed", "zh")
 
@@ -226,9 +226,9 @@ async def test_guessing_one_order_from_many_conversations_is_capped(store):
     order = order_of(store, "C0005")
     for n in range(10):  # 2 tries per conversation stay below its own limit of 5
         for _ in range(2):
-            validator.validate_phone_last4(f"{n:04d}" if n != 5 else "1111", CollectingDispatcher(),
+            await validator.validate_phone_last4(f"{n:04d}" if n != 5 else "1111", CollectingDispatcher(),
                                            tracker({"order_id": order.id}, sender=f"rot-{n}"), {})
-    right = validator.validate_phone_last4("0005", CollectingDispatcher(),
+    right = await validator.validate_phone_last4("0005", CollectingDispatcher(),
                                            tracker({"order_id": order.id}, sender="rot-new"), {})
     assert right["verify_blocked"] is True and "verified_orders" not in right
     reply, _ = await submit({"order_id": None, "verify_blocked": True, "order_topic": "order_status"},
@@ -236,13 +236,85 @@ async def test_guessing_one_order_from_many_conversations_is_capped(store):
     assert reply == text("verify_blocked_order", "zh")
     # An unknown number is counted the same way, so a block says nothing about existence.
     for n in range(10):
-        validator.validate_phone_last4("1234", CollectingDispatcher(),
+        await validator.validate_phone_last4("1234", CollectingDispatcher(),
                                        tracker({"order_id": "E209999999999"}, sender=f"ghost-{n}"), {})
-    ghost = validator.validate_phone_last4("1234", CollectingDispatcher(),
+    ghost = await validator.validate_phone_last4("1234", CollectingDispatcher(),
                                            tracker({"order_id": "E209999999999"}, sender="x"), {})
     assert ghost["verify_blocked"] is True
     # Another order is unaffected.
     other = order_of(store, "C0006")
-    ok = validator.validate_phone_last4("0006", CollectingDispatcher(),
+    ok = await validator.validate_phone_last4("0006", CollectingDispatcher(),
                                         tracker({"order_id": other.id}, sender="rot-new"), {})
     assert ok["verified_orders"] == [other.id]
+
+
+async def test_one_order_counts_once_whatever_its_spelling(store):
+    """`E2026…`, `e2026…` and `2026…` are one order: typing it differently buys no tries."""
+    validator = orders.ValidateOrderForm()
+    order = order_of(store, "C0007")
+    digits = order.id[1:] if order.id.upper().startswith("E") else order.id
+    spellings = [f"E{digits}", digits, f"e{digits}"]
+    for n in range(10):
+        await validator.validate_phone_last4(f"{n:04d}" if n != 7 else "1111", CollectingDispatcher(),
+                                             tracker({"order_id": spellings[n % 3]}, sender=f"sp-{n}"), {})
+    for spelling in spellings:
+        right = await validator.validate_phone_last4("0007", CollectingDispatcher(),
+                                                     tracker({"order_id": spelling}, sender="sp-new"), {})
+        assert right["verify_blocked"] is True and "verified_orders" not in right
+
+
+async def test_new_conversations_from_one_web_address_share_a_counter(store):
+    """A new session id (a new sender) does not reset the count: the channel's client address
+    does not change with it."""
+    validator = orders.ValidateOrderForm()
+    meta = {"channel": "web", "client_address": "203.0.113.9"}
+    for n in range(20):  # one wrong try each, on 20 different order numbers, in 20 conversations
+        await validator.validate_phone_last4("1234", CollectingDispatcher(),
+                                             tracker({"order_id": f"E2099000000{n:02d}"}, metadata=meta,
+                                                     sender=f"web:addr-{n}"), {})
+    order = order_of(store, "C0008")
+    right = await validator.validate_phone_last4("0008", CollectingDispatcher(),
+                                                 tracker({"order_id": order.id}, metadata=meta,
+                                                         sender="web:addr-new"), {})
+    assert right["verify_blocked"] is True and "verified_orders" not in right
+    # Another address is not affected; a page cannot choose its address (the channel sets it).
+    other = await validator.validate_phone_last4(
+        "0008", CollectingDispatcher(),
+        tracker({"order_id": order.id}, metadata={**meta, "client_address": "198.51.100.7"},
+                sender="web:addr-other"), {})
+    assert other["verified_orders"] == [order.id]
+
+
+async def test_parallel_guesses_never_pass_the_order_cap(store):
+    import asyncio
+
+    validator = orders.ValidateOrderForm()
+    order = order_of(store, "C0009")
+    results = await asyncio.gather(*(
+        validator.validate_phone_last4(f"{n:04d}" if n != 9 else "1111", CollectingDispatcher(),
+                                       tracker({"order_id": order.id}, sender=f"par-{n}"), {})
+        for n in range(30)))
+    compared = [r for r in results if r.get("order_id") is None and r.get("verify_blocked") is not True]
+    assert len(compared) <= 9  # the 10th wrong answer blocks; the rest were never compared
+
+
+async def test_a_right_guess_opens_that_order_only(store):
+    """Four digits prove one order: no other orders, no coupons, and no link that would make
+    the next conversation on this browser the customer."""
+    validator = orders.ValidateOrderForm()
+    order = order_of(store, "C0003")
+    web = {"channel": "web", "visitor_id": "Vq3xL0b9ZkR2mT7yP4wN1a", "client_address": "192.0.2.1"}
+    ok = await validator.validate_phone_last4("0003", CollectingDispatcher(),
+                                              tracker({"order_id": order.id}, metadata=web,
+                                                      sender="web:guesser"), {})
+    assert ok["verified_orders"] == [order.id] and ok["identity_source"] == "order"
+    later = await start(orders.ActionOrderStatus, tracker(metadata=web, sender="web:guesser-2"))
+    assert not later.get("customer_id") and later.get("identity_source") != "channel"
+    from actions.order_coupons import ActionCouponInquiry
+
+    async def coupons(slots) -> str:
+        dispatcher = CollectingDispatcher()
+        await ActionCouponInquiry().run(dispatcher, tracker(slots, metadata=web, sender="web:guesser"), {})
+        return dispatcher.messages[0]["text"]
+    owner = await coupons({"customer_id": "C0003", "identity_source": "channel"})
+    assert await coupons(ok) == await coupons({}) != owner  # what a stranger sees, not the account

@@ -88,19 +88,44 @@ async def test_sessions_are_namespaced_and_joined():
 
     sio.enter_room, sio.emit = enter_room, emit
     handlers = sio.handlers["/"]
+    # No key (or one the server did not issue): a new session, its key and its public id.
     await handlers["session_request"]("sid-1", {"session_id": "abcdefABCDEF0123456789"})
-    assert joined == [("sid-1", "web:abcdefABCDEF0123456789")]
-    assert emitted == [("session_confirm", "abcdefABCDEF0123456789", "sid-1")]
-    # A session id shaped like another channel's conversation is replaced by a fresh one.
-    await handlers["session_request"]("sid-2", {"session_id": "app:u-1"})
-    assert joined[1][1].startswith("web:") and joined[1][1] != "web:app:u-1"
+    confirmed = emitted[0][1]
+    key, conversation = confirmed["session_id"], confirmed["conversation_id"]
+    assert emitted[0][0] == "session_confirm" and emitted[0][2] == "sid-1"
+    assert key != "abcdefABCDEF0123456789" and conversation.startswith("web:")
+    assert key not in conversation and joined == [("sid-1", conversation)]
+    assert channel.sender_of(key) == conversation
+    # The key rejoins the same room (a reload); the public id, seen by agents, joins nothing.
+    await handlers["session_request"]("sid-2", {"session_id": key})
+    assert joined[1] == ("sid-2", conversation) and emitted[1][1]["session_id"] == key
+    public = conversation[len("web:"):]
+    for stolen in (public, conversation, "app:u-1", key[:-1] + ("A" if key[-1] != "A" else "B")):
+        await handlers["session_request"]("sid-3", {"session_id": stolen})
+        assert joined[-1][0] == "sid-3" and joined[-1][1] != conversation
 
-    await handlers["user_uttered"]("sid-1", {"message": "包邮吗", "session_id": "abcdefABCDEF0123456789",
-                                             "customData": {"channel": "wechat", "openid": "oX"}})
-    await handlers["user_uttered"]("sid-1", {"message": "x", "session_id": "o:victim"})
+    await handlers["user_uttered"]("sid-1", {"message": "包邮吗", "session_id": key,
+                                             "customData": {"channel": "wechat", "openid": "oX",
+                                                            "client_address": "10.0.0.1"}})
+    for stolen in ("o:victim", public, conversation):
+        await handlers["user_uttered"]("sid-1", {"message": "x", "session_id": stolen})
     assert len(received) == 1
     msg = received[0]
-    assert msg.sender_id == "web:abcdefABCDEF0123456789" and msg.text == "包邮吗"
-    assert msg.input_channel == "socketio" and msg.metadata == {"channel": "web"}
+    assert msg.sender_id == conversation and msg.text == "包邮吗"
+    # the address is the channel's own, never the page's claim
+    assert msg.input_channel == "socketio" and msg.metadata == {"channel": "web",
+                                                                "client_address": "unknown"}
     assert isinstance(msg.output_channel, WebChatOutput)
     assert isinstance(channel.get_output_channel(), WebChatOutput)
+
+
+async def test_sockets_only_from_allowed_origins(monkeypatch):
+    monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "https://shop.example, https://www.shop.example/")
+    channel = WebChatInput.from_credentials({"session_persistence": True, "metadata_key": "customData"})
+    channel.blueprint(lambda message: None)
+    connect = channel.sio.handlers["/"]["connect"]
+    assert await connect("s1", {"HTTP_ORIGIN": "https://shop.example"}) is True
+    assert await connect("s2", {"HTTP_ORIGIN": "https://www.shop.example"}) is True
+    assert await connect("s3", {"HTTP_ORIGIN": "https://evil.example"}) is False
+    assert await connect("s4", {"HTTP_ORIGIN": "https://shop.example.evil.example"}) is False
+    assert await connect("s5", {}) is True  # no Origin: not a browser page (apps, tests)

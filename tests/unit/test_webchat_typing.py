@@ -11,19 +11,22 @@ import pytest
 from aiohttp import web
 
 from bot.channels.webchat import WebChatInput
+from bot.channels.webchat_session import SessionKeys
 from handoff import security
 from tests.aiohttp_stub import SignedCalls, serve_app
 from tests.unit.channel_harness import FakeBot, serve_channel
 
 SECRET = "unit-test-handoff-secret"
 PATH = "/webhooks/socketio/typing"
-SESSION = "abcdefABCDEF0123456789"
-SENDER = f"web:{SESSION}"
+WEB_SECRET = "unit-test-web-session-secret-0123456789"
+SESSION = SessionKeys(WEB_SECRET.encode()).issue()  # the widget's key (a secret)
+SENDER = f"web:{SessionKeys(WEB_SECRET.encode()).public_id(SESSION)}"  # what agents see
 
 
 @pytest.fixture(autouse=True)
 def shared_secret(monkeypatch):
     monkeypatch.setenv("HANDOFF_TOKEN", SECRET)
+    monkeypatch.setenv("WEB_SESSION_SECRET", WEB_SECRET)
 
 
 def web_channel() -> WebChatInput:
@@ -117,6 +120,7 @@ async def test_shopper_typing_from_the_sessions_own_socket_is_forwarded_signed(s
 
     await handler("sid-2", {"session_id": SESSION})  # a socket of another session
     await handler("sid-1", {"session_id": "app:user-1"})  # not a session id
+    await handler("sid-1", {"session_id": SENDER[len("web:"):]})  # the public id is no key
     await handler("sid-1", "junk")
     assert not typing.tasks and not typing.throttle.last  # none of them got through
     await handler("sid-1", {"session_id": SESSION})

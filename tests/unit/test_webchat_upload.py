@@ -1,5 +1,7 @@
 """Pictures from the web widget: upload checks, serving, and how a picture's name becomes the
-image_url the bot and agents see (a page can never set image_url itself)."""
+image_url the bot and agents see (a page can never set image_url itself; the link's host is the
+configured WEB_PUBLIC_URL, never a request header). The rate limits on real Redis are in
+tests/integration/test_webchat_limits_redis.py."""
 from __future__ import annotations
 
 from typing import List
@@ -9,9 +11,11 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.webchat import WebChatInput
+from bot.channels.webchat_session import SessionKeys
 from tests.unit.channel_harness import FakeBot, serve_channel
 
-SESSION = "abcdefABCDEF0123456789"
+SECRET = "unit-test-web-session-secret-0123456789"
+SESSION = SessionKeys(SECRET.encode()).issue()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
@@ -20,6 +24,9 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 def uploads(tmp_path, monkeypatch):
     monkeypatch.setenv("WEB_UPLOAD_DIR", str(tmp_path))
     monkeypatch.setenv("WEB_UPLOAD_MAX_BYTES", "1000")
+    monkeypatch.setenv("WEB_SESSION_SECRET", SECRET)
+    monkeypatch.setenv("WEB_PUBLIC_URL", "https://chat.shop.example/")
+    monkeypatch.delenv("REDIS_URL", raising=False)
     return tmp_path
 
 
@@ -58,6 +65,7 @@ async def test_bad_uploads_are_refused_and_nothing_is_kept(uploads):
         assert (await upload(url, b"<script>alert(1)</script>"))[0] == 415
         assert (await upload(url, PNG + b"\x00" * 2000))[0] == 413
         assert (await upload(url, PNG, session="web:../../x"))[0] == 400
+        assert (await upload(url, PNG, session="abcdefABCDEF0123456789"))[0] == 400  # not issued
     assert list(uploads.iterdir()) == []
 
 
@@ -72,8 +80,10 @@ async def test_an_uploaded_name_becomes_image_url_and_a_typed_url_is_dropped(upl
         status, data = await upload(url, PNG)
     assert status == 201
     web.blueprint(on_new_message)
-    web.sio.get_environ = lambda sid, namespace=None: {"HTTP_HOST": "bot.shop.example",
-                                                       "wsgi.url_scheme": "https"}
+    # whatever Host / X-Forwarded-Host a client sends, the link is the configured one
+    web.sio.get_environ = lambda sid, namespace=None: {"HTTP_HOST": "evil.example",
+                                                       "HTTP_X_FORWARDED_HOST": "evil.example",
+                                                       "wsgi.url_scheme": "http"}
     handle = web.sio.handlers["/"]["user_uttered"]
     await handle("sid-1", {"message": "/send_image", "session_id": SESSION,
                            "customData": {"image": data["name"]}})
@@ -81,7 +91,7 @@ async def test_an_uploaded_name_becomes_image_url_and_a_typed_url_is_dropped(upl
                            "customData": {"image": "AAAAAAAAAAAAAAAAAAAAAA.png",
                                           "image_url": "https://evil.example/phish"}})
     assert received[0].metadata["image_url"] == \
-        f"https://bot.shop.example/webhooks/socketio/uploads/{data['name']}"
+        f"https://chat.shop.example/webhooks/socketio/uploads/{data['name']}"
     assert "image_url" not in received[1].metadata and "image" not in received[1].metadata
 
 
@@ -98,3 +108,41 @@ def test_old_pictures_are_deleted_when_the_channel_starts(uploads):
     os.utime(other, (long_ago, long_ago))
     channel().blueprint(FakeBot())
     assert not old.exists() and new.exists() and other.exists()  # only our own pictures go
+
+
+async def test_oversized_uploads_are_refused_before_the_body_is_read(uploads):
+    """A Content-Length over the cap gets 413 with nothing read; a body that lies about its
+    length is cut off at the cap."""
+    import asyncio
+
+    async with serve_channel(channel(), FakeBot()) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write((f"POST /webhooks/socketio/upload HTTP/1.1\r\nHost: {host}\r\n"
+                      "Content-Type: multipart/form-data; boundary=x\r\n"
+                      "Content-Length: 50000000\r\n\r\n").encode() + b"x" * 1024)
+        await writer.drain()
+        head = await asyncio.wait_for(reader.read(200), 5)  # answered without the 50 MB
+        writer.close()
+        assert head.startswith(b"HTTP/1.1 413")
+        async with aiohttp.ClientSession() as http:
+            async def endless():
+                for _ in range(1000):
+                    yield PNG * 100
+            async with http.post(f"{url}/webhooks/socketio/upload", data=endless(),
+                                 headers={"Content-Type": "multipart/form-data; boundary=x"}) as resp:
+                assert resp.status in (411, 413)
+    assert list(uploads.iterdir()) == []
+
+
+async def test_uploads_from_other_origins_are_refused(uploads, monkeypatch):
+    monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "https://shop.example")
+    async with serve_channel(channel(), FakeBot()) as url:
+        form = aiohttp.FormData()
+        form.add_field("session_id", SESSION)
+        form.add_field("photo", PNG, filename="p.png", content_type="image/png")
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{url}/webhooks/socketio/upload", data=form,
+                                 headers={"Origin": "https://evil.example"}) as resp:
+                assert resp.status == 403
+    assert list(uploads.iterdir()) == []

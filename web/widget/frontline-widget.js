@@ -73,7 +73,7 @@
   }
   var visitorId = load("visitor_id", null);
   if (!visitorId) { visitorId = randomId(); save("visitor_id", visitorId); }
-  var state = Object.assign({ sessionId: null, mode: "bot", agentName: "", unread: 0, open: !!cfg.startOpen },
+  var state = Object.assign({ sessionId: null, conversationId: null, mode: "bot", agentName: "", unread: 0, open: !!cfg.startOpen },
     load("state", {}));
   var transcript = load("transcript", []);
   // Tabs of one shop share this storage and all receive the bot's messages: each entry records
@@ -363,9 +363,13 @@
       // Every (re)connect joins the session's room again; replies go to the room, not the socket.
       socket.emit("session_request", { session_id: state.sessionId });
     });
+    // The server issues the session key (a secret: it joins this chat) and names the public
+    // conversation id agents see; a key it did not issue is answered with a new session.
     socket.on("session_confirm", function (sessionId) {
       var id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
+      var conversation = sessionId && sessionId.conversation_id;
       if (id && id !== state.sessionId) { state.sessionId = id; persist(); }
+      if (conversation && conversation !== state.conversationId) { state.conversationId = conversation; persist(); }
       ready = true;
       status("");
       flush();
@@ -452,7 +456,7 @@
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },
     send: function (text) { sendText(text); },
-    state: function () { return { sessionId: state.sessionId, senderId: state.sessionId ? "web:" + state.sessionId : null,
+    state: function () { return { sessionId: state.sessionId, senderId: state.conversationId || null,
       visitorId: visitorId, mode: state.mode, agentName: state.agentName, unread: state.unread, connected: ready }; }
   };
 })();
