@@ -6,7 +6,7 @@
 --train: `rasa train` with an empty cache (RASA_CACHE_DIRECTORY in a temp folder), so nothing is
 reused; the same command as scripts/train.py (one TF thread, fixed hash seed), wall seconds.
 --start: `rasa run --enable-api` on a free loopback port with that model and no endpoints; start-up
-is the launch until /model/parse answers, memory the server's resident set size (VmRSS, and
+is the launch until /model/parse answers (endpoints.test.yml: NLG only), memory the server's resident set size (VmRSS, and
 VmHWM the peak) after 20 parses. Loopback only; nothing is written into models/.
 """
 from __future__ import annotations
@@ -61,8 +61,11 @@ def _memory_mb(pid: int) -> Tuple[float, float]:
 
 def start_up(model: Path, timeout: float = 300.0) -> Tuple[float, float, float]:
     port = _free_port()
+    credentials = Path(tempfile.mkdtemp(prefix="bench-start-")) / "credentials.yml"
+    credentials.write_text("rest:\n", encoding="utf-8")  # the REST channel alone: no channel secrets
+    # endpoints.test.yml: the shop's NLG and nothing else (no action server, tracker or lock store)
     cmd = [str(RASA), "run", "--enable-api", "--model", str(model), "--port", str(port),
-           "--interface", "127.0.0.1"]
+           "--interface", "127.0.0.1", "--endpoints", "endpoints.test.yml", "--credentials", str(credentials)]
     started = time.monotonic()
     server = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
