@@ -17,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 MODEL = MODELS / "frontline.tar.gz"
-INPUTS = ["domain.yml", "config.yml", "data/nlu", "data/stories", "bot/components"]
+# the emotion classifier is stored inside the Rasa model, so a retrained one means a new model
+INPUTS = ["domain.yml", "config.yml", "data/nlu", "data/stories", "bot/components",
+          "bot/emotion/component.py", "models/emotion/emotion_linear.npz"]
 EMOTION_INPUTS = ["data/emotion", "bot/emotion/train.py", "bot/emotion/features.py", "bot/emotion/corpus.py"]
 EMOTION_MODEL = MODELS / "emotion" / "emotion_linear.npz"
 TRAINING_DATA = ["data/nlu", "data/stories"]

@@ -6,6 +6,9 @@
   names that response (Rasa cannot see into the action server); anything else still fails.
 - "intent X ... not found in the NLU training data" for intents no shopper types: those a
   graph component sets, like Rasa's own nlu_fallback, and payloads channels send.
+
+Evaluation text must not be training text: any held-out sentence or test-story user text that
+equals a data/nlu example once normalised (scripts.nlu_overlap) fails, naming both places.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import sys
 import warnings
 from pathlib import Path
 from typing import List
+
+from scripts.nlu_overlap import project_overlaps
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = [str(ROOT / "data" / "nlu"), str(ROOT / "data" / "stories")]
@@ -68,6 +73,7 @@ def problems() -> List[str]:
         found.append(text.splitlines()[0] if "\n" not in text[:200] else text)
     if not ok and not found:
         found.append("the validator reported a problem (see its log above)")
+    found += [f"evaluation text seen in training: {overlap}" for overlap in project_overlaps()]
     return found
 
 

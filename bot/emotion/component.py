@@ -2,12 +2,18 @@
 
 config.yml pipeline entry (after the tokenizer, anywhere before the policies):
     - name: bot.emotion.component.EmotionAnalyzer
-The trained classifier is read from models/emotion/ (or FRONTLINE_EMOTION_MODEL, or the
-component's `model_path` option); without it the analyzer runs on its lexicons alone.
+Training copies the trained classifier (models/emotion/, or FRONTLINE_EMOTION_MODEL, or the
+component's `model_path` option) into the Rasa model, so models/frontline.tar.gz alone carries
+it; an explicit FRONTLINE_EMOTION_MODEL still wins at run time. Without any, the analyzer runs
+on its lexicons alone and says so once.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import shutil
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,13 +27,24 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.emotion import model as emotion_model
 
 EMOTION = "emotion"
+log = logging.getLogger(__name__)
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+def _source(config: Dict[Text, Any]) -> Path:
+    return Path(config.get("model_path") or emotion_model.model_path())
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class EmotionAnalyzer(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"model_path": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """A retrained classifier retrains this node, although the NLU data did not change."""
+        source = _source(config)
+        return hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else "absent"
 
     @classmethod
     def create(
@@ -37,9 +54,31 @@ class EmotionAnalyzer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "EmotionAnalyzer":
-        return cls(config.get("model_path"))
+        return cls(config.get("model_path"), model_storage, resource, config)
 
-    def __init__(self, model_path: Optional[str] = None) -> None:
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "EmotionAnalyzer":
+        try:
+            with model_storage.read_from(resource) as folder:
+                stored = folder / emotion_model.FILE_NAME
+                if stored.exists():
+                    emotion_model.use_embedded(emotion_model.LinearModel.load(stored))
+        except ValueError:
+            pass  # trained before the classifier was stored in the model: the files on disk
+        return cls(config.get("model_path"), model_storage, resource, config)
+
+    def __init__(self, model_path: Optional[str] = None, model_storage: Optional[ModelStorage] = None,
+                 resource: Optional[Resource] = None, config: Optional[Dict[Text, Any]] = None) -> None:
+        self._storage = model_storage
+        self._resource = resource
+        self._config = config or {"model_path": model_path}
         if model_path:
             os.environ["FRONTLINE_EMOTION_MODEL"] = str(model_path)
             emotion_model.reset_cache()
@@ -55,6 +94,17 @@ class EmotionAnalyzer(GraphComponent):
             result = self._analyze(message.get(TEXT) or "")
             message.set(EMOTION, result.to_dict(), add_to_output=True)
         return messages
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Store the trained classifier inside the Rasa model; nothing trains on the NLU data."""
+        source = _source(self._config)
+        if not source.exists():
+            log.warning("emotion model %s not found: the Rasa model will analyse emotion with lexicons "
+                        "only (run `python -m bot.emotion.train` first)", source)
+            return self._resource
+        with self._storage.write_to(self._resource) as folder:
+            shutil.copyfile(source, folder / emotion_model.FILE_NAME)
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # Nothing downstream trains on emotion; training examples are left as they are.

@@ -91,8 +91,20 @@ class LinearModel:
 _cache: Dict[str, Optional[LinearModel]] = {}
 
 
+# The classifier shipped inside the Rasa model (EmotionAnalyzer.load): used unless
+# FRONTLINE_EMOTION_MODEL names another artifact explicitly.
+_embedded: Optional[LinearModel] = None
+
+
+def use_embedded(model: Optional[LinearModel]) -> None:
+    global _embedded
+    _embedded = model
+
+
 def get_model() -> Optional[LinearModel]:
     """The trained model, or None (lexicon-only analysis) with one warning if it is missing."""
+    if _embedded is not None and "FRONTLINE_EMOTION_MODEL" not in os.environ:
+        return _embedded
     key = os.environ.get("FRONTLINE_EMOTION_MODEL", _DEFAULT_PATH)
     if key in _cache:
         return _cache[key]

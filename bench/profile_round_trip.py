@@ -1,0 +1,118 @@
+"""Where a message's CPU goes end to end: py-spy on the Rasa server and the action server under load.
+
+  .venv/bin/python bench/profile_round_trip.py [--model models/frontline.tar.gz] [--per-sender 40]
+
+Starts a stack (scripts.stack: throwaway PostgreSQL database, embedded redis, free loopback
+ports), drives 16 closed-loop REST conversations over the held-out texts, and samples both
+processes with py-spy (`record --format raw`, 100 Hz, idle frames dropped). Prints, per process,
+the share of busy samples spent inside the frames that matter (a frame counts once per sample).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from nlu_speed import e2e, e2e_sets, free_port, pg_database  # noqa: E402
+from scripts.eval_nlu import load_holdout  # noqa: E402
+
+PY_SPY = Path(sys.executable).parent / "py-spy"
+# py-spy frames read "function (path/file.py:line)"; a sample counts for every group one of whose
+# substrings appears in its stack
+GROUPS = {
+    "rasa": {
+        "NLU parse (graph)": ["_parse_message_with_graph ("],
+        "policies (predict next action)": ["_predict_next_with_tracker (", "predict_next_action ("],
+        "custom action call (HTTP to the action server)": ["_action_call_format (", "rasa/utils/endpoints.py"],
+        "tracker serialised for the action server": ["_action_call_format ("],
+        "tracker store (PostgreSQL)": ["rasa/core/tracker_store.py"],
+        "event broker": ["bot/broker.py"],
+        "lock store (redis)": ["rasa/core/lock_store.py"],
+        "NLG": ["bot/nlg.py", "rasa/core/nlg/"],
+    },
+    "actions": {
+        "rasa_sdk request handling": ["rasa_sdk/endpoint.py"],
+        "order actions": ["actions/order"],
+        "flows": ["actions/flows/"],
+        "handoff": ["actions/handoff"],
+        "database (SQLAlchemy)": ["sqlalchemy/"],
+        "JSON": ["json/", "ujson"],
+    },
+}
+
+
+def record(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy until SIGINT, when it writes what it sampled."""
+    return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid),
+                             "--rate", "100", "--format", "raw", "--output", str(out), "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarise(raw: Path, groups: Dict[str, List[str]]) -> List[str]:
+    totals: Counter = Counter()
+    busy = 0
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        busy += int(count)
+        for name, needles in groups.items():
+            if any(needle in stack for needle in needles):
+                totals[name] += int(count)
+    return [f"busy samples: {busy}"] + [f"- {name}: {100 * totals[name] / max(1, busy):.0f} %" for name in groups]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "frontline.tar.gz")
+    parser.add_argument("--per-sender", type=int, default=40, help="messages per conversation")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
+    args = parser.parse_args()
+    from scripts.stack import Ports, Stack
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for key in ("REDIS_URL", "TRACKER_URL", "STORE_URL", "HANDOFF_DB_URL"):
+        os.environ.pop(key, None)
+    database = f"frontline_prof_{uuid.uuid4().hex[:8]}"
+    url = pg_database(database, create=True)
+    os.environ.update(STORE_URL=url, HANDOFF_DB_URL=url, TRACKER_URL=url.replace("+psycopg2", ""))
+    texts = [t for texts in e2e_sets(load_holdout(ROOT / "tests" / "nlu_holdout")).values() for t in texts]
+    try:
+        with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
+            ports = Ports(rasa=free_port(), actions=free_port(), handoff=free_port(), web=free_port(),
+                          redis=free_port(), wechat_api=free_port())
+            stack = Stack(ports=ports, var=Path(tmp), model=args.model.resolve(), quiet=True)
+            stack.start()
+            try:
+                asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))
+                spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt")
+                         for name in ("rasa", "actions")}
+                run = asyncio.run(e2e(stack.rasa_url, "mix", texts, 16, args.per_sender, 7, 30.0, 2, 0.0))
+                for spy in spies.values():
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=60)
+            finally:
+                stack.stop()
+    finally:
+        pg_database(database, create=False)
+    print(f"load: {run.rate:.1f} msg/s over {run.n} messages, 16 closed-loop conversations")
+    for name, groups in GROUPS.items():
+        print(f"\n{name} ({args.out / f'profile_{name}.txt'}):")
+        print("\n".join(summarise(args.out / f"profile_{name}.txt", groups)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
