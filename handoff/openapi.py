@@ -110,6 +110,23 @@ SCHEMAS["MessageList"] = obj({"messages": {"type": "array", "items": ref("Messag
 SCHEMAS["TicketDetail"] = {"allOf": [ref("TicketSummary"), obj({
     "ticket": ref("Ticket"), "messages": {"type": "array", "items": ref("Message")},
     "events": {"type": "array", "items": ref("TicketEvent")}})]}
+STRS = {"type": "array", "items": STR}
+SCHEMAS["KbArticleInput"] = obj({"title": STR, "body": {**STR, "description": "Markdown"},
+                                 "language": {"type": "string", "enum": ["zh", "en"]},
+                                 "tags": STRS, "intents": STRS, "products": STRS},
+                                ["title", "body"])
+SCHEMAS["KbArticle"] = {"allOf": [ref("KbArticleInput"), obj({
+    "id": INT, "slug": {**STR, "nullable": True}, "updated_by": STR, "created_at": TIME,
+    "updated_at": TIME, "url": STR})]}
+SCHEMAS["KbArticleList"] = obj({"articles": {"type": "array", "items": ref("KbArticle")}})
+SCHEMAS["KbSearch"] = obj({"hits": {"type": "array", "items": obj({
+    "article": ref("KbArticle"), "confidence": NUM, "confident": BOOL})}})
+SCHEMAS["KbMisses"] = obj({"misses": {"type": "array", "items": obj({
+    "question": STR, "language": STR, "count": INT, "last_at": TIME})}})
+SCHEMAS["KbQuestion"] = obj({"question": STR, "language": STR, "conversation_id": STR},
+                            ["question"])
+SCHEMAS["KbAnswer"] = obj({"article": {**ref("KbArticle"), "nullable": True},
+                           "confidence": {**NUM, "nullable": True}})
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
@@ -124,7 +141,7 @@ def _operation(route) -> S:
                  "application/json": {"schema": ref(route.response)}}} if route.response else
                  {"description": "OK"}}}
     params = [{"name": p, "in": "path", "required": True,
-               "schema": INT if p == "ticket_id" else STR}
+               "schema": INT if p in ("ticket_id", "article_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
     params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
                for k, v in route.query.items()]
