@@ -127,6 +127,16 @@ SCHEMAS["KbQuestion"] = obj({"question": STR, "language": STR, "conversation_id"
                             ["question"])
 SCHEMAS["KbAnswer"] = obj({"article": {**ref("KbArticle"), "nullable": True},
                            "confidence": {**NUM, "nullable": True}})
+_RATE = {**NUM, "nullable": True}
+_FIGURES = {"contacts": INT, "tickets": INT, "fcr": _RATE, "containment": _RATE,
+            "abandonment_rate": _RATE, "transfer_rate": _RATE,
+            "transfer_by_reason": {"type": "object", "additionalProperties": NUM},
+            "first_response_s": _RATE, "aht_s": _RATE, "csat_bot": _RATE, "csat_human": _RATE,
+            "nps": _RATE, "ces": _RATE}
+_ROWS = {"type": "array", "items": obj({"key": STR, **_FIGURES})}
+SCHEMAS["Metrics"] = obj({"from": TIME, "to": TIME, "days": INT, "tracker": BOOL,
+                          "repeat_window_hours": NUM, **_FIGURES, "by_agent": _ROWS,
+                          "by_queue": _ROWS, "by_channel": _ROWS, "by_day": _ROWS})
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}

@@ -9,6 +9,7 @@ from aiohttp import web
 from handoff import api_agents as agents
 from handoff import api_bot as bot
 from handoff.kb import api as kb
+from handoff.metrics import api as metrics
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,13 @@ ROUTES += [
     Route("POST", "/api/bot/kb/answer", kb.bot_answer, "The bot's long-tail question: the "
           "article that answers it confidently, else null (and the miss is recorded)", "bot",
           request="KbQuestion", response="KbAnswer", errors=[400, 401, 403]),
+    Route("GET", "/api/stats/metrics", metrics.metrics, "Supervisor: FCR, containment, "
+          "transfer rate, first response, handling time, CSAT bot/human, NPS, CES (null "
+          "where no data), per agent, queue, channel and day (docs/metrics.md)", "agent",
+          response="Metrics", errors=[400, 401, 403], query={"days": "period in days, 1-366"}),
+    Route("GET", "/api/stats/metrics.csv", metrics.metrics_csv, "Supervisor: the same "
+          "metrics as CSV", "agent", errors=[400, 401, 403],
+          query={"days": "period in days, 1-366"}),
     Route("GET", "/kb/{article_id}", kb.public_article, "An article as a page (the link in "
           "the bot's answer)", "none", errors=[404]),
 ]

@@ -36,8 +36,16 @@ def terms(text: str) -> List[str]:
     for token in jieba.lcut_for_search((text or "").lower()):
         token = token.strip()
         if token and _WORD.match(token) and token not in STOPWORDS and token != "_":
-            out.append(token)
+            out.append(_singular(token))
     return out
+
+
+def _singular(token: str) -> str:
+    """'cards' and 'card' are one word to a shopper (English plural only; no stemming)."""
+    if token.isascii() and token.isalpha() and len(token) > 3 and token.endswith("s") \
+            and not token.endswith("ss"):
+        return token[:-1]
+    return token
 
 
 def index_text(title: str, tags: Iterable[str], body: str) -> str:
