@@ -36,13 +36,14 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         language = tracker.get_slot("language") or "zh"
-        answer = await knowledge.lookup((tracker.latest_message or {}).get("text") or "",
-                                        language, tracker.sender_id)
-        if answer is not None:  # a long-tail question the knowledge base answers
-            dispatcher.utter_message(text=knowledge.quote(answer, language))
+        found = await knowledge.lookup((tracker.latest_message or {}).get("text") or "",
+                                       language, tracker.sender_id)
+        if found.answer is not None:  # a long-tail question the knowledge base answers
+            dispatcher.utter_message(text=knowledge.quote(found.answer, language))
             return []
         if consecutive_fallbacks(tracker) < 2:
-            dispatcher.utter_message(text=knowledge.unknown(language))
+            if found.checked:  # say so only when the knowledge base really had nothing
+                dispatcher.utter_message(text=knowledge.unknown(language))
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(response="utter_offer_human")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ import aiohttp
 
 from handoff import security
 from handoff.config import service_url, shared_token
+from handoff.kb.links import public_url
 
 log = logging.getLogger(__name__)
 ANSWER_PATH = "/api/bot/kb/answer"
@@ -37,17 +37,18 @@ class Answer:
     confidence: float
 
 
-def public_url() -> str:
-    """Where a shopper's browser opens an article (the service's public address)."""
-    return (os.environ.get("HANDOFF_PUBLIC_URL") or service_url()).rstrip("/")
+@dataclass(frozen=True)
+class Lookup:
+    answer: Optional[Answer]  # the confident article, if any
+    checked: bool  # the knowledge base was asked (False: the service did not answer)
 
 
 async def lookup(question: str, language: str, conversation_id: str,
-                 timeout: float = TIMEOUT_SECONDS) -> Optional[Answer]:
-    """The confident article for a question, or None (also when the service is down)."""
+                 timeout: float = TIMEOUT_SECONDS) -> Lookup:
+    """The confident article for a question; `checked` is False when the service is down."""
     question = (question or "").strip()[:500]
     if not question:
-        return None
+        return Lookup(None, False)
     body = json.dumps({"question": question, "language": language,
                        "conversation_id": conversation_id}, ensure_ascii=False).encode()
     url = service_url() + ANSWER_PATH
@@ -59,16 +60,21 @@ async def lookup(question: str, language: str, conversation_id: str,
                                     timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
                 if resp.status != 200:
                     log.warning("knowledge base answered %s", resp.status)
-                    return None
+                    return Lookup(None, False)
                 data = await resp.json()
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         log.warning("knowledge base unreachable: %s", exc)
-        return None
+        return Lookup(None, False)
     article = data.get("article") if isinstance(data, dict) else None
     if not isinstance(article, dict):
-        return None
-    return Answer(int(article["id"]), str(article["title"]), str(article["body"]),
-                  public_url() + str(article["url"]), float(data.get("confidence") or 0))
+        return Lookup(None, True)
+    try:
+        return Lookup(Answer(int(article["id"]), str(article["title"]), str(article["body"]),
+                             public_url() + str(article["url"]),
+                             float(data.get("confidence") or 0)), True)
+    except (KeyError, TypeError, ValueError):
+        log.warning("knowledge base sent a malformed article")
+        return Lookup(None, False)
 
 
 def quote(answer: Answer, language: str) -> str:

@@ -136,7 +136,21 @@ _FIGURES = {"contacts": INT, "tickets": INT, "fcr": _RATE, "containment": _RATE,
 _ROWS = {"type": "array", "items": obj({"key": STR, **_FIGURES})}
 SCHEMAS["Metrics"] = obj({"from": TIME, "to": TIME, "days": INT, "tracker": BOOL,
                           "repeat_window_hours": NUM, **_FIGURES, "by_agent": _ROWS,
-                          "by_queue": _ROWS, "by_channel": _ROWS, "by_day": _ROWS})
+                          "by_queue": _ROWS, "by_channel": _ROWS, "by_day": _ROWS,
+                          "assist": obj({"used": INT, "by_kind": ANY, "agent_messages": INT,
+                                         "per_agent_message": _RATE})})
+_SUGGESTION = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy", "phrase"]},
+                   "ref": STR, "title": STR, "text": STR, "score": NUM})
+_POLICY_LINE = obj({"key": STR, "text": STR, "topics": STRS})
+SCHEMAS["Assist"] = obj({"ticket_id": INT, "message": obj({"id": {**INT, "nullable": True},
+                                                           "text": STR}),
+                         "emotion": obj({"label": STR, "negative": BOOL, "score": NUM,
+                                         "cues": STRS, "risk_flags": STRS}),
+                         "suggestions": {"type": "array", "items": _SUGGESTION},
+                         "policy": {"type": "array", "items": _POLICY_LINE}})
+SCHEMAS["AssistUsed"] = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy",
+                                                                  "phrase"]},
+                             "ref": STR, "edited": BOOL}, ["kind", "ref"])
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from handoff import api_agents as agents
 from handoff import api_bot as bot
+from handoff.assist import api as assist
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
 
@@ -130,6 +131,13 @@ ROUTES += [
     Route("GET", "/api/stats/metrics.csv", metrics.metrics_csv, "Supervisor: the same "
           "metrics as CSV", "agent", errors=[400, 401, 403],
           query={"days": "period in days, 1-366"}),
+    Route("GET", "/api/tickets/{ticket_id}/assist", assist.suggestions, "Live assist: ranked "
+          "suggested replies for a shopper message (default: the latest), the order's policy "
+          "card and the message's emotion", "agent", response="Assist",
+          errors=[400] + TICKET_ERRORS, query={"message_id": "a shopper message of the ticket"}),
+    Route("POST", "/api/tickets/{ticket_id}/assist/used", assist.suggestion_used,
+          "Count a suggestion the agent inserted (kind, ref, edited)", "agent",
+          request="AssistUsed", response="Ok", status=201, errors=[400] + TICKET_ERRORS),
     Route("GET", "/kb/{article_id}", kb.public_article, "An article as a page (the link in "
           "the bot's answer)", "none", errors=[404]),
 ]

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from common import production
 from handoff import bus, store, survey_flow
+from handoff.assist import emotion as assist_emotion
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
 from handoff.domain import Ticket, shopper_text, utcnow
@@ -183,7 +184,10 @@ class Service:
                 if row.decided_at and stamp and stamp <= row.decided_at:
                     return None
                 msg, created = store.add_message(db, row, "shopper", text, dedup)
-                return ("message", row.queue, row.assignee_id, store.message_view(msg), created)
+                view = store.message_view(msg)
+                if created:  # the console's emotion indicator follows every message
+                    view["emotion"] = assist_emotion.record(db, row, msg, event)
+                return ("message", row.queue, row.assignee_id, view, created)
             score = parse_csat(text)
             if score is not None:
                 done = store.awaiting_csat(db, sender, CSAT_WINDOW)

@@ -1,4 +1,5 @@
-"""Console pages and JSON calls of the knowledge-base editor and the metrics charts.
+"""Console pages and JSON calls of the knowledge-base editor, the metrics charts and live
+assist.
 
 JSON calls check the console session (and CSRF on writes), then run the agents' API handler
 under the session's token, exactly like handoff.console.api: same rules, one implementation.
@@ -8,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handoff.console.api import _as_api, _session_token
+from handoff.assist import api as assist
 from handoff.console.common import PREFIX, page_agent, render
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
@@ -42,3 +44,6 @@ def setup(app: web.Application) -> None:
     r.add_get(PREFIX + "/api/kb/misses", _delegate(kb.list_misses))
     r.add_get(PREFIX + "/api/metrics", _delegate(metrics.metrics))
     r.add_get(PREFIX + "/api/metrics.csv", _delegate(metrics.metrics_csv))
+    r.add_get(PREFIX + "/api/tickets/{ticket_id}/assist", _delegate(assist.suggestions))
+    r.add_post(PREFIX + "/api/tickets/{ticket_id}/assist/used",
+               _delegate(assist.suggestion_used, write=True))

@@ -43,7 +43,8 @@ async def _report(request: web.Request) -> Dict[str, Any]:
     def work() -> Dict[str, Any]:
         with svc.maker() as db:
             history, later = sources.load(db, tracker, start, end, window)
-        return compute.report(history, window, tz, later)
+            assist = sources.assist_usage(db, start, end)
+        return {**compute.report(history, window, tz, later), "assist": assist}
     report = await asyncio.to_thread(work)
     return {"from": start.isoformat(), "to": end.isoformat(), "days": days,
             "tracker": tracker is not None, **report}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from handoff.console.stats import _csat_value
-from handoff.db import Agent, TicketEvent, TicketRow
+from handoff.db import Agent, Message, TicketEvent, TicketRow
 from handoff.metrics.history import Contact, History, Survey, TicketFact
 from handoff.store import aware
 from handoff.surveys import SurveyRow
@@ -49,6 +49,20 @@ def tickets(db: Session, start: datetime, end: datetime) -> List[TicketFact]:
     return [TicketFact(t.id, t.conversation_id, t.channel, t.queue, t.reason, agent,
                        aware(t.created_at), claims.get(t.id), aware(t.first_response_at),
                        aware(t.resolved_at), t.csat) for t, agent in rows]
+
+
+def assist_usage(db: Session, start: datetime, end: datetime) -> Dict[str, object]:
+    """How often agents inserted a live-assist suggestion, per kind, and per agent message."""
+    used = Counter(str((data or {}).get("source")) for (data,) in db.execute(
+        select(TicketEvent.data).where(TicketEvent.kind == "assist_used",
+                                       TicketEvent.created_at >= start,
+                                       TicketEvent.created_at < end)))
+    sent = db.execute(select(func.count(Message.id)).where(
+        Message.role == "agent", Message.created_at >= start,
+        Message.created_at < end)).scalar_one()
+    total = sum(used.values())
+    return {"used": total, "by_kind": dict(sorted(used.items())), "agent_messages": int(sent),
+            "per_agent_message": round(total / sent, 4) if sent else None}
 
 
 def surveys(db: Session, start: datetime, end: datetime) -> List[Survey]:

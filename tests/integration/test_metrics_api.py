@@ -53,6 +53,15 @@ async def test_supervisors_get_every_metric_computed_from_the_tickets(stack):
     assert report["first_response_s"] is not None and report["first_response_s"] >= 0
     assert report["aht_s"] is not None and report["aht_s"] >= 0
     assert [row["key"] for row in report["by_agent"]] == ["ann"]
+    assert report["assist"] == {"used": 0, "by_kind": {}, "agent_messages": 1,
+                                "per_agent_message": 0.0}
+    status, _ = await stack.call("POST", f"/api/tickets/{tid}/assist/used", headers=ann,
+                                 json={"kind": "faq", "ref": "shipping_fee"})
+    assert status == 201
+    assert (await stack.call("POST", f"/api/tickets/{tid}/assist/used", headers=ann,
+                             json={"kind": "nope", "ref": "x"}))[0] == 400
+    _, report = await stack.call("GET", "/api/stats/metrics?days=1", headers=boss)
+    assert report["assist"]["used"] == 1 and report["assist"]["by_kind"] == {"faq": 1}
     assert report["by_channel"][0]["key"] == "socketio"
 
     status, text = await stack.call("GET", "/api/stats/metrics.csv?days=1", headers=boss)

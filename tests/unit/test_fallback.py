@@ -13,11 +13,11 @@ ARTICLE = knowledge.Answer(7, "Founders", "Frontline was founded in 2019 by two 
 @pytest.fixture(autouse=True)
 def knowledge_base(monkeypatch):
     """The service's answer to the next question (None: no confident article)."""
-    state = {"answer": None, "asked": []}
+    state = {"answer": None, "checked": True, "asked": []}
 
     async def lookup(question, language, conversation_id, timeout=2.0):
         state["asked"].append((question, language, conversation_id))
-        return state["answer"]
+        return knowledge.Lookup(state["answer"], state["checked"])
     monkeypatch.setattr(knowledge, "lookup", lookup)
     return state
 
@@ -47,6 +47,12 @@ async def test_first_fallback_asks_to_rephrase():
     assert [m["response"] for m in messages] == [None, "utter_ask_rephrase"]
     assert messages[0]["text"] == knowledge.unknown("zh")
     assert events == []
+
+
+async def test_a_knowledge_base_that_is_down_is_not_reported_as_knowing_nothing(knowledge_base):
+    knowledge_base["checked"] = False
+    messages, _ = await _run(["greet", "nlu_fallback"])
+    assert [m["response"] for m in messages] == ["utter_ask_rephrase"]
 
 
 async def test_a_confident_article_answers_instead_of_rephrasing(knowledge_base):
