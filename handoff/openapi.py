@@ -151,6 +151,17 @@ SCHEMAS["Assist"] = obj({"ticket_id": INT, "message": obj({"id": {**INT, "nullab
 SCHEMAS["AssistUsed"] = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy",
                                                                   "phrase"]},
                              "ref": STR, "edited": BOOL}, ["kind", "ref"])
+SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits": {
+    "type": "array", "items": obj({"rule": STR, "label": STR, "role": STR, "evidence": STR})},
+    "checked_at": TIME, "verdict": {"type": "string", "nullable": True,
+                                    "enum": ["pass", "coach", "fail", None]},
+    "verdict_note": {**STR, "nullable": True}, "reviewer": {**STR, "nullable": True},
+    "reviewed_at": TIME})
+SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
+    ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
+SCHEMAS["QualityVerdict"] = obj({"verdict": {"type": "string", "enum": ["pass", "coach",
+                                                                        "fail"]},
+                                 "note": STR}, ["verdict"])
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}

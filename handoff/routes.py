@@ -11,6 +11,7 @@ from handoff import api_bot as bot
 from handoff.assist import api as assist
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
+from handoff.quality import api as quality
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,16 @@ ROUTES += [
     Route("POST", "/api/tickets/{ticket_id}/assist/used", assist.suggestion_used,
           "Count a suggestion the agent inserted (kind, ref, edited)", "agent",
           request="AssistUsed", response="Ok", status=201, errors=[400] + TICKET_ERRORS),
+    Route("GET", "/api/tickets/{ticket_id}/quality", quality.ticket_quality, "Quality "
+          "inspection of a ticket: score 0-100 and the rules it hit", "agent",
+          response="Quality", errors=TICKET_ERRORS, query={"lang": "zh or en (rule labels)"}),
+    Route("GET", "/api/quality/reviews", quality.review_queue, "Supervisor: sampled "
+          "conversations awaiting (or with) a verdict, lowest score first", "agent",
+          response="QualityReviews", errors=[401, 403],
+          query={"status": "pending (default) or reviewed", "lang": "zh or en"}),
+    Route("POST", "/api/quality/reviews/{ticket_id}", quality.verdict, "Supervisor: the "
+          "reviewer's verdict on a ticket (pass, coach, fail) with a note", "agent",
+          request="QualityVerdict", response="Quality", errors=[400] + TICKET_ERRORS),
     Route("GET", "/kb/{article_id}", kb.public_article, "An article as a page (the link in "
           "the bot's answer)", "none", errors=[404]),
 ]
