@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Dict, List
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text,
+                        and_, or_, select)
 from sqlalchemy.orm import Session
 
 from handoff import store
@@ -60,26 +61,32 @@ def inspect_ticket(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
     score, hits = inspect(rules, conversation(db, row))
     found = db.get(QualityRow, row.id)
     if found is None:
-        found = QualityRow(ticket_id=row.id, sampled=sampled(row.id, score, rules))
+        found = QualityRow(ticket_id=row.id)
         db.add(found)
     found.score, found.hits, found.checked_at = score, hits, utcnow()
+    if found.verdict is None:  # an open ticket's score changes until it is resolved
+        found.sampled = sampled(row.id, score, rules)
     db.flush()
     return found
 
 
 def result(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
-    """The ticket's inspection; open tickets are re-inspected each time (they change)."""
+    """The ticket's inspection, redone when the ticket changed since (a message, a note,
+    the resolution) and never after a reviewer's verdict."""
     found = db.get(QualityRow, row.id)
-    if found is None or row.status != "resolved":
+    if found is None or (found.verdict is None and aware(found.checked_at) < aware(
+            row.updated_at if row.updated_at else found.checked_at)):
         found = inspect_ticket(db, row, rules)
     return found
 
 
 def inspect_resolved(db: Session, rules: RuleSet) -> int:
-    """Inspect resolved tickets that have no result yet (a batch at a time)."""
-    done = select(QualityRow.ticket_id)
-    rows = list(db.execute(select(TicketRow).where(
-        TicketRow.status == "resolved", TicketRow.id.not_in(done))
+    """Inspect resolved tickets with no result, or one from before they were resolved."""
+    rows = list(db.execute(select(TicketRow).outerjoin(
+        QualityRow, QualityRow.ticket_id == TicketRow.id).where(
+        TicketRow.status == "resolved",
+        or_(QualityRow.ticket_id.is_(None), and_(QualityRow.verdict.is_(None),
+                                                 QualityRow.checked_at < TicketRow.resolved_at)))
         .order_by(TicketRow.id).limit(BATCH)).scalars())
     for row in rows:
         inspect_ticket(db, row, rules)

@@ -46,11 +46,23 @@
       render(await C.api("GET", "/tickets/" + id + "/assist" + (messageId ? "?message_id=" + messageId : "")));
     } catch (e) { /* the ticket page shows its own errors */ }
   }
+  async function quality() {
+    try {
+      const q = await C.api("GET", "/tickets/" + id + "/quality?lang=" + S.lang);
+      document.getElementById("quality-score").textContent = q.score;
+      document.getElementById("quality-hits").replaceChildren(...q.hits.map((h) =>
+        C.el("li", {"data-rule": h.rule, text: h.label + ": " + h.evidence})));
+    } catch (e) { /* not essential to answering the shopper */ }
+  }
   document.addEventListener("console:live", (ev) => {
     const event = ev.detail;
-    if (event.type !== "message.new" || event.message.ticket_id !== id || event.message.role !== "shopper") return;
+    if (event.type === "ticket.updated" && event.ticket && event.ticket.id === id) quality();
+    if (event.type !== "message.new" || event.message.ticket_id !== id) return;
+    quality();  // every message can hit or clear a rule
+    if (event.message.role !== "shopper") return;
     emotion(event.message.emotion);
     load(event.message.id);
   });
   load(null);
+  quality();
 })();

@@ -79,3 +79,46 @@ def test_suggestions_follow_each_shopper_message(console_server, browser):
             TicketEvent.kind == "assist_used")).scalars())
     engine.dispose()
     assert [(e.data["source"], e.data["ref"]) for e in used] == [("policy", "returns.excluded.food")]
+
+
+def test_the_review_queue_takes_a_verdict_and_the_ticket_shows_its_hits(console_server, browser):
+    srv = console_server
+    ann, boss = f"ann-{uuid.uuid4().hex[:6]}", f"boss-{uuid.uuid4().hex[:6]}"
+    srv.agent(ann, queues=("after_sales", "logistics", "general"))
+    srv.agent(boss, role="supervisor")
+    ticket = ticket_for(order=ORDER)
+    placed = srv.hand_off(ticket)
+    tid = placed["ticket_id"]
+    page = new_page(browser)
+    login(page, srv.url, ann)
+    page.wait_for_url("**/console/queue")
+    page.goto(f"{srv.url}/console/tickets/{tid}")
+    page.wait_for_selector("#live-status.on")
+    page.click("#claim")
+    expect(page.locator("#send")).to_be_enabled()
+    page.fill("#reply", "这个不关我的事")
+    page.keyboard.press("Enter")
+    page.locator("#transcript .role-agent", has_text="不关我的事").wait_for()
+    page.locator("#quality-hits li[data-rule='forbidden_phrase']").wait_for(state="attached")
+    page.locator("#quality-hits li[data-rule='no_greeting']").wait_for(state="attached")
+    page.click("#resolve")
+    expect(page.locator("#status-badge")).to_have_text("已解决")
+    page.context.close()
+
+    page = new_page(browser)
+    login(page, srv.url, boss)
+    page.wait_for_url("**/console/queue")
+    page.click("#nav-quality")
+    page.wait_for_url("**/console/quality")
+    row = page.locator(f"#quality-table tr[data-id='{tid}']")
+    row.wait_for()
+    assert int(row.locator(".score").inner_text()) <= 75
+    assert "禁用语" in row.inner_text()
+    row.locator(".verdict-select").select_option("coach")
+    row.locator(".verdict-note").fill("注意用语")
+    row.locator("button").click()
+    wait_until(lambda: page.locator(f"#quality-table tr[data-id='{tid}']").count() == 0,
+               what="the reviewed ticket leaving the pending queue")
+    page.select_option("#quality-status", "reviewed")
+    page.locator(f"#quality-table tr[data-id='{tid}'] .verdict", has_text="注意用语").wait_for()
+    shot(page, "console-quality-1280")
