@@ -63,7 +63,10 @@ def inspect_ticket(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
     if found is None:
         found = QualityRow(ticket_id=row.id)
         db.add(found)
-    found.score, found.hits, found.checked_at = score, hits, utcnow()
+    # The version inspected, not the clock: a slower inspection of an older version that
+    # commits last is redone at the next look.
+    found.score, found.hits = score, hits
+    found.checked_at = aware(row.updated_at) or utcnow()
     if found.verdict is None:  # an open ticket's score changes until it is resolved
         found.sampled = sampled(row.id, score, rules)
     db.flush()
@@ -74,8 +77,8 @@ def result(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
     """The ticket's inspection, redone when the ticket changed since (a message, a note,
     the resolution) and never after a reviewer's verdict."""
     found = db.get(QualityRow, row.id)
-    if found is None or (found.verdict is None and aware(found.checked_at) < aware(
-            row.updated_at if row.updated_at else found.checked_at)):
+    if found is None or (found.verdict is None and row.updated_at is not None
+                         and aware(found.checked_at) < aware(row.updated_at)):
         found = inspect_ticket(db, row, rules)
     return found
 

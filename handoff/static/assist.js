@@ -4,7 +4,7 @@
 "use strict";
 (() => {
   const C = Console;
-  const S = JSON.parse(document.getElementById("assist-strings").textContent);
+  const S = JSON.parse(document.getElementById("assist").dataset.strings);
   const root = document.getElementById("ticket-root");
   const id = Number(root.dataset.id);
   const reply = document.getElementById("reply");
@@ -46,13 +46,20 @@
       render(await C.api("GET", "/tickets/" + id + "/assist" + (messageId ? "?message_id=" + messageId : "")));
     } catch (e) { /* the ticket page shows its own errors */ }
   }
+  let checking = null, again = false;
   async function quality() {
-    try {
-      const q = await C.api("GET", "/tickets/" + id + "/quality?lang=" + S.lang);
-      document.getElementById("quality-score").textContent = q.score;
-      document.getElementById("quality-hits").replaceChildren(...q.hits.map((h) =>
-        C.el("li", {"data-rule": h.rule, text: h.label + ": " + h.evidence})));
-    } catch (e) { /* not essential to answering the shopper */ }
+    if (checking) { again = true; return; }  // one at a time, the last word wins
+    checking = (async () => {
+      try {
+        const q = await C.api("GET", "/tickets/" + id + "/quality?lang=" + S.lang);
+        document.getElementById("quality-score").textContent = q.score;
+        document.getElementById("quality-hits").replaceChildren(...q.hits.map((h) =>
+          C.el("li", {"data-rule": h.rule, text: h.label + ": " + h.evidence})));
+      } catch (e) { /* not essential to answering the shopper */ }
+    })();
+    await checking;
+    checking = null;
+    if (again) { again = false; quality(); }
   }
   document.addEventListener("console:live", (ev) => {
     const event = ev.detail;

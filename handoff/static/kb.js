@@ -2,7 +2,7 @@
    bot would ask it. Text is inserted with textContent only. */
 "use strict";
 (() => {
-  const S = JSON.parse(document.getElementById("kb-strings").textContent);
+  const S = JSON.parse(document.getElementById("kb").dataset.strings);
   const $ = (id) => document.getElementById(id);
   const el = Console.el;
 

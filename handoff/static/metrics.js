@@ -2,7 +2,7 @@
    /console/static/vendor) from /console/api/metrics; the knowledge base's misses. */
 "use strict";
 (() => {
-  const S = JSON.parse(document.getElementById("metric-strings").textContent);
+  const S = JSON.parse(document.getElementById("metrics").dataset.strings);
   const $ = (id) => document.getElementById(id);
   const el = Console.el;
   const charts = {};

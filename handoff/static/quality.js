@@ -1,7 +1,7 @@
 /* Supervisors' quality review: sampled conversations, lowest score first; a verdict each. */
 "use strict";
 (() => {
-  const S = JSON.parse(document.getElementById("quality-strings").textContent);
+  const S = JSON.parse(document.getElementById("quality").dataset.strings);
   const el = Console.el;
   const body = document.querySelector("#quality-table tbody");
   const status = document.getElementById("quality-status");

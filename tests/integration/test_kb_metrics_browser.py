@@ -46,8 +46,10 @@ def test_a_supervisor_writes_edits_and_deletes_an_article(console_server, browse
     page.click("#kb-try button")
     page.locator("#kb-hits li.confident", has_text="以旧换新").wait_for()
 
+    page.click("#kb-new")
     row.locator("a").click()
-    wait_until(lambda: page.input_value("#kb-id") != "", what="the article in the editor")
+    wait_until(lambda: page.input_value("#kb-title").startswith("以旧换新"),
+               what="the article in the editor")
     page.fill("#kb-body", "旧手机可折价300元抵扣新机货款。")
     page.click("#kb-save")
     page.locator("#kb-status", has_text="已保存").wait_for()
