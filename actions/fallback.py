@@ -11,6 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import knowledge
+
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -33,7 +35,15 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        language = tracker.get_slot("language") or "zh"
+        found = await knowledge.lookup((tracker.latest_message or {}).get("text") or "",
+                                       language, tracker.sender_id)
+        if found.answer is not None:  # a long-tail question the knowledge base answers
+            dispatcher.utter_message(text=knowledge.quote(found.answer, language))
+            return []
         if consecutive_fallbacks(tracker) < 2:
+            if found.checked:  # say so only when the knowledge base really had nothing
+                dispatcher.utter_message(text=knowledge.unknown(language))
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(response="utter_offer_human")

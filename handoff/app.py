@@ -8,6 +8,7 @@ from aiohttp import web
 
 from common import production
 from handoff.config import SECRETS, Settings
+from handoff.kb.files import import_on_startup as import_kb_files
 from handoff.routes import add_routes
 from handoff.service import SERVICE, SETTINGS, Service
 
@@ -34,6 +35,7 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
         await app[SERVICE].stop()
 
     app.on_startup.append(on_startup)
+    app.on_startup.append(import_kb_files)  # after the migrations of on_startup
     app.on_cleanup.append(on_cleanup)
     return app
 

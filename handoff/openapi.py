@@ -110,6 +110,58 @@ SCHEMAS["MessageList"] = obj({"messages": {"type": "array", "items": ref("Messag
 SCHEMAS["TicketDetail"] = {"allOf": [ref("TicketSummary"), obj({
     "ticket": ref("Ticket"), "messages": {"type": "array", "items": ref("Message")},
     "events": {"type": "array", "items": ref("TicketEvent")}})]}
+STRS = {"type": "array", "items": STR}
+SCHEMAS["KbArticleInput"] = obj({"title": STR, "body": {**STR, "description": "Markdown"},
+                                 "language": {"type": "string", "enum": ["zh", "en"]},
+                                 "tags": STRS, "intents": STRS, "products": STRS},
+                                ["title", "body"])
+SCHEMAS["KbArticle"] = {"allOf": [ref("KbArticleInput"), obj({
+    "id": INT, "slug": {**STR, "nullable": True}, "updated_by": STR, "created_at": TIME,
+    "updated_at": TIME, "url": STR})]}
+SCHEMAS["KbArticleList"] = obj({"articles": {"type": "array", "items": ref("KbArticle")}})
+SCHEMAS["KbSearch"] = obj({"hits": {"type": "array", "items": obj({
+    "article": ref("KbArticle"), "confidence": NUM, "confident": BOOL})}})
+SCHEMAS["KbMisses"] = obj({"misses": {"type": "array", "items": obj({
+    "question": STR, "language": STR, "count": INT, "last_at": TIME})}})
+SCHEMAS["KbQuestion"] = obj({"question": STR, "language": STR, "conversation_id": STR},
+                            ["question"])
+SCHEMAS["KbAnswer"] = obj({"article": {**ref("KbArticle"), "nullable": True},
+                           "confidence": {**NUM, "nullable": True}})
+_RATE = {**NUM, "nullable": True}
+_FIGURES = {"contacts": INT, "tickets": INT, "fcr": _RATE, "containment": _RATE,
+            "abandonment_rate": _RATE, "transfer_rate": _RATE,
+            "transfer_by_reason": {"type": "object", "additionalProperties": NUM},
+            "first_response_s": _RATE, "aht_s": _RATE, "csat_bot": _RATE, "csat_human": _RATE,
+            "nps": _RATE, "ces": _RATE}
+_ROWS = {"type": "array", "items": obj({"key": STR, **_FIGURES})}
+SCHEMAS["Metrics"] = obj({"from": TIME, "to": TIME, "days": INT, "tracker": BOOL,
+                          "repeat_window_hours": NUM, **_FIGURES, "by_agent": _ROWS,
+                          "by_queue": _ROWS, "by_channel": _ROWS, "by_day": _ROWS,
+                          "assist": obj({"used": INT, "by_kind": ANY, "agent_messages": INT,
+                                         "per_agent_message": _RATE})})
+_SUGGESTION = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy", "phrase"]},
+                   "ref": STR, "title": STR, "text": STR, "score": NUM})
+_POLICY_LINE = obj({"key": STR, "text": STR, "topics": STRS})
+SCHEMAS["Assist"] = obj({"ticket_id": INT, "message": obj({"id": {**INT, "nullable": True},
+                                                           "text": STR}),
+                         "emotion": obj({"label": STR, "negative": BOOL, "score": NUM,
+                                         "cues": STRS, "risk_flags": STRS}),
+                         "suggestions": {"type": "array", "items": _SUGGESTION},
+                         "policy": {"type": "array", "items": _POLICY_LINE}})
+SCHEMAS["AssistUsed"] = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy",
+                                                                  "phrase"]},
+                             "ref": STR, "edited": BOOL}, ["kind", "ref"])
+SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits": {
+    "type": "array", "items": obj({"rule": STR, "label": STR, "role": STR, "evidence": STR})},
+    "checked_at": TIME, "verdict": {"type": "string", "nullable": True,
+                                    "enum": ["pass", "coach", "fail", None]},
+    "verdict_note": {**STR, "nullable": True}, "reviewer": {**STR, "nullable": True},
+    "reviewed_at": TIME})
+SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
+    ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
+SCHEMAS["QualityVerdict"] = obj({"verdict": {"type": "string", "enum": ["pass", "coach",
+                                                                        "fail"]},
+                                 "note": STR}, ["verdict"])
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
@@ -125,7 +177,7 @@ def _operation(route) -> S:
                  "application/json": {"schema": ref(route.response)}}} if route.response else
                  {"description": "OK"}}}
     params = [{"name": p, "in": "path", "required": True,
-               "schema": INT if p == "ticket_id" else STR}
+               "schema": INT if p in ("ticket_id", "article_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
     params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
                for k, v in route.query.items()]

@@ -8,6 +8,10 @@ from aiohttp import web
 
 from handoff import api_agents as agents
 from handoff import api_bot as bot
+from handoff.assist import api as assist
+from handoff.kb import api as kb
+from handoff.metrics import api as metrics
+from handoff.quality import api as quality
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,58 @@ ROUTES: List[Route] = [
           "the session ends (logout, account disabled) and 4403 when the agent's queues "
           "or role change",
           "agent", response="LiveEvent", status=101, errors=[401]),
+]
+
+# knowledge base
+ROUTES += [
+    Route("GET", "/api/kb/articles", kb.list_articles, "Knowledge-base articles (first "
+          "paragraph only)", "agent", response="KbArticleList", errors=[401],
+          query={"language": "zh or en"}),
+    Route("POST", "/api/kb/articles", kb.create_article, "Supervisor: create an article",
+          "agent", request="KbArticleInput", response="KbArticle", status=201,
+          errors=[400, 401, 403]),
+    Route("GET", "/api/kb/articles/{article_id}", kb.get_article, "One article", "agent",
+          response="KbArticle", errors=[401, 404]),
+    Route("PUT", "/api/kb/articles/{article_id}", kb.update_article,
+          "Supervisor: change an article; the bot answers from it at once", "agent",
+          request="KbArticleInput", response="KbArticle", errors=[400, 401, 403, 404]),
+    Route("DELETE", "/api/kb/articles/{article_id}", kb.delete_article,
+          "Supervisor: remove an article", "agent", response="Ok", errors=[401, 403, 404]),
+    Route("GET", "/api/kb/search", kb.search_articles, "Articles for a question, best first, "
+          "with their confidence", "agent", response="KbSearch", errors=[401],
+          query={"q": "the question", "language": "zh or en"}),
+    Route("GET", "/api/kb/misses", kb.list_misses, "Supervisor: questions that found no "
+          "article, most asked first", "agent", response="KbMisses", errors=[400, 401, 403],
+          query={"days": "period in days (default 7)"}),
+    Route("POST", "/api/bot/kb/answer", kb.bot_answer, "The bot's long-tail question: the "
+          "article that answers it confidently, else null (and the miss is recorded)", "bot",
+          request="KbQuestion", response="KbAnswer", errors=[400, 401, 403]),
+    Route("GET", "/api/stats/metrics", metrics.metrics, "Supervisor: FCR, containment, "
+          "transfer rate, first response, handling time, CSAT bot/human, NPS, CES (null "
+          "where no data), per agent, queue, channel and day (docs/metrics.md)", "agent",
+          response="Metrics", errors=[400, 401, 403], query={"days": "period in days, 1-366"}),
+    Route("GET", "/api/stats/metrics.csv", metrics.metrics_csv, "Supervisor: the same "
+          "metrics as CSV", "agent", errors=[400, 401, 403],
+          query={"days": "period in days, 1-366"}),
+    Route("GET", "/api/tickets/{ticket_id}/assist", assist.suggestions, "Live assist: ranked "
+          "suggested replies for a shopper message (default: the latest), the order's policy "
+          "card and the message's emotion", "agent", response="Assist",
+          errors=[400] + TICKET_ERRORS, query={"message_id": "a shopper message of the ticket"}),
+    Route("POST", "/api/tickets/{ticket_id}/assist/used", assist.suggestion_used,
+          "Count a suggestion the agent inserted (kind, ref, edited)", "agent",
+          request="AssistUsed", response="Ok", status=201, errors=[400] + TICKET_ERRORS),
+    Route("GET", "/api/tickets/{ticket_id}/quality", quality.ticket_quality, "Quality "
+          "inspection of a ticket: score 0-100 and the rules it hit", "agent",
+          response="Quality", errors=TICKET_ERRORS, query={"lang": "zh or en (rule labels)"}),
+    Route("GET", "/api/quality/reviews", quality.review_queue, "Supervisor: sampled "
+          "conversations awaiting (or with) a verdict, lowest score first", "agent",
+          response="QualityReviews", errors=[401, 403],
+          query={"status": "pending (default) or reviewed", "lang": "zh or en"}),
+    Route("POST", "/api/quality/reviews/{ticket_id}", quality.verdict, "Supervisor: the "
+          "reviewer's verdict on a ticket (pass, coach, fail) with a note", "agent",
+          request="QualityVerdict", response="Quality", errors=[400] + TICKET_ERRORS),
+    Route("GET", "/kb/{article_id}", kb.public_article, "An article as a page (the link in "
+          "the bot's answer)", "none", errors=[404]),
 ]
 
 

@@ -12,7 +12,8 @@ import aiohttp
 from aiohttp import web
 
 from common import production
-from handoff import bus, store
+from handoff import bus, store, survey_flow
+from handoff.assist import emotion as assist_emotion
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
 from handoff.domain import Ticket, shopper_text, utcnow
@@ -174,6 +175,8 @@ class Service:
         stamp = float(event.get("timestamp") or 0)
         dedup = f"rasa:{event.get('message_id') or stamp}"
 
+        relay_items: List[Dict[str, Any]] = []  # post-chat survey questions to send
+
         def work(db):
             row = store.open_ticket_for(db, sender)
             if row is not None:
@@ -181,15 +184,22 @@ class Service:
                 if row.decided_at and stamp and stamp <= row.decided_at:
                     return None
                 msg, created = store.add_message(db, row, "shopper", text, dedup)
-                return ("message", row.queue, row.assignee_id, store.message_view(msg), created)
+                view = store.message_view(msg)
+                if created:  # the console's emotion indicator follows every message
+                    view["emotion"] = assist_emotion.record(db, row, msg, event)
+                return ("message", row.queue, row.assignee_id, view, created)
             score = parse_csat(text)
             if score is not None:
                 done = store.awaiting_csat(db, sender, CSAT_WINDOW)
                 if done is not None:
                     store.set_csat(db, done, score, source=dedup)
+                    relay_items.extend(survey_flow.after_csat(db, done))
                     return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
+            relay_items.extend(survey_flow.on_answer(db, sender, text))
             return None
         result = await self.db(work)
+        for item in relay_items:
+            await self.enqueue_relay(item)
         if not result or not result[4]:
             return
         what, queue, assignee, view, _ = result

@@ -39,6 +39,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The console's charting library, from the npm registry into handoff/static/vendor.
+bash scripts/vendor_js.sh
+
 # Browser tests (agent console, web widget) drive Debian's chromium through Playwright;
 # nothing downloads a browser of its own.
 # A CJK font, or Chinese pages render as boxes in screenshots.

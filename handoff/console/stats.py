@@ -134,7 +134,17 @@ def dashboard(db: Session, tracker: Optional[Engine], start: datetime, end: date
             log.warning("dashboard: tracker store unavailable: %s", exc)
     total = dash.conversations if dash.tracker else dash.handed_off
     if dash.tracker and total:
-        dash.bot_resolution_rate = round(1 - dash.handed_off / total, 4)
+        dash.bot_resolution_rate = _containment(db, tracker, start, end)
     dash.by_reason = [(reason, n, round(n / total, 4) if total else None)
                       for reason, n, _ in dash.by_reason]
     return dash
+
+
+def _containment(db: Session, tracker: Engine, start: datetime, end: datetime) -> Optional[float]:
+    """Bot resolution as the metrics define it (docs/metrics.md): abandoned chats and chats
+    followed by another contact are not resolved by the bot."""
+    # Imported here: handoff.metrics.sources reads the tracker with this module's helpers.
+    from handoff.metrics import api as metrics_api, compute, sources
+    window = metrics_api.repeat_window()
+    history, later = sources.load(db, tracker, start, end, window)
+    return compute.containment(history.contacts, history.contacts + later, window)

@@ -148,6 +148,7 @@
 
   let opened = false;
   C.live((event) => {
+    document.dispatchEvent(new CustomEvent("console:live", {detail: event}));  // assist.js
     if (event.type === "message.new") addMessage(event.message);
     else if (event.type === "message.delivered" && event.message.ticket_id === id) delivered(event.message);
     else if (event.type === "typing" && event.ticket_id === id && (event.role === "shopper" || event.agent_id !== me)) showTyping(event);

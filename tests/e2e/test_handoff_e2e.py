@@ -167,9 +167,17 @@ async def test_warm_transfer_over_socketio(stack):
                 break
             await asyncio.sleep(0.1)
         assert detail["csat"] == 5 and detail["status"] == "resolved"
+        # the post-chat surveys follow the rating on the shopper's own channel: NPS, then CES
+        await _until(shopper, "推荐给朋友", mark)
+        mark = len(shopper.received)
+        await shopper.say("9")
+        await _until(shopper, "容易", mark)
+        mark = len(shopper.received)
+        await shopper.say("6")
+        await _until(shopper, "感谢您的反馈", mark)
         mark = len(shopper.received)
         await shopper.say("包邮吗")
-        assert "包邮" in shopper.texts(mark)  # the bot answers again
+        await _until(shopper, "包邮", mark)  # the bot answers again
 
         # forged and unauthenticated calls are refused
         body = json.dumps({"conversation_id": "x", "trigger": "request_human"}).encode()
@@ -182,6 +190,13 @@ async def test_warm_transfer_over_socketio(stack):
     finally:
         await http.close()
         await shopper.sio.disconnect()
+
+
+async def _until(shopper, needle, since, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while needle not in shopper.texts(since):
+        assert time.monotonic() < deadline, f"no {needle!r} in {shopper.texts(since)!r}"
+        await asyncio.sleep(0.1)
 
 
 async def _next(ws, kind, timeout=15.0, role=None):
