@@ -6,38 +6,44 @@
 An entry is acknowledged only after its effect is committed, so a crash re-delivers it
 (at-least-once); handlers are idempotent, so a re-delivery changes nothing (exactly-once effect).
 A consumer first re-reads its own pending entries, then claims entries idle at dead consumers.
+Every entry is signed with the shared secret (common.streams); an unsigned or forged entry is
+refused, set aside in `<stream>:dead` and reported. If Redis lost the stream or the group (a
+restart without persistence, a flush), the consumer creates them again and carries on with
+whatever the stream still holds. Nothing trims an entry a group has not acknowledged.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from redis import asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from common import streams
+
 log = logging.getLogger(__name__)
 EVENTS = "events"
 RELAY = "relay"
 GROUP = "handoff-service"
-MAXLEN = 200_000  # approximate trim: the streams are a transport, SQL is the record
 
 Handler = Callable[[str, Dict[str, Any], bool], Awaitable[None]]
 # Errors that mean "this entry is malformed"; anything else (Redis, SQL, Rasa down) is retried.
-PERMANENT = (KeyError, ValueError, TypeError)
+PERMANENT = (KeyError, ValueError, TypeError)  # streams.ForgedEntry is a ValueError
 
 
 def key(prefix: str, name: str) -> str:
     return f"{prefix}:{name}"
 
 
-def encode(payload: Dict[str, Any]) -> Dict[str, str]:
-    return {"json": json.dumps(payload, ensure_ascii=False, default=str)}
+def encode(secret: str, stream: str, payload: Dict[str, Any]) -> Dict[str, str]:
+    return streams.seal(secret, stream, payload)
 
 
-def decode(fields: Dict[str, str]) -> Dict[str, Any]:
-    return json.loads(fields["json"])
+def decode(secret: str, stream: str, fields: Dict[str, str]) -> Dict[str, Any]:
+    return streams.unseal(secret, stream, fields)
 
 
 def connect(url: str) -> aioredis.Redis:
@@ -45,8 +51,9 @@ def connect(url: str) -> aioredis.Redis:
                              health_check_interval=30)
 
 
-async def publish(redis: aioredis.Redis, stream: str, payload: Dict[str, Any]) -> str:
-    return await redis.xadd(stream, encode(payload), maxlen=MAXLEN, approximate=True)
+async def publish(redis: aioredis.Redis, secret: str, stream: str, payload: Dict[str, Any]) -> str:
+    # No MAXLEN: a trim here could drop entries nobody has read yet (see trim_acknowledged).
+    return await redis.xadd(stream, encode(secret, stream, payload))
 
 
 async def ensure_group(redis: aioredis.Redis, stream: str, group: str = GROUP) -> None:
@@ -58,24 +65,48 @@ async def ensure_group(redis: aioredis.Redis, stream: str, group: str = GROUP) -
             raise
 
 
+def is_nogroup(exc: BaseException) -> bool:
+    return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
+
+
+@dataclass
+class ConsumerState:
+    """What /health reports about one consumer."""
+    handled: int = 0
+    refused: int = 0  # forged or unsigned entries set aside
+    recreated: int = 0  # times the stream or group was gone and was created again
+    failing_since: Optional[float] = None  # monotonic time of the first failure in a row
+    last_error: str = ""
+
+    def failing_for(self) -> float:
+        return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
+
+
 class Consumer:
     """One ordered consumer of one stream: entries are handled strictly one after another."""
 
     def __init__(self, redis: aioredis.Redis, stream: str, consumer: str, handler: Handler,
-                 group: str = GROUP, block_ms: int = 1000, claim_idle_ms: int = 60_000):
+                 secret: str, group: str = GROUP, block_ms: int = 1000,
+                 claim_idle_ms: int = 60_000):
         self.redis, self.stream, self.consumer = redis, stream, consumer
-        self.handler, self.group = handler, group
+        self.handler, self.group, self.secret = handler, group, secret
         self.block_ms, self.claim_idle_ms = block_ms, claim_idle_ms
         self.stopping = False
-        self.handled = 0
+        self.state = ConsumerState()
+
+    @property
+    def handled(self) -> int:
+        return self.state.handled
 
     async def _claim_orphans(self) -> None:
         try:
             await self.redis.xautoclaim(self.stream, self.group, self.consumer,
                                         min_idle_time=self.claim_idle_ms, start_id="0-0",
                                         count=500)
-        except ResponseError as exc:  # pragma: no cover - Redis < 6.2
-            log.warning("xautoclaim failed: %s", exc)
+        except ResponseError as exc:
+            if is_nogroup(exc):
+                raise
+            log.warning("xautoclaim failed: %s", exc)  # pragma: no cover - Redis < 6.2
 
     async def _read(self, pending: bool) -> List[Tuple[str, Dict[str, str]]]:
         resp = await self.redis.xreadgroup(
@@ -84,38 +115,55 @@ class Consumer:
         return resp[0][1] if resp else []
 
     async def _dead_letter(self, entry_id: str, fields: Dict[str, str], exc: Exception) -> None:
-        log.error("stream %s: entry %s is malformed (%r); moved to %s:dead", self.stream,
-                  entry_id, exc, self.stream)
+        if isinstance(exc, streams.ForgedEntry):
+            self.state.refused += 1
+            log.error("stream %s: REFUSED entry %s: not signed with the shared secret "
+                      "(HANDOFF_TOKEN); someone without the secret wrote to Redis, or a "
+                      "writer is misconfigured; moved to %s:dead", self.stream, entry_id,
+                      self.stream)
+        else:
+            log.error("stream %s: entry %s is malformed (%r); moved to %s:dead", self.stream,
+                      entry_id, exc, self.stream)
         await self.redis.xadd(f"{self.stream}:dead", {**fields, "entry_id": entry_id,
                                                       "error": repr(exc)[:500]},
                               maxlen=10_000, approximate=True)
 
+    async def _handle(self, entries: List[Tuple[str, Dict[str, str]]], pending: bool) -> None:
+        for entry_id, fields in entries:
+            if fields:  # else: trimmed away while pending, nothing left to do
+                try:
+                    payload = decode(self.secret, self.stream, fields)
+                    await self.handler(entry_id, payload, pending)
+                except PERMANENT as exc:  # malformed or forged: retrying cannot help, and
+                    await self._dead_letter(entry_id, fields, exc)  # it would block the stream
+            await self.redis.xack(self.stream, self.group, entry_id)
+            self.state.handled += 1
+
     async def run(self) -> None:
-        await ensure_group(self.redis, self.stream, self.group)
         pending, backoff = True, 0.2
         while not self.stopping:
             try:
                 if pending:
+                    await ensure_group(self.redis, self.stream, self.group)
                     await self._claim_orphans()
                 entries = await self._read(pending)
                 if pending and not entries:
                     pending = False
                     continue
-                for entry_id, fields in entries:
-                    if not fields:  # trimmed away while pending: nothing left to do
-                        await self.redis.xack(self.stream, self.group, entry_id)
-                        continue
-                    try:
-                        await self.handler(entry_id, decode(fields), pending)
-                    except PERMANENT as exc:  # malformed: retrying cannot help, and it
-                        await self._dead_letter(entry_id, fields, exc)  # would block the stream
-                    await self.redis.xack(self.stream, self.group, entry_id)
-                    self.handled += 1
-                backoff = 0.2
+                await self._handle(entries, pending)
+                backoff, self.state.failing_since = 0.2, None
             except asyncio.CancelledError:
                 raise
-            except Exception:  # keep the entry pending and retry it, in order, after a pause
-                log.exception("stream %s: handler failed; retrying", self.stream)
+            except Exception as exc:  # keep the entry pending and retry it, in order, later
+                if is_nogroup(exc):  # Redis lost the group (or the whole stream)
+                    self.state.recreated += 1
+                    log.error("stream %s: consumer group is gone (Redis restarted without "
+                              "persistence or was flushed); creating it again", self.stream)
+                else:
+                    log.exception("stream %s: handler failed; retrying", self.stream)
+                if self.state.failing_since is None:
+                    self.state.failing_since = time.monotonic()
+                self.state.last_error = f"{type(exc).__name__}: {exc}"[:300]
                 pending = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -127,6 +175,54 @@ async def pending_count(redis: aioredis.Redis, stream: str, group: str = GROUP) 
     except ResponseError:
         return 0
     return int(info["pending"]) if info else 0
+
+
+async def group_lag(redis: aioredis.Redis, stream: str, group: str = GROUP) -> Optional[Dict[str, Any]]:
+    """Entries not yet read by the group (lag) and read but not acknowledged (pending);
+    None when the stream or the group does not exist."""
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return None
+    for info in groups:
+        if info.get("name") == group:
+            lag = info.get("lag")
+            if lag is None:  # Redis < 7 does not report it: count what is left to read
+                unread = await redis.xrange(stream, min=f"({info['last-delivered-id']}",
+                                            max="+", count=10_000)
+                lag = len(unread)
+            return {"lag": int(lag), "pending": int(info.get("pending") or 0)}
+    return None
+
+
+async def trim_acknowledged(redis: aioredis.Redis, stream: str) -> int:
+    """Drop the entries every consumer group of `stream` has acknowledged, nothing else.
+
+    The oldest entry still needed is the oldest pending one of any group, or the next one a
+    group has not read yet; a stream without groups is left alone (someone may create one).
+    """
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return 0
+    if not groups:
+        return 0
+    keep: List[Tuple[int, int]] = []
+    for info in groups:
+        if int(info.get("pending") or 0):
+            summary = await redis.xpending(stream, info["name"])
+            keep.append(_entry_id(summary["min"]))
+        else:
+            ms, seq = _entry_id(info["last-delivered-id"])
+            keep.append((ms, seq + 1))
+    ms, seq = min(keep)
+    return int(await redis.execute_command("XTRIM", stream, "MINID", f"{ms}-{seq}"))
+
+
+def _entry_id(value: Any) -> Tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def optional_int(value: Any) -> Optional[int]:

@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 import aiohttp
 from aiohttp import web
 
-from handoff import bus, store
+from handoff import bus, health, store
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
 from handoff.domain import Ticket, shopper_text, utcnow
@@ -52,7 +52,10 @@ class Service:
         self.rasa: Optional[RasaClient] = None
         self.typing: Optional[TypingRelay] = None
         self.consumers: List[bus.Consumer] = []
+        self.consumer_tasks: Dict[str, asyncio.Task] = {}
         self.tasks: List[asyncio.Task] = []
+        self.started = False
+        self.durability_warnings: List[str] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -62,18 +65,31 @@ class Service:
         self.http = aiohttp.ClientSession()
         self.rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.http)
         self.typing = TypingRelay(self.http, self.settings.rasa_url, self.settings.token)
+        self.durability_warnings = await health.check_durability_at_start(self.redis)
         for stream in (self.events_stream, self.relay_stream):
             await bus.ensure_group(self.redis, stream)
+        self.started = True
         if not self.settings.run_workers:
             return
+        secret = self.settings.token
         self.consumers = [
             bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
-                         self.handle_event),
+                         self.handle_event, secret),
             bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
-                         self.handle_relay),
+                         self.handle_relay, secret),
         ]
-        self.tasks = [asyncio.create_task(c.run()) for c in self.consumers]
+        for name, consumer in zip(("events", "relay"), self.consumers):
+            self.consumer_tasks[name] = asyncio.create_task(consumer.run())
+        self.tasks = list(self.consumer_tasks.values())
         self.tasks.append(asyncio.create_task(self._sweep_forever()))
+
+    def consumer(self, name: str) -> Optional[bus.Consumer]:
+        index = {"events": 0, "relay": 1}[name]
+        return self.consumers[index] if len(self.consumers) > index else None
+
+    def consumer_task_dead(self, name: str) -> bool:
+        task = self.consumer_tasks.get(name)
+        return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
         from sqlalchemy import select
@@ -180,7 +196,7 @@ class Service:
     # -- relay to the shopper ---------------------------------------------------------------
     async def enqueue_relay(self, item: Dict[str, Any]) -> str:
         item.setdefault("relay_id", uuid.uuid4().hex)
-        return await bus.publish(self.redis, self.relay_stream, item)
+        return await bus.publish(self.redis, self.settings.token, self.relay_stream, item)
 
     async def handle_relay(self, entry_id: str, item: Dict[str, Any], redelivered: bool) -> None:
         assert self.rasa is not None
@@ -248,10 +264,16 @@ class Service:
                 "relay_id": f"{cause}:{view['id']}:{view['escalation_level']}"})
         return len(changed)
 
+    async def trim(self) -> int:
+        """Drop stream entries every group has acknowledged (SQL is the record)."""
+        return sum([await bus.trim_acknowledged(self.redis, s)
+                    for s in (self.events_stream, self.relay_stream)])
+
     async def _sweep_forever(self) -> None:
         while True:
             try:
                 await self.sweep()
+                await self.trim()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -15,6 +15,8 @@ import redis as redis_sync
 from aiohttp import web
 from sqlalchemy import create_engine, text
 
+from bot.broker import RedisStreamEventBroker
+from common import streams
 from handoff import security
 from handoff.agents import create_agent
 from handoff.app import create_app
@@ -28,6 +30,19 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN = "test-handoff-secret"
 RASA_TOKEN = "test-rasa-token"
 PASSWORD = "correct horse battery"
+
+
+def make_broker(prefix: str, secret: str = TOKEN) -> RedisStreamEventBroker:
+    """The bot's event broker on the test's key prefix, with its own local outbox."""
+    import tempfile
+    from pathlib import Path
+    return RedisStreamEventBroker(url=REDIS_URL, key_prefix=prefix, secret=secret,
+                                  outbox_dir=Path(tempfile.mkdtemp(prefix="broker-outbox-")))
+
+
+def signed(stream: str, payload: Dict[str, Any], secret: str = TOKEN) -> Dict[str, str]:
+    """The fields of a stream entry as the bot side or the service writes it."""
+    return streams.seal(secret, stream, payload)
 
 
 @pytest.fixture

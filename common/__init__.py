@@ -1,0 +1,1 @@
+"""Code shared by the bot, the action server and the handoff service: what crosses process boundaries."""
