@@ -66,7 +66,9 @@ async def ensure_group(redis: aioredis.Redis, stream: str, group: str = GROUP) -
 
 
 def is_nogroup(exc: BaseException) -> bool:
-    return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
+    """Redis lost the group, or deleted the stream while we were blocked reading it."""
+    return isinstance(exc, ResponseError) and (
+        "NOGROUP" in str(exc) or "no longer exists" in str(exc))
 
 
 @dataclass
