@@ -172,7 +172,7 @@ async def post_message(request: web.Request) -> web.Response:
         await svc.enqueue_relay({"kind": "agent_message", "role": "agent", "text": text,
                                  "conversation_id": view["conversation_id"], "ticket_id": tid,
                                  "message_id": msg["id"], "agent": agent.display_name,
-                                 "relay_id": f"msg:{msg['id']}"})
+                                 "channel": view["channel"], "relay_id": f"msg:{msg['id']}"})
         svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     return web.json_response(msg, status=201 if created else 200)
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from handoff import bus, health, store
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
+from handoff.delivery import ChannelDelivery, Outcome
 from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.notices import csat_buttons, notice
@@ -50,6 +51,7 @@ class Service:
         self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
         self.http: Optional[aiohttp.ClientSession] = None
         self.rasa: Optional[RasaClient] = None
+        self.delivery: Optional[ChannelDelivery] = None
         self.typing: Optional[TypingRelay] = None
         self.consumers: List[bus.Consumer] = []
         self.consumer_tasks: Dict[str, asyncio.Task] = {}
@@ -65,6 +67,10 @@ class Service:
         self.http = aiohttp.ClientSession()
         self.rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.http)
         self.typing = TypingRelay(self.http, self.settings.rasa_url, self.settings.token)
+        self.delivery = ChannelDelivery(self.rasa, self.http, self.settings.rasa_url,
+                                        self.settings.wechat_relay_secret,
+                                        self.settings.app_callback, self.redis,
+                                        self.settings.redis_prefix)
         self.durability_warnings = await health.check_durability_at_start(self.redis)
         for stream in (self.events_stream, self.relay_stream):
             await bus.ensure_group(self.redis, stream)
@@ -199,9 +205,15 @@ class Service:
         return await bus.publish(self.redis, self.settings.token, self.relay_stream, item)
 
     async def handle_relay(self, entry_id: str, item: Dict[str, Any], redelivered: bool) -> None:
-        assert self.rasa is not None
+        assert self.rasa is not None and self.delivery is not None
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
+        if item["kind"] == "agent_message":
+            outcome = await self.delivery.agent_message(item, redelivered)
+            # Bookkeeping only (state + a live tick): off the ordered critical path,
+            # so the next shopper-bound message is not held up by a database commit.
+            self.background(self._delivered(item, outcome))
+            return
         if item["kind"] == "handback":
             lang = item.get("language")
             events = [{"event": "resume"},
@@ -217,10 +229,6 @@ class Service:
                                   agent=item.get("agent"), ticket_id=item.get("ticket_id"))]
         if not (redelivered and await self.rasa.already_sent(conversation, relay_id)):
             await self.rasa.append_events(conversation, events)
-        if item["kind"] == "agent_message":
-            # Bookkeeping only (delivered_at + a live tick): off the ordered critical path,
-            # so the next shopper-bound message is not held up by a database commit.
-            self.background(self._delivered(item))
 
     def background(self, coro: Awaitable[Any]) -> None:
         """Run `coro` off the request's path; it is cancelled with the service."""
@@ -234,11 +242,12 @@ class Service:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed: %s", task.exception())
 
-    async def _delivered(self, item: Dict[str, Any]) -> None:
+    async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
             from handoff.db import Message
             msg = db.get(Message, int(item["message_id"]))
-            if msg is not None and msg.delivered_at is None:
+            if msg is not None and msg.delivery in (None, "queued", "sent"):
+                msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
                 msg.delivered_at = utcnow()
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None

@@ -67,7 +67,9 @@ def message_view(msg: Message) -> Dict[str, Any]:
     return {"id": msg.id, "ticket_id": msg.ticket_id, "conversation_id": msg.conversation_id,
             "role": msg.role, "text": msg.text, "agent_id": msg.agent_id,
             "dedup_key": msg.dedup_key, "created_at": iso(msg.created_at),
-            "delivered_at": iso(msg.delivered_at)}
+            "delivered_at": iso(msg.delivered_at),
+            "delivery": msg.delivery or ("queued" if msg.role == "agent" else None),
+            "delivery_reason": msg.delivery_reason}
 
 
 def event_view(ev: TicketEvent) -> Dict[str, Any]:

@@ -29,6 +29,7 @@ PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN = "test-handoff-secret"
 RASA_TOKEN = "test-rasa-token"
+WECHAT_RELAY_SECRET = "test-wechat-relay-secret"
 PASSWORD = "correct horse battery"
 
 
@@ -78,6 +79,8 @@ class RasaStub:
         self.typing: List[Dict[str, Any]] = []  # the web channel's typing route, as called
         self.arrived = asyncio.Event()
         self.waiters: List[Any] = []
+        self.wechat_sent: List[Dict[str, Any]] = []  # calls to the WeChat channel's send route
+        self.wechat_answer: tuple = (200, {"ok": True, "sent": 1})
 
     def bot_texts(self, conversation_id: str) -> List[str]:
         return [e["text"] for e in self.trackers.get(conversation_id, []) if e.get("event") == "bot"]
@@ -111,7 +114,17 @@ class RasaStub:
                                                       body, dict(request.headers))})
         return web.json_response({"ok": True, "emitted": True})
 
+    async def wechat_send(self, request: web.Request) -> web.Response:
+        """Stands in for bot.channels.wechat's POST /webhooks/wechat/send (bearer secret)."""
+        if request.headers.get("Authorization") != f"Bearer {WECHAT_RELAY_SECRET}":
+            return web.json_response({"error": "unauthorized"}, status=401)
+        status, answer = self.wechat_answer
+        if status == 200:
+            self.wechat_sent.append(await request.json())
+        return web.json_response(answer, status=status)
+
     def routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/wechat/send", self.wechat_send)
         app.router.add_post("/conversations/{cid}/tracker/events", self.append)
         app.router.add_get("/conversations/{cid}/tracker", self.tracker)
         app.router.add_post("/webhooks/socketio/typing", self.agent_typing)
@@ -204,7 +217,8 @@ class Stack:
 async def stack(pg_url, prefix, rasa_stub):
     settings = Settings(db_url=pg_url, redis_url=REDIS_URL, redis_prefix=prefix, token=TOKEN,
                         port=0, rasa_url=rasa_stub.url, rasa_token=RASA_TOKEN,
-                        consumer_name="handoff-test", sweep_seconds=3600, silence_seconds=300)
+                        consumer_name="handoff-test", sweep_seconds=3600, silence_seconds=300,
+                        wechat_relay_secret=WECHAT_RELAY_SECRET)
     s = Stack(settings)
     await s.start()
     yield s

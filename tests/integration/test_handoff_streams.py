@@ -138,12 +138,13 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     assert [m["text"] for m in late_msgs] == ["有人吗"]
     await rasa_stub.wait_for(lambda: rasa_stub.bot_texts(late.conversation_id))
     assert "排在第" in rasa_stub.bot_texts(late.conversation_id)[0]
-    # delivered_at is recorded for the agent's message
+    # the agent's message is "sent" (Rasa pushed it to the web widget, which does not confirm)
     for _ in range(100):
         status, detail = await stack.call("GET", f"/api/tickets/{tid}", headers=headers)
-        if detail["messages"][0]["delivered_at"] is not None:
+        if detail["messages"][0]["delivery"] != "queued":
             break
         await asyncio.sleep(0.05)
+    assert detail["messages"][0]["delivery"] == "sent"
     assert detail["messages"][0]["delivered_at"] is not None
     # a second restart replays nothing
     await stack.stop()
