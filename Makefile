@@ -4,7 +4,7 @@ RASA    := .venv/bin/rasa
 EVAL    ?=
 SETUP   := .venv/.requirements.sha
 
-.PHONY: help setup train demo chat wechat-sim test test-fast validate eval eval-emotion clean
+.PHONY: help setup train demo chat wechat-sim test test-fast validate eval eval-emotion chaos soak clean
 
 help:
 	@echo "make demo      run the whole system with embedded defaults (SQLite, embedded Redis)"
@@ -14,6 +14,8 @@ help:
 	@echo "make eval      NLU report on the held-out split; add EVAL=path.tsv for an external set"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
+	@echo "make chaos     live handoffs while every process and Redis is killed in turn; counts losses"
+	@echo "make soak      10 minutes of 16 conversations with handoffs: errors, memory, queue lag"
 
 setup: $(SETUP)
 $(SETUP): requirements.txt scripts/setup.sh
@@ -49,6 +51,12 @@ eval: train
 
 eval-emotion: setup
 	$(PY) scripts/eval_emotion.py $(if $(EVAL),--eval $(EVAL))
+
+chaos: train
+	$(PY) -m bench.chaos
+
+soak: train
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf models reports var .pytest_cache
