@@ -14,7 +14,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 import aiohttp
 import socketio
@@ -23,6 +23,7 @@ from bot.channels.wechat_sim import WeChatSimulator, new_msg_id
 
 HANDOFF_TEXT = "转人工"
 WEB_META = {"channel": "web"}
+ACK_SECONDS = 30.0
 
 
 class WebShopper:
@@ -46,14 +47,17 @@ class WebShopper:
         await asyncio.wait_for(self.joined.wait(), 30)
 
     async def say(self, text: str, deadline: float) -> None:
-        """Like the widget: a message typed while offline waits and is sent on reconnect."""
+        """A message typed while offline waits and is sent on reconnect; it counts as sent
+        when the server acknowledged it (the handler ran to its end), else it is sent again
+        with the same message_id, which the channel passes on (the service stores it once)."""
+        data = {"message": text, "session_id": self.session_id, "customData": WEB_META,
+                "message_id": uuid.uuid4().hex}
         while time.monotonic() < deadline:
             if self.joined.is_set():
                 try:
-                    await self.sio.emit("user_uttered", {"message": text, "session_id":
-                                                         self.session_id, "customData": WEB_META})
+                    await self.sio.call("user_uttered", data, timeout=ACK_SECONDS)
                     return
-                except socketio.exceptions.SocketIOError:
+                except (socketio.exceptions.SocketIOError, asyncio.TimeoutError):
                     pass
             await asyncio.sleep(0.2)
         raise TimeoutError(f"web shopper could not send {text}")
@@ -179,15 +183,19 @@ class Tally:
     lost: int = 0
     duplicated: int = 0
     out_of_order: int = 0
-    failed_shown: int = 0
+    failed_shown: int = 0  # did not arrive, and the console says so with the reason
     lost_examples: List[str] = field(default_factory=list)
 
-    def add(self, sent: List[str], received: List[str]) -> None:
+    def add(self, sent: List[str], received: List[str], failed: Iterable[str] = ()) -> None:
+        """`failed`: messages the agent was shown as failed, with the reason (not silent)."""
         mine = [text for text in received if text in set(sent)]
+        shown_failed = set(failed)
         self.sent += len(sent)
         for text in sent:
             count = mine.count(text)
-            if count == 0:
+            if count == 0 and text in shown_failed:
+                self.failed_shown += 1
+            elif count == 0:
                 self.lost += 1
                 if len(self.lost_examples) < 10:
                     self.lost_examples.append(text)
@@ -218,8 +226,8 @@ async def settle(conversations: List[Conversation], http: aiohttp.ClientSession,
         for conv in conversations:
             at_agent, at_shopper = await conv.arrived(http, standin_url, deadline + 60)
             tallies["shopper → agent"].add(conv.shopper_sent, at_agent)
-            tallies["agent → shopper"].add(conv.agent_sent, at_shopper)
-            tallies["agent → shopper"].failed_shown += len(conv.failed)
+            tallies["agent → shopper"].add(conv.agent_sent, at_shopper,
+                                           [m["text"] for m in conv.failed])
         if all(t.clean for t in tallies.values()) or time.monotonic() > deadline:
             return tallies
         await asyncio.sleep(1.0)

@@ -101,6 +101,9 @@ class Message(Base):
     delivered_at = Column(DateTime(timezone=True), nullable=True)  # when it reached a final state
     delivery = Column(String(16), nullable=True)
     delivery_reason = Column(String(32), nullable=True)
+    # The relay stream entry carrying it; None while Redis could not take it (the service
+    # enqueues it again until it can: the database is the outbox).
+    relay_entry = Column(String(32), nullable=True)
 
 
 def make_engine(url: str) -> Engine:

@@ -10,7 +10,9 @@ WeChat goes through the channel's own send route (`POST /webhooks/wechat/send` o
 server, bearer WECHAT_RELAY_SECRET), because only it reports the 48-hour window and the quota;
 the message is then recorded in the tracker without side effects, so Rasa does not send it a
 second time. A marker in Redis (`<prefix>:wechat-sent:<relay_id>`, set once WeChat confirmed)
-keeps a relay entry re-delivered after a crash from being sent twice. Every other channel is one `BotUttered` through Rasa's `output_channel=latest`.
+keeps a relay entry re-delivered after a crash from being sent twice, and `<prefix>:relayed:
+<relay_id>` (set once the outcome is known) a second entry for the same message (the service
+enqueues a message again when it is not sure Redis took the first). Every other channel is one `BotUttered` through Rasa's `output_channel=latest`.
 A network failure to the Rasa server raises: the relay entry stays pending and is retried.
 """
 from __future__ import annotations
@@ -45,7 +47,16 @@ class ChannelDelivery:
         self.wechat_secret, self.app_callback = wechat_relay_secret, app_callback
         self.redis, self.prefix = redis, prefix
 
-    async def agent_message(self, item: Dict[str, Any], redelivered: bool) -> Outcome:
+    async def agent_message(self, item: Dict[str, Any], redelivered: bool) -> Optional[Outcome]:
+        """The outcome, or None when this message was handled before (a second entry)."""
+        done = f"{self.prefix}:relayed:{item['relay_id']}"
+        if await self.redis.exists(done):
+            return None
+        outcome = await self._agent_message(item, redelivered)
+        await self.redis.set(done, outcome.state, ex=SENT_MARKER_SECONDS)
+        return outcome
+
+    async def _agent_message(self, item: Dict[str, Any], redelivered: bool) -> Outcome:
         conversation, relay_id = item["conversation_id"], item["relay_id"]
         event = bot_uttered(item["text"], relay_id, item.get("role", "agent"),
                             agent=item.get("agent"), ticket_id=item.get("ticket_id"))

@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 import aiohttp
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from handoff import bus, health, store
 from handoff.config import Settings
@@ -88,6 +89,7 @@ class Service:
             self.consumer_tasks[name] = asyncio.create_task(consumer.run())
         self.tasks = list(self.consumer_tasks.values())
         self.tasks.append(asyncio.create_task(self._sweep_forever()))
+        self.tasks.append(asyncio.create_task(self._requeue_forever()))
 
     def consumer(self, name: str) -> Optional[bus.Consumer]:
         index = {"events": 0, "relay": 1}[name]
@@ -204,12 +206,44 @@ class Service:
         item.setdefault("relay_id", uuid.uuid4().hex)
         return await bus.publish(self.redis, self.settings.token, self.relay_stream, item)
 
+    async def relay_agent_message(self, message_id: int) -> bool:
+        """Put a stored agent message on the relay stream and note the entry. The message is
+        committed first, so if Redis cannot take it now it stays queued in the database and
+        `requeue_agent_messages` tries again; the relay's marker keeps it from going out twice."""
+        item = await self.db(store.relay_item, message_id)
+        if item is None:
+            return False
+        try:
+            entry = await self.enqueue_relay(item)
+        except (RedisError, OSError) as exc:
+            log.warning("agent message %s saved; Redis unavailable (%s): relayed when it is "
+                        "back", message_id, exc)
+            return False
+        await self.db(store.set_relay_entry, message_id, entry)
+        return True
+
+    async def requeue_agent_messages(self, older_than: float = 3.0) -> int:
+        ids = await self.db(store.unrelayed_agent_messages, older_than)
+        return sum([await self.relay_agent_message(mid) for mid in ids])
+
+    async def _requeue_forever(self, every: float = 2.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.requeue_agent_messages()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database or Redis down: next round
+                log.warning("re-queueing agent messages failed: %s", exc)
+
     async def handle_relay(self, entry_id: str, item: Dict[str, Any], redelivered: bool) -> None:
         assert self.rasa is not None and self.delivery is not None
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
         if item["kind"] == "agent_message":
             outcome = await self.delivery.agent_message(item, redelivered)
+            if outcome is None:  # a second entry for a message already handled
+                return
             # Bookkeeping only (state + a live tick): off the ordered critical path,
             # so the next shopper-bound message is not held up by a database commit.
             self.background(self._delivered(item, outcome))

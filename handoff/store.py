@@ -230,6 +230,33 @@ def agent_message(db: Session, agent: Agent, ticket_id: int, text: str,
     return row, msg, created
 
 
+def relay_item(db: Session, message_id: int) -> Optional[Dict[str, Any]]:
+    """The relay stream entry of a stored agent message (None once it has a final state)."""
+    msg = db.get(Message, message_id)
+    if msg is None or msg.role != "agent" or msg.delivery is not None:
+        return None
+    row = db.get(TicketRow, msg.ticket_id)
+    agent = db.get(Agent, msg.agent_id) if msg.agent_id else None
+    return {"kind": "agent_message", "role": "agent", "text": msg.text,
+            "conversation_id": msg.conversation_id, "ticket_id": msg.ticket_id,
+            "message_id": msg.id, "agent": agent.display_name if agent else None,
+            "channel": row.channel if row else None, "relay_id": f"msg:{msg.id}"}
+
+
+def set_relay_entry(db: Session, message_id: int, entry: str) -> None:
+    msg = db.get(Message, message_id)
+    if msg is not None and msg.relay_entry is None:
+        msg.relay_entry = entry
+
+
+def unrelayed_agent_messages(db: Session, older_than: float) -> List[int]:
+    """Agent messages Redis could not take when they were sent (oldest first)."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    return list(db.execute(select(Message.id).where(
+        Message.role == "agent", Message.relay_entry.is_(None), Message.delivery.is_(None),
+        Message.created_at < cutoff).order_by(Message.id).limit(200)).scalars())
+
+
 def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str) -> TicketRow:
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")

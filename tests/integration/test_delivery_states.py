@@ -88,6 +88,9 @@ async def test_wechat_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stu
             "text": "只发一次", "relay_id": f"msg:{first['id']}", "channel": "wechat",
             "message_id": first["id"], "ticket_id": tid}
     rasa_stub.trackers[ticket.conversation_id] = []  # the append never happened
+    assert await stack.service.delivery.agent_message(item, redelivered=True) is None
+    # ...and the outcome was not recorded either:
+    await stack.service.redis.delete(f"{stack.settings.redis_prefix}:relayed:msg:{first['id']}")
     outcome = await stack.service.delivery.agent_message(item, redelivered=True)
     assert outcome.state == "delivered"
     assert len(rasa_stub.wechat_sent) == 1

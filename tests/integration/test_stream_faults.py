@@ -117,6 +117,34 @@ async def test_health_is_503_while_the_relay_cannot_reach_rasa(stack, rasa_stub,
     assert status == 200, body
 
 
+async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack, rasa_stub,
+                                                                          monkeypatch):
+    """The message is committed, then Redis fails the XADD: it is not lost, and a retry of
+    the same send (same client_id) does not send it twice."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    headers, ticket, tid = await claimed_handoff(stack)
+    real = stack.service.enqueue_relay
+    calls = []
+
+    async def down_once(item):
+        calls.append(item)
+        if len(calls) == 1:
+            raise RedisConnectionError("Redis is restarting")
+        return await real(item)
+    monkeypatch.setattr(stack.service, "enqueue_relay", down_once)
+    body = {"text": "Redis 重启时发的", "client_id": "c-1"}
+    status, msg = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
+                                   json=body)
+    assert status == 201 and msg["delivery"] == "queued"
+    status, again = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
+                                     json=body)  # the console retries the same send
+    assert status == 200 and again["id"] == msg["id"]
+    await rasa_stub.wait_for(lambda: rasa_stub.bot_texts(ticket.conversation_id), timeout=15)
+    await asyncio.sleep(3.5)  # the re-queue loop has run again meanwhile
+    assert rasa_stub.bot_texts(ticket.conversation_id) == ["Redis 重启时发的"]
+    assert await stack.service.requeue_agent_messages(older_than=0) == 0
+
+
 async def test_trim_keeps_every_entry_a_group_has_not_acknowledged(prefix):
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     stream = f"{prefix}:trim"

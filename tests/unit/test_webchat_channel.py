@@ -104,3 +104,10 @@ async def test_sessions_are_namespaced_and_joined():
     assert msg.input_channel == "socketio" and msg.metadata == {"channel": "web"}
     assert isinstance(msg.output_channel, WebChatOutput)
     assert isinstance(channel.get_output_channel(), WebChatOutput)
+
+
+def test_a_resent_message_keeps_the_widgets_id():
+    from bot.channels.webchat import client_message_id
+    assert client_message_id({"message_id": "c0ffee12c0ffee12"}) == "web-c0ffee12c0ffee12"
+    assert client_message_id({"message_id": "<x>"}) is None
+    assert client_message_id({}) is None

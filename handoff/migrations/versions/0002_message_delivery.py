@@ -1,4 +1,5 @@
-"""Delivery state of agent messages: queued, sent, delivered or failed (with the reason).
+"""Delivery state of agent messages: queued, sent, delivered or failed (with the reason),
+and the relay stream entry that carries it (none yet: the service must still enqueue it).
 
 Revision ID: handoff_0002_delivery
 Revises: handoff_0001
@@ -17,9 +18,15 @@ def upgrade() -> None:
     with op.batch_alter_table("handoff_messages") as batch:
         batch.add_column(sa.Column("delivery", sa.String(16), nullable=True))
         batch.add_column(sa.Column("delivery_reason", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("relay_entry", sa.String(32), nullable=True))
+    # Messages from before: they went through the relay already; say what was known then.
+    op.execute("UPDATE handoff_messages SET relay_entry = 'before-upgrade' WHERE role = 'agent'")
+    op.execute("UPDATE handoff_messages SET delivery = 'sent' "
+               "WHERE role = 'agent' AND delivered_at IS NOT NULL")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("handoff_messages") as batch:
+        batch.drop_column("relay_entry")
         batch.drop_column("delivery_reason")
         batch.drop_column("delivery")
