@@ -94,6 +94,7 @@ class Stack:
         env.setdefault("STORE_URL", f"sqlite:///{self.var / 'shop.db'}")
         env.setdefault("HANDOFF_DB_URL", f"sqlite:///{self.var / 'handoff.db'}")
         env.setdefault("WEB_UPLOAD_DIR", str(self.var / "uploads"))  # pictures from the widget
+        env.setdefault("BROKER_OUTBOX_DIR", str(self.var))  # events kept while Redis is down
         redis_url = env.get("REDIS_URL") or f"redis://127.0.0.1:{self.ports.redis}/0"
         env["REDIS_URL"] = redis_url
         parsed = urlparse(redis_url)
