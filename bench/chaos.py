@@ -112,9 +112,9 @@ async def chaos(stack: Stack, per_channel: int, rounds: int, down: float, gap: f
 
 def report(tallies: Dict[str, Tally]) -> bool:
     for label, tally in tallies.items():
-        print(tally.line(label))
+        print(tally.line(label), flush=True)
         if tally.lost_examples:
-            print(f"   lost: {', '.join(tally.lost_examples)}")
+            print(f"   lost: {', '.join(tally.lost_examples)}", flush=True)
     return all(t.clean for t in tallies.values())
 
 

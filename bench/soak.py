@@ -98,12 +98,14 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
                 errors.append(f"health: {exc!r}")
         stop.set()
         await asyncio.gather(*tasks)
-        tallies = await settle(convs, http, env["WECHAT_API_BASE"], timeout=120)
+        print("soak: traffic stopped; waiting for the queues to drain", flush=True)
+        tallies = await settle(convs, http, env["WECHAT_API_BASE"], timeout=600)
     finally:
         for conv in convs:
             await conv.shopper.close()
         await http.close()
     ok = report(tallies)
+    sys.stdout.flush()
     messages = sum(t.sent for t in tallies.values())
     print(f"messages: {messages} in {minutes} min ({messages / (minutes * 60):.1f}/s)")
     print(f"driver errors: {len(errors)}  {errors[:5]}")

@@ -85,13 +85,17 @@ class ConsumerState:
 
 
 class Consumer:
-    """One ordered consumer of one stream: entries are handled strictly one after another."""
+    """One consumer of one stream: the entries of one key (a conversation) are handled strictly
+    one after another, different keys concurrently."""
 
     def __init__(self, redis: aioredis.Redis, stream: str, consumer: str, handler: Handler,
                  secret: str, group: str = GROUP, block_ms: int = 1000,
-                 claim_idle_ms: int = 60_000):
+                 claim_idle_ms: int = 60_000,
+                 key: Optional[Callable[[Dict[str, Any]], str]] = None, concurrency: int = 16):
         self.redis, self.stream, self.consumer = redis, stream, consumer
         self.handler, self.group, self.secret = handler, group, secret
+        self.key = key  # the ordering key (a conversation); None: the whole stream in order
+        self.lanes = asyncio.Semaphore(concurrency)
         self.block_ms, self.claim_idle_ms = block_ms, claim_idle_ms
         self.stopping = False
         self.state = ConsumerState()
@@ -131,15 +135,41 @@ class Consumer:
                               maxlen=10_000, approximate=True)
 
     async def _handle(self, entries: List[Tuple[str, Dict[str, str]]], pending: bool) -> None:
+        """Entries of one key (one conversation) strictly in order; different keys at once,
+        so one slow conversation (or channel) does not hold up the others. A failure leaves
+        that key's remaining entries pending: they are retried, in order, next round."""
+        lanes: Dict[str, List[Tuple[str, Dict[str, str], Optional[Dict[str, Any]]]]] = {}
         for entry_id, fields in entries:
+            payload: Optional[Dict[str, Any]] = None
             if fields:  # else: trimmed away while pending, nothing left to do
                 try:
                     payload = decode(self.secret, self.stream, fields)
-                    await self.handler(entry_id, payload, pending)
-                except PERMANENT as exc:  # malformed or forged: retrying cannot help, and
-                    await self._dead_letter(entry_id, fields, exc)  # it would block the stream
-            await self.redis.xack(self.stream, self.group, entry_id)
-            self.state.handled += 1
+                except PERMANENT as exc:  # forged or unreadable: set aside at once
+                    await self._dead_letter(entry_id, fields, exc)
+                    await self._ack(entry_id)
+                    continue
+            lane = self.key(payload) if payload is not None and self.key else ""
+            lanes.setdefault(lane, []).append((entry_id, fields, payload))
+        results = await asyncio.gather(*(self._lane(items, pending) for items in lanes.values()),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _lane(self, items: List[Tuple[str, Dict[str, str], Optional[Dict[str, Any]]]],
+                    pending: bool) -> None:
+        async with self.lanes:
+            for entry_id, fields, payload in items:
+                if payload is not None:
+                    try:
+                        await self.handler(entry_id, payload, pending)
+                    except PERMANENT as exc:  # malformed: retrying cannot help, and it
+                        await self._dead_letter(entry_id, fields, exc)  # would block the lane
+                await self._ack(entry_id)
+
+    async def _ack(self, entry_id: str) -> None:
+        await self.redis.xack(self.stream, self.group, entry_id)
+        self.state.handled += 1
 
     async def run(self) -> None:
         pending, backoff = True, 0.2

@@ -40,6 +40,16 @@ def parse_csat(text: Optional[str]) -> Optional[int]:
     return _CSAT_ZH[zh.group(1)] if zh else None
 
 
+def event_conversation(event: Dict[str, Any]) -> str:
+    """Events of one conversation in order (a queued handoff before the shopper's messages)."""
+    ticket = event.get("ticket") if isinstance(event.get("ticket"), dict) else {}
+    return str(event.get("sender_id") or ticket.get("conversation_id") or "")
+
+
+def relay_conversation(item: Dict[str, Any]) -> str:
+    return str(item.get("conversation_id") or "")
+
+
 class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -81,9 +91,9 @@ class Service:
         secret = self.settings.token
         self.consumers = [
             bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
-                         self.handle_event, secret),
+                         self.handle_event, secret, key=event_conversation),
             bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
-                         self.handle_relay, secret),
+                         self.handle_relay, secret, key=relay_conversation),
         ]
         for name, consumer in zip(("events", "relay"), self.consumers):
             self.consumer_tasks[name] = asyncio.create_task(consumer.run())
