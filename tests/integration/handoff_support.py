@@ -76,6 +76,7 @@ class RasaStub:
         self.calls: List[Dict[str, Any]] = []
         self.trackers: Dict[str, List[Dict[str, Any]]] = {}
         self.fail = False
+        self.fail_for: set = set()  # conversations whose appends fail
         self.typing: List[Dict[str, Any]] = []  # the web channel's typing route, as called
         self.arrived = asyncio.Event()
         self.waiters: List[Any] = []
@@ -88,9 +89,9 @@ class RasaStub:
     async def append(self, request: web.Request) -> web.Response:
         if request.query.get("token") != RASA_TOKEN:
             return web.json_response({"error": "auth"}, status=401)
-        if self.fail:
-            return web.json_response({"error": "down"}, status=500)
         cid = request.match_info["cid"]
+        if self.fail or cid in self.fail_for:
+            return web.json_response({"error": "down"}, status=500)
         events = await request.json()
         self.calls.append({"conversation_id": cid, "query": dict(request.query), "events": events})
         self.trackers.setdefault(cid, []).extend(events)

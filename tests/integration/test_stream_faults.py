@@ -145,6 +145,27 @@ async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack
     assert await stack.service.requeue_agent_messages(older_than=0) == 0
 
 
+async def test_one_stuck_conversation_does_not_hold_up_the_others(stack, rasa_stub):
+    headers, stuck, stuck_tid = await claimed_handoff(stack)
+    other = sample_ticket()
+    _, place = await stack.hand_off(other)
+    await stack.call("POST", f"/api/tickets/{place['ticket_id']}/claim", headers=headers)
+    rasa_stub.fail_for = {stuck.conversation_id}
+    for n in range(3):
+        await stack.call("POST", f"/api/tickets/{stuck_tid}/messages", headers=headers,
+                         json={"text": f"卡住{n}"})
+    for n in range(3):
+        await stack.call("POST", f"/api/tickets/{place['ticket_id']}/messages",
+                         headers=headers, json={"text": f"畅通{n}"})
+    await rasa_stub.wait_for(lambda: len(rasa_stub.bot_texts(other.conversation_id)) == 3)
+    assert rasa_stub.bot_texts(stuck.conversation_id) == []
+    rasa_stub.fail_for = set()
+    await rasa_stub.wait_for(lambda: len(rasa_stub.bot_texts(stuck.conversation_id)) == 3,
+                             timeout=20)
+    assert rasa_stub.bot_texts(stuck.conversation_id) == ["卡住0", "卡住1", "卡住2"]
+    assert rasa_stub.bot_texts(other.conversation_id) == ["畅通0", "畅通1", "畅通2"]
+
+
 async def test_trim_keeps_every_entry_a_group_has_not_acknowledged(prefix):
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     stream = f"{prefix}:trim"
