@@ -241,10 +241,10 @@ async def trim_acknowledged(redis: aioredis.Redis, stream: str) -> int:
         return 0
     keep: List[Tuple[int, int]] = []
     for info in groups:
-        if int(info.get("pending") or 0):
-            summary = await redis.xpending(stream, info["name"])
+        summary = await redis.xpending(stream, info["name"])
+        if summary and summary.get("min"):  # the oldest entry this group has not acknowledged
             keep.append(_entry_id(summary["min"]))
-        else:
+        else:  # everything read is acknowledged: keep what it has not read yet
             ms, seq = _entry_id(info["last-delivered-id"])
             keep.append((ms, seq + 1))
     ms, seq = min(keep)
