@@ -71,6 +71,14 @@ def is_nogroup(exc: BaseException) -> bool:
         "NOGROUP" in str(exc) or "no longer exists" in str(exc))
 
 
+class LaneFailed(Exception):
+    """Entries of some keys failed; their lanes wait, the others go on."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @dataclass
 class ConsumerState:
     """What /health reports about one consumer."""
@@ -96,6 +104,8 @@ class Consumer:
         self.handler, self.group, self.secret = handler, group, secret
         self.key = key  # the ordering key (a conversation); None: the whole stream in order
         self.lanes = asyncio.Semaphore(concurrency)
+        self.blocked: set = set()  # keys whose entries failed; retried at `retry_at`
+        self.retry_at = 0.0
         self.block_ms, self.claim_idle_ms = block_ms, claim_idle_ms
         self.stopping = False
         self.state = ConsumerState()
@@ -150,11 +160,16 @@ class Consumer:
                     continue
             lane = self.key(payload) if payload is not None and self.key else ""
             lanes.setdefault(lane, []).append((entry_id, fields, payload))
-        results = await asyncio.gather(*(self._lane(items, pending) for items in lanes.values()),
+        if pending:  # a retry round: every stuck lane gets its chance again
+            self.blocked = set()
+        # A stuck lane's newer entries wait (unacknowledged) behind its pending ones.
+        run = [key for key in lanes if pending or key not in self.blocked]
+        results = await asyncio.gather(*(self._lane(lanes[key], pending) for key in run),
                                        return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        failures = [(key, r) for key, r in zip(run, results) if isinstance(r, BaseException)]
+        self.blocked.update(key for key, _ in failures)
+        if failures:
+            raise LaneFailed(failures[0][1])
 
     async def _lane(self, items: List[Tuple[str, Dict[str, str], Optional[Dict[str, Any]]]],
                     pending: bool) -> None:
@@ -175,6 +190,8 @@ class Consumer:
         pending, backoff = True, 0.2
         while not self.stopping:
             try:
+                if not pending and self.blocked and time.monotonic() >= self.retry_at:
+                    pending = True
                 if pending:
                     await ensure_group(self.redis, self.stream, self.group)
                     await self._claim_orphans()
@@ -183,9 +200,18 @@ class Consumer:
                     pending = False
                     continue
                 await self._handle(entries, pending)
-                backoff, self.state.failing_since = 0.2, None
+                if not self.blocked:
+                    backoff, self.state.failing_since = 0.2, None
             except asyncio.CancelledError:
                 raise
+            except LaneFailed as failed:  # the other conversations carry on meanwhile
+                log.error("stream %s: %d conversation(s) stuck (%s); retrying them in "
+                          "%.1f s", self.stream, len(self.blocked), failed.cause, backoff)
+                if self.state.failing_since is None:
+                    self.state.failing_since = time.monotonic()
+                self.state.last_error = f"{type(failed.cause).__name__}: {failed.cause}"[:300]
+                pending, self.retry_at = False, time.monotonic() + backoff
+                backoff = min(backoff * 2, 10.0)
             except Exception as exc:  # keep the entry pending and retry it, in order, later
                 if is_nogroup(exc):  # Redis lost the group (or the whole stream)
                     self.state.recreated += 1
