@@ -30,7 +30,7 @@ WECHAT_SEND_PATH = "/webhooks/wechat/send"
 # Channels whose conversations cannot receive a message pushed later.
 NO_PUSH = {"rest", "cmdline"}
 WECHAT_REASONS = {"outside_window", "quota_exhausted"}
-SENT_MARKER_SECONDS = 7 * 24 * 3600
+SENT_MARKER_SECONDS = 24 * 3600  # re-deliveries come within minutes; a day is plenty
 
 
 @dataclass(frozen=True)
