@@ -4,7 +4,7 @@ RASA    := .venv/bin/rasa
 EVAL    ?=
 SETUP   := .venv/.requirements.sha
 
-.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion clean
+.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion chaos soak clean
 
 help:
 	@echo "make demo      run the whole system with embedded defaults (SQLite, embedded Redis)"
@@ -15,6 +15,8 @@ help:
 	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (README)"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
+	@echo "make chaos     live handoffs while every process and Redis is killed in turn; counts losses"
+	@echo "make soak      10 minutes of 16 conversations with handoffs: errors, memory, queue lag"
 
 setup: $(SETUP)
 $(SETUP): requirements.txt scripts/setup.sh
@@ -53,6 +55,12 @@ eval: train
 
 eval-emotion: setup
 	$(PY) scripts/eval_emotion.py $(if $(EVAL),--eval $(EVAL))
+
+chaos: train
+	$(PY) -m bench.chaos
+
+soak: train
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf models reports var .pytest_cache

@@ -2,7 +2,12 @@
 
 If the service is down, the ticket goes into the service's intake stream (the same stream
 the event broker writes, so it is processed before the shopper's next messages) and the
-service creates it when it is back: the handoff is retried, never dropped.
+service creates it when it is back: the handoff is retried, never dropped. The entry is
+signed (common.streams) like every stream entry, so the service can tell it from a forgery.
+
+A refusal (401/403: this side's HANDOFF_TOKEN is not the service's) is a configuration error,
+not an outage: queueing would only be refused again later, so it is logged as such and the
+delivery fails at once (the shopper is told honestly, the conversation is not paused).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from common import streams
 from handoff import security
 from handoff.config import redis_prefix, service_url, shared_token
 from handoff.domain import Ticket
@@ -27,6 +33,11 @@ HANDOFF_PATH = "/api/bot/handoffs"
 class Delivery:
     status: str  # accepted | queued | failed
     placement: Optional[Dict[str, Any]] = None
+    reason: str = ""  # why it failed: refused (configuration), unreachable
+
+
+class ServiceRefused(Exception):
+    """The service refused our signature: HANDOFF_TOKEN differs on the two sides."""
 
 
 def redis_url() -> str:
@@ -45,6 +56,9 @@ async def post_ticket(ticket: Ticket, timeout: float = 3.0) -> Dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=body, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            if resp.status in (401, 403):
+                raise ServiceRefused(f"handoff service answered {resp.status}: "
+                                     f"{(await resp.text())[:200]}")
             if resp.status not in (200, 201):
                 raise RuntimeError(f"handoff service answered {resp.status}")
             return await resp.json()
@@ -57,8 +71,8 @@ async def queue_ticket(ticket: Ticket) -> None:
     try:
         payload = {"event": "handoff_request", "sender_id": ticket.conversation_id,
                    "ticket": ticket.to_dict()}
-        await client.xadd(intake_stream(), {"json": json.dumps(payload, ensure_ascii=False,
-                                                               default=str)})
+        stream = intake_stream()
+        await client.xadd(stream, streams.seal(shared_token(), stream, payload))
     finally:
         await client.close()
 
@@ -66,6 +80,11 @@ async def queue_ticket(ticket: Ticket) -> None:
 async def deliver(ticket: Ticket) -> Delivery:
     try:
         return Delivery("accepted", await post_ticket(ticket))
+    except ServiceRefused as exc:
+        log.error("CONFIGURATION ERROR: the handoff service refused ticket %s (%s); "
+                  "HANDOFF_TOKEN of the action server must equal the service's. The ticket "
+                  "is not queued: the service would refuse it again.", ticket.handoff_id, exc)
+        return Delivery("failed", reason="refused")
     except Exception as exc:  # down, timeout, 5xx: fall back to the durable outbox
         log.warning("handoff service unreachable (%s); queueing ticket %s", exc, ticket.handoff_id)
     try:
@@ -73,4 +92,4 @@ async def deliver(ticket: Ticket) -> Delivery:
         return Delivery("queued")
     except Exception as exc:
         log.error("could not queue ticket %s either: %s", ticket.handoff_id, exc)
-        return Delivery("failed")
+        return Delivery("failed", reason="unreachable")

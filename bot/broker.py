@@ -1,63 +1,147 @@
-"""A Rasa EventBroker that appends every tracker event to a Redis stream.
+"""A Rasa EventBroker that appends every tracker event to a Redis stream, signed.
 
 Configured in endpoints.yml as `event_broker: {type: bot.broker.RedisStreamEventBroker}`.
 The handoff service reads the stream with a consumer group, so the shopper's messages in a
 paused (handed-off) conversation reach the agent, durably and in order. Settings come from
-the endpoint config or the environment: `url` / REDIS_URL, `key_prefix` / HANDOFF_REDIS_PREFIX (see handoff.config.redis_prefix).
+the endpoint config or the environment: `url` / REDIS_URL, `key_prefix` /
+HANDOFF_REDIS_PREFIX (see handoff.config.redis_prefix), `outbox` / BROKER_OUTBOX_DIR.
 
-`publish` is synchronous in Rasa's API; one XADD to a local Redis takes well under a
-millisecond. If Redis is briefly unreachable, events wait in a bounded in-memory buffer and
-are flushed, in order, with the next publish.
+`publish` never touches the network: it signs the event (common.streams, HANDOFF_TOKEN) and
+hands it to a writer thread, so a slow or dead Redis never stalls Rasa's event loop. The
+writer XADDs in order; when Redis is unreachable it spills to a local durable outbox
+(bot.broker_outbox) and, once Redis answers again, drains it oldest first before anything
+newer. Nothing is dropped and nothing trims the stream here (the service trims only what its
+consumer group has acknowledged).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections import deque
-from typing import Any, Deque, Dict, Optional, Text
+import queue
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
 
 import redis
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.broker_outbox import Outbox
+from common import streams
+from handoff.config import redis_prefix, shared_token
+
 log = logging.getLogger(__name__)
-MAXLEN = 200_000
-BUFFER = 10_000
+BATCH = 200
+RETRY_SECONDS = 0.5
+
+
+def default_outbox_dir() -> Path:
+    return Path(os.environ.get("BROKER_OUTBOX_DIR") or Path.cwd() / "var")
 
 
 class RedisStreamEventBroker(EventBroker):
     def __init__(self, url: Optional[str] = None, key_prefix: Optional[str] = None,
-                 client: Optional[redis.Redis] = None) -> None:
+                 client: Optional[redis.Redis] = None, secret: Optional[str] = None,
+                 outbox_dir: Optional[Path] = None) -> None:
         self.url = url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-        from handoff.config import redis_prefix  # one rule for the bot side and the service
-
-        prefix = key_prefix or redis_prefix()
+        prefix = key_prefix or redis_prefix()  # one rule for the bot side and the service
         self.stream = f"{prefix}:events"
+        self.secret = secret or shared_token()
         self.client = client or redis.Redis.from_url(self.url, socket_timeout=2,
                                                      socket_connect_timeout=2)
-        self.backlog: Deque[Dict[str, str]] = deque(maxlen=BUFFER)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.stream)
+        self.outbox = Outbox(Path(outbox_dir or default_outbox_dir()) / f"broker-{name}.db")
+        self.queue: "queue.Queue[Optional[Dict[str, str]]]" = queue.Queue()
+        self.redis_up = True
+        self.spilled = len(self.outbox)  # maintained by the writer thread
+        self._thread = threading.Thread(target=self._run, name="event-broker", daemon=True)
+        self._thread.start()
 
     @classmethod
     async def from_endpoint_config(cls, broker_config: EndpointConfig,
                                    event_loop: Any = None) -> "RedisStreamEventBroker":
         kwargs = dict(broker_config.kwargs or {}) if broker_config else {}
         return cls(url=(broker_config.url if broker_config else None) or kwargs.get("url"),
-                   key_prefix=kwargs.get("key_prefix"))
-
-    def _xadd(self, fields: Dict[str, str]) -> None:
-        self.client.xadd(self.stream, fields, maxlen=MAXLEN, approximate=True)
+                   key_prefix=kwargs.get("key_prefix"), outbox_dir=kwargs.get("outbox"))
 
     def publish(self, event: Dict[Text, Any]) -> None:
-        fields = {"json": json.dumps(event, ensure_ascii=False, default=str)}
-        self.backlog.append(fields)
+        self.queue.put(streams.seal(self.secret, self.stream, dict(event)))
+
+    # -- the writer thread ---------------------------------------------------------------
+    def _take(self) -> Optional[List[Dict[str, str]]]:
+        """The next batch in order ([] after a quiet second); None when closing."""
         try:
-            while self.backlog:
-                self._xadd(self.backlog[0])
-                self.backlog.popleft()
+            first = self.queue.get(timeout=1.0 if not len(self.outbox) else RETRY_SECONDS)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < BATCH:
+            try:
+                batch.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        if None in batch:
+            batch = batch[:batch.index(None)]
+            self._spill(batch)
+            return None
+        return batch
+
+    def _spill(self, batch: List[Dict[str, str]]) -> None:
+        if batch:
+            self.outbox.extend(batch)
+            self.spilled = len(self.outbox)
+
+    def _send(self, batch: List[Dict[str, str]]) -> bool:
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for fields in batch:
+                pipe.xadd(self.stream, fields)
+            pipe.execute()
         except redis.RedisError as exc:
-            log.error("event broker: Redis unavailable (%s); %d events buffered", exc,
-                      len(self.backlog))
+            if self.redis_up:
+                log.error("event broker: Redis unavailable (%s); events go to the local "
+                          "outbox %s until it is back", exc, self.outbox.path)
+            self.redis_up = False
+            return False
+        if not self.redis_up:
+            log.warning("event broker: Redis is back; outbox drained in order")
+        self.redis_up = True
+        return True
+
+    def _drain(self) -> None:
+        while True:
+            rows = self.outbox.head(BATCH)
+            if not rows or not self._send([fields for _, fields in rows]):
+                return
+            self.outbox.remove_through(rows[-1][0])
+            self.spilled = len(self.outbox)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take()
+            if batch is None:
+                return
+            if self.spilled:  # older events first: anything new waits behind them
+                self._spill(batch)
+                self._drain()
+            elif batch and not self._send(batch):
+                self._spill(batch)
+            for _ in batch:
+                self.queue.task_done()
+            if self.spilled and not self.redis_up:
+                time.sleep(RETRY_SECONDS)
+
+    # -- status and shutdown -----------------------------------------------------------------
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every published event is in Redis (tests, the chaos run)."""
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks or self.spilled:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def is_ready(self) -> bool:
         try:
@@ -66,4 +150,7 @@ class RedisStreamEventBroker(EventBroker):
             return False
 
     async def close(self) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout=5)
         self.client.close()
+        self.outbox.close()

@@ -189,14 +189,12 @@ async def post_message(request: web.Request) -> web.Response:
 
     def work(db):
         row, msg, created = store.agent_message(db, agent, tid, text, client_id)
-        return store.ticket_view(row), store.message_view(msg), created
-    view, msg, created = await run(request, work)
+        return store.ticket_view(row), store.message_view(msg), created, msg.relay_entry
+    view, msg, created, entry = await run(request, work)
     svc = service_of(request)
+    if entry is None:  # new, or a retry of one Redis could not take
+        await svc.relay_agent_message(msg["id"])
     if created:
-        await svc.enqueue_relay({"kind": "agent_message", "role": "agent", "text": text,
-                                 "conversation_id": view["conversation_id"], "ticket_id": tid,
-                                 "message_id": msg["id"], "agent": agent.display_name,
-                                 "relay_id": f"msg:{msg['id']}"})
         svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     return web.json_response(msg, status=201 if created else 200)
 

@@ -6,9 +6,10 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from handoff import bus, security, store
+from handoff import security, store
 from handoff.api_agents import error, service_of
 from handoff.domain import TRIGGERS, Ticket
+from handoff.health import report
 from handoff.typing_relay import MAX_BODY, small_json
 
 
@@ -68,10 +69,12 @@ async def post_typing(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    svc = service_of(request)
-    await svc.db(lambda db: db.execute(__import__("sqlalchemy").text("SELECT 1")).scalar())
-    redis_ok = bool(await svc.redis.ping())
-    return web.json_response({
-        "ok": True, "redis": redis_ok, "agents_online": svc.hub.online_agents(),
-        "pending": {"events": await bus.pending_count(svc.redis, svc.events_stream),
-                    "relay": await bus.pending_count(svc.redis, svc.relay_stream)}})
+    """Database, Redis, stream lag, consumers and relay; 503 with the problems when degraded."""
+    ok, body = await report(service_of(request), full=True)
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Can the service take work now (started, database and Redis answering)? 503 if not."""
+    ok, body = await report(service_of(request), full=False)
+    return web.json_response(body, status=200 if ok else 503)

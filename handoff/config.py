@@ -75,6 +75,11 @@ class Settings:
     # "username:password" of an account created at startup when missing (demo only).
     demo_agent: Optional[str] = None
     timezone: str = "Asia/Shanghai"
+    # The WeChat channel's send route secret (agent replies that report window and quota).
+    wechat_relay_secret: Optional[str] = None
+    # Whether the app channel pushes to a callback URL; without one an agent reply cannot
+    # reach an app shopper and is shown as failed.
+    app_callback: bool = False
 
     @property
     def sqlite_path(self) -> Optional[Path]:
@@ -111,6 +116,8 @@ class Settings:
             ws_recheck_seconds=_float(env, "HANDOFF_WS_RECHECK_SECONDS", 2.0),
             timezone=env.get("SHOP_TIMEZONE") or "Asia/Shanghai",
             demo_agent=env.get("HANDOFF_DEMO_AGENT") or None,
+            wechat_relay_secret=env.get("WECHAT_RELAY_SECRET") or None,
+            app_callback=bool(env.get("APP_CALLBACK_URL") and env.get("APP_CALLBACK_SECRET")),
         )
         if env.get("HANDOFF_CONSUMER"):
             values["consumer_name"] = env["HANDOFF_CONSUMER"]

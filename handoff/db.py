@@ -96,7 +96,14 @@ class Message(Base):
     # Where the message came from (Rasa message_id, agent client id): redelivery is a no-op.
     dedup_key = Column(String(128), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    delivered_at = Column(DateTime(timezone=True), nullable=True)
+    # Agent messages: queued -> sent (Rasa accepted it) -> delivered (the channel confirmed)
+    # or failed (delivery_reason: outside_window, quota_exhausted, no_callback, ...).
+    delivered_at = Column(DateTime(timezone=True), nullable=True)  # when it reached a final state
+    delivery = Column(String(16), nullable=True)
+    delivery_reason = Column(String(32), nullable=True)
+    # The relay stream entry carrying it; None while Redis could not take it (the service
+    # enqueues it again until it can: the database is the outbox).
+    relay_entry = Column(String(32), nullable=True)
 
 
 def make_engine(url: str) -> Engine:

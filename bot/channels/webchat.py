@@ -65,6 +65,13 @@ _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SENDER_PREFIX = WEB_PREFIX  # the service (handoff.typing_relay) tells web conversations by it
 
 
+def client_message_id(data: Dict[str, Any]) -> Optional[str]:
+    """The widget's own id of a message, so a resend after a lost acknowledgement is the same
+    message (the handoff service stores a message once per id); None: Rasa makes one up."""
+    value = data.get("message_id")
+    return f"web-{value}" if isinstance(value, str) and _VISITOR_RE.match(value) else None
+
+
 def valid_session_id(value: Any) -> bool:
     return isinstance(value, str) and bool(_SESSION_RE.match(value))
 
@@ -270,7 +277,8 @@ class WebChatInput(SocketIOInput):
                 metadata["image_url"] = public_url(picture, base_url)
             channel_proof.seal(metadata, "web", sender_id, metadata.get("visitor_id"))
             message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
-                                  input_channel=self.name(), metadata=metadata)
+                                  input_channel=self.name(), metadata=metadata,
+                                  message_id=client_message_id(data))
             await on_new_message(message)
 
         return socketio_webhook

@@ -60,7 +60,33 @@ STRINGS: Dict[str, tuple] = {
                   "You cannot open this ticket: it is not in your queues."),
     "not_found": ("没有找到该页面或工单。", "No such page or ticket."),
     "back": ("返回队列", "Back to the queue"),
-    "sent": ("已送达", "delivered"), "resolved_msg": ("已解决,机器人已接回对话。",
+    "sent": ("已发出", "sent"), "delivered": ("已送达", "delivered"),
+    "queued": ("发送中", "sending"), "failed": ("未送达", "not delivered"),
+    "delivery_outside_window": (
+        "顾客超过 48 小时未发消息,微信不允许再主动发送。请等顾客再次留言,或改用电话/短信联系。",
+        "Outside WeChat's 48-hour window: WeChat allows no more messages. Wait for the shopper "
+        "to write again, or reach them by phone or SMS."),
+    "delivery_quota_exhausted": (
+        "本次窗口的微信消息额度(5 条)已用完。顾客回复后额度恢复;请把要点合并成一条再发。",
+        "WeChat's quota (5 messages per shopper message) is used up. It resets when the shopper "
+        "replies; put what is left into one message then."),
+    "delivery_no_callback": (
+        "该 App 未配置回调地址,消息无法推送给顾客。请联系技术人员配置 APP_CALLBACK_URL,或改用电话联系。",
+        "The app has no callback URL, so the message cannot be pushed to the shopper. Ask your "
+        "technical team to set APP_CALLBACK_URL, or call the shopper."),
+    "delivery_no_push_channel": (
+        "顾客所在渠道不支持主动推送,顾客下次发消息前看不到这条回复。",
+        "The shopper's channel cannot receive pushed messages: they will not see this until they "
+        "write again."),
+    "delivery_channel_error": (
+        "渠道发送失败(微信接口出错)。请稍后重发;若一直失败,请联系技术人员。",
+        "The channel failed to send it (WeChat's API answered an error). Send it again in a "
+        "moment; if it keeps failing, tell your technical team."),
+    "delivery_channel_misconfigured": (
+        "渠道配置有误(转发密钥不一致),消息未发出。请联系技术人员检查 WECHAT_RELAY_SECRET。",
+        "The channel is misconfigured (relay secret mismatch): nothing was sent. Ask your "
+        "technical team to check WECHAT_RELAY_SECRET."),
+    "resolved_msg": ("已解决,机器人已接回对话。",
                                                       "Resolved: the bot has the conversation back."),
     "error": ("操作失败", "That did not work"), "new_ticket": ("新工单", "new"),
     "period": ("时间范围", "Period"), "from": ("从", "From"), "to": ("到", "To"),

@@ -37,14 +37,29 @@
     shown.add(m.id);
     const item = C.el("li", {class: "turn role-" + m.role, "data-id": m.id},
       C.el("span", {class: "who", text: C.t("role_" + m.role)}), C.linkify(C.el("span", {class: "text", text: m.text})));
-    if (m.role === "agent" && m.delivered_at) item.append(C.el("span", {class: "tick", text: "✓ " + C.t("sent")}));
+    if (m.role === "agent") item.append(deliveryNode(m));
     transcript.append(item);
     transcript.scrollTop = transcript.scrollHeight;
     if (m.role === "shopper") hideTyping();
   }
+  // Same markup as templates/console/_delivery.html: sending, sent, delivered, or failed
+  // with the reason and what the agent can do about it.
+  function deliveryNode(m) {
+    const state = m.delivery || "queued";
+    if (state === "failed") {
+      const reason = m.delivery_reason || "channel_error";
+      return C.el("span", {class: "tick failed", "data-delivery": "failed", "data-reason": reason,
+        text: "✗ " + C.t("failed") + ": " + C.t("delivery_" + reason)});
+    }
+    if (state === "queued") return C.el("span", {class: "pending-tick", "data-delivery": "queued", text: "… " + C.t("queued")});
+    return C.el("span", {class: "tick", "data-delivery": state, text: (state === "delivered" ? "✓✓ " : "✓ ") + C.t(state)});
+  }
   function delivered(m) {
     const item = transcript.querySelector('li[data-id="' + m.id + '"]');
-    if (item && !item.querySelector(".tick")) item.append(C.el("span", {class: "tick", text: "✓ " + C.t("sent")}));
+    if (!item) return;
+    const old = item.querySelector("[data-delivery]");
+    if (old) old.remove();
+    item.append(deliveryNode(m));
   }
 
   let typingTimer = null;

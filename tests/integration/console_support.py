@@ -19,6 +19,7 @@ import pytest
 import redis as redis_sync
 from aiohttp import web
 
+from common import streams
 from handoff import security
 from handoff.agents import create_agent
 from handoff.config import Settings
@@ -124,7 +125,8 @@ class ConsoleServer:
         event = {"event": "user", "sender_id": conversation_id, "text": text,
                  "timestamp": time.time() + 1, "message_id": uuid.uuid4().hex}
         client = redis_sync.Redis.from_url(REDIS_URL)
-        client.xadd(f"{self.prefix}:events", {"json": json.dumps(event, ensure_ascii=False)})
+        stream = f"{self.prefix}:events"
+        client.xadd(stream, streams.seal(TOKEN, stream, event))
         client.close()
 
     def tracker_event(self, sender: str, intent: Optional[str], text: str,

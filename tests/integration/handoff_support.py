@@ -15,6 +15,8 @@ import redis as redis_sync
 from aiohttp import web
 from sqlalchemy import create_engine, text
 
+from bot.broker import RedisStreamEventBroker
+from common import streams
 from handoff import security
 from handoff.agents import create_agent
 from handoff.app import create_app
@@ -27,7 +29,21 @@ PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN = "test-handoff-secret"
 RASA_TOKEN = "test-rasa-token"
+WECHAT_RELAY_SECRET = "test-wechat-relay-secret"
 PASSWORD = "correct horse battery"
+
+
+def make_broker(prefix: str, secret: str = TOKEN) -> RedisStreamEventBroker:
+    """The bot's event broker on the test's key prefix, with its own local outbox."""
+    import tempfile
+    from pathlib import Path
+    return RedisStreamEventBroker(url=REDIS_URL, key_prefix=prefix, secret=secret,
+                                  outbox_dir=Path(tempfile.mkdtemp(prefix="broker-outbox-")))
+
+
+def signed(stream: str, payload: Dict[str, Any], secret: str = TOKEN) -> Dict[str, str]:
+    """The fields of a stream entry as the bot side or the service writes it."""
+    return streams.seal(secret, stream, payload)
 
 
 @pytest.fixture
@@ -60,9 +76,12 @@ class RasaStub:
         self.calls: List[Dict[str, Any]] = []
         self.trackers: Dict[str, List[Dict[str, Any]]] = {}
         self.fail = False
+        self.fail_for: set = set()  # conversations whose appends fail
         self.typing: List[Dict[str, Any]] = []  # the web channel's typing route, as called
         self.arrived = asyncio.Event()
         self.waiters: List[Any] = []
+        self.wechat_sent: List[Dict[str, Any]] = []  # calls to the WeChat channel's send route
+        self.wechat_answer: tuple = (200, {"ok": True, "sent": 1})
 
     def bot_texts(self, conversation_id: str) -> List[str]:
         return [e["text"] for e in self.trackers.get(conversation_id, []) if e.get("event") == "bot"]
@@ -70,9 +89,9 @@ class RasaStub:
     async def append(self, request: web.Request) -> web.Response:
         if request.query.get("token") != RASA_TOKEN:
             return web.json_response({"error": "auth"}, status=401)
-        if self.fail:
-            return web.json_response({"error": "down"}, status=500)
         cid = request.match_info["cid"]
+        if self.fail or cid in self.fail_for:
+            return web.json_response({"error": "down"}, status=500)
         events = await request.json()
         self.calls.append({"conversation_id": cid, "query": dict(request.query), "events": events})
         self.trackers.setdefault(cid, []).extend(events)
@@ -96,7 +115,17 @@ class RasaStub:
                                                       body, dict(request.headers))})
         return web.json_response({"ok": True, "emitted": True})
 
+    async def wechat_send(self, request: web.Request) -> web.Response:
+        """Stands in for bot.channels.wechat's POST /webhooks/wechat/send (bearer secret)."""
+        if request.headers.get("Authorization") != f"Bearer {WECHAT_RELAY_SECRET}":
+            return web.json_response({"error": "unauthorized"}, status=401)
+        status, answer = self.wechat_answer
+        if status == 200:
+            self.wechat_sent.append(await request.json())
+        return web.json_response(answer, status=status)
+
     def routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/wechat/send", self.wechat_send)
         app.router.add_post("/conversations/{cid}/tracker/events", self.append)
         app.router.add_get("/conversations/{cid}/tracker", self.tracker)
         app.router.add_post("/webhooks/socketio/typing", self.agent_typing)
@@ -189,7 +218,8 @@ class Stack:
 async def stack(pg_url, prefix, rasa_stub):
     settings = Settings(db_url=pg_url, redis_url=REDIS_URL, redis_prefix=prefix, token=TOKEN,
                         port=0, rasa_url=rasa_stub.url, rasa_token=RASA_TOKEN,
-                        consumer_name="handoff-test", sweep_seconds=3600, silence_seconds=300)
+                        consumer_name="handoff-test", sweep_seconds=3600, silence_seconds=300,
+                        wechat_relay_secret=WECHAT_RELAY_SECRET)
     s = Stack(settings)
     await s.start()
     yield s

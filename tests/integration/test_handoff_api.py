@@ -210,9 +210,8 @@ async def test_message_transfer_note_resolve_and_csat(stack, rasa_stub):
     assert len(after[1]["data"]["buttons"]) == 5
     assert after[-1] == {"event": "action", "name": "action_listen"}
     # the shopper's rating arrives through the event stream (bot.broker) and lands on the ticket
-    from bot.broker import RedisStreamEventBroker
-    from tests.integration.handoff_support import REDIS_URL
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    from tests.integration.handoff_support import make_broker
+    broker = make_broker(stack.settings.redis_prefix)
     broker.publish({"event": "user", "sender_id": cid, "text": "5", "message_id": "m-csat",
                     "timestamp": time.time(), "parse_data": {"intent": {"name": "csat_score"}}})
     for _ in range(200):
@@ -222,6 +221,7 @@ async def test_message_transfer_note_resolve_and_csat(stack, rasa_stub):
         await asyncio.sleep(0.05)
     assert detail["csat"] == 5
     assert detail["events"][-1]["kind"] == "csat"
+    await broker.close()
 
 
 async def test_supervisor_reassigns_and_lists_agents(stack):

@@ -9,10 +9,10 @@ import uuid
 import pytest
 import redis as redis_sync
 
-from bot.broker import RedisStreamEventBroker
 from handoff import bus
-from tests.integration.handoff_support import (REDIS_URL, TOKEN, next_event, pg_url,  # noqa: F401
-                                               prefix, rasa_stub, sample_ticket, stack)
+from tests.integration.handoff_support import (REDIS_URL, TOKEN, make_broker,  # noqa: F401
+                                               next_event, pg_url, prefix, rasa_stub,
+                                               sample_ticket, signed, stack)
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ async def test_shopper_messages_reach_the_agent_once_and_in_order(stack):
     cid = ticket.conversation_id
     _, place = await stack.hand_off(ticket)
     tid = place["ticket_id"]
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    broker = make_broker(stack.settings.redis_prefix)
     async with stack.http.ws_connect(f"{stack.url}/api/ws", headers=headers) as ws:
         await ws.receive_json()
         first = user_event(cid, "还在吗?")
@@ -71,7 +71,7 @@ async def test_shopper_messages_reach_the_agent_once_and_in_order(stack):
     assert [m["text"] for m in stored] == ["还在吗?"] + [f"消息{n}" for n in range(20)]
     await asyncio.sleep(0.3)
     assert len(await messages(stack, headers, tid)) == 21
-    broker.client.close()
+    await broker.close()
 
 
 async def test_the_triggering_message_is_not_repeated(stack):
@@ -82,7 +82,7 @@ async def test_the_triggering_message_is_not_repeated(stack):
     before = user_event(ticket.conversation_id, "转人工")
     before["timestamp"] = ticket.decided_at - 1
     _, place = await stack.hand_off(ticket)
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    broker = make_broker(stack.settings.redis_prefix)
     broker.publish(before)
     broker.publish(user_event(ticket.conversation_id, "after"))
     stored = await wait_messages(stack, headers, place["ticket_id"], 1)
@@ -104,7 +104,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
 
     # While the service is down: the shopper writes, and another shopper is handed off
     # by the bot (its POST fails, so the ticket goes to the Redis outbox).
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    broker = make_broker(stack.settings.redis_prefix)
     for n in range(5):
         broker.publish(user_event(cid, f"服务停机时的消息{n}"))
     monkeypatch.setenv("HANDOFF_URL", stack.url)
@@ -112,6 +112,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("HANDOFF_REDIS_PREFIX", stack.settings.redis_prefix)
     from actions.handoff_client import deliver
+    assert broker.flush()
     late = sample_ticket()
     delivery = await deliver(late)
     assert delivery.status == "queued"
@@ -120,6 +121,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     events_key = bus.key(stack.settings.redis_prefix, bus.EVENTS)
     broker.publish(user_event(cid, "读了但没确认"))
+    assert broker.flush()
     client.xreadgroup(bus.GROUP, stack.settings.consumer_name, {events_key: ">"}, count=1)
     assert client.xpending(events_key, bus.GROUP)["pending"] >= 1
     rasa_stub.fail = False
@@ -136,12 +138,13 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     assert [m["text"] for m in late_msgs] == ["有人吗"]
     await rasa_stub.wait_for(lambda: rasa_stub.bot_texts(late.conversation_id))
     assert "排在第" in rasa_stub.bot_texts(late.conversation_id)[0]
-    # delivered_at is recorded for the agent's message
+    # the agent's message is "sent" (Rasa pushed it to the web widget, which does not confirm)
     for _ in range(100):
         status, detail = await stack.call("GET", f"/api/tickets/{tid}", headers=headers)
-        if detail["messages"][0]["delivered_at"] is not None:
+        if detail["messages"][0]["delivery"] != "queued":
             break
         await asyncio.sleep(0.05)
+    assert detail["messages"][0]["delivery"] == "sent"
     assert detail["messages"][0]["delivered_at"] is not None
     # a second restart replays nothing
     await stack.stop()
@@ -151,7 +154,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     assert rasa_stub.bot_texts(cid) == ["第一条回复"]
     assert client.xpending(events_key, bus.GROUP)["pending"] == 0
     client.close()
-    broker.client.close()
+    await broker.close()
 
 
 async def test_relay_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub):
@@ -163,12 +166,13 @@ async def test_relay_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub
     relay_key = bus.key(stack.settings.redis_prefix, bus.RELAY)
     item = {"kind": "notice", "conversation_id": cid, "text": "只应出现一次",
             "relay_id": "crash-test-1"}
-    client.xadd(relay_key, bus.encode(item))
+    client.xadd(relay_key, signed(relay_key, item))
     client.xreadgroup(bus.GROUP, stack.settings.consumer_name, {relay_key: ">"}, count=1)
     # ...Rasa had already appended it:
     rasa_stub.trackers[cid] = [{"event": "bot", "text": "只应出现一次",
                                 "metadata": {"handoff": {"relay_id": "crash-test-1"}}}]
-    client.xadd(relay_key, bus.encode({**item, "text": "第二条", "relay_id": "crash-test-2"}))
+    client.xadd(relay_key, signed(relay_key, {**item, "text": "第二条",
+                                            "relay_id": "crash-test-2"}))
     await stack.start()
     await rasa_stub.wait_for(lambda: len(rasa_stub.bot_texts(cid)) >= 2)
     await asyncio.sleep(0.3)
@@ -190,14 +194,14 @@ async def test_agent_messages_reach_rasa_in_order(stack, rasa_stub):
 async def test_a_new_rasa_session_during_a_handoff_is_paused_again(stack, rasa_stub):
     ticket = sample_ticket()
     await stack.hand_off(ticket)
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    broker = make_broker(stack.settings.redis_prefix)
     broker.publish({"event": "session_started", "sender_id": ticket.conversation_id})
     broker.publish({"event": "session_started", "sender_id": "no-ticket-here"})
     await rasa_stub.wait_for(lambda: rasa_stub.trackers.get(ticket.conversation_id))
     assert rasa_stub.trackers[ticket.conversation_id] == [{"event": "pause"}]
     await asyncio.sleep(0.3)
     assert "no-ticket-here" not in rasa_stub.trackers
-    broker.client.close()
+    await broker.close()
 
 
 async def test_a_malformed_entry_is_set_aside_and_does_not_block(stack):
@@ -208,11 +212,12 @@ async def test_a_malformed_entry_is_set_aside_and_does_not_block(stack):
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     events_key = bus.key(stack.settings.redis_prefix, bus.EVENTS)
     client.xadd(events_key, {"json": "{not json"})
-    client.xadd(events_key, bus.encode({"event": "handoff_request", "ticket": {"trigger": "x"}}))
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    client.xadd(events_key, signed(events_key, {"event": "handoff_request",
+                                             "ticket": {"trigger": "x"}}))
+    broker = make_broker(stack.settings.redis_prefix)
     broker.publish(user_event(ticket.conversation_id, "after the bad ones"))
     stored = await wait_messages(stack, headers, place["ticket_id"], 1)
     assert [m["text"] for m in stored] == ["after the bad ones"]
     assert client.xlen(f"{events_key}:dead") == 2
     client.close()
-    broker.client.close()
+    await broker.close()

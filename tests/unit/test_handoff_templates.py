@@ -1,11 +1,6 @@
-"""Summary and first-sentence templates, escaping, request signing, CSAT parsing, broker."""
+"""Summary and first-sentence templates, escaping, request signing, CSAT parsing."""
 from __future__ import annotations
 
-import json
-
-import redis
-
-from bot.broker import RedisStreamEventBroker
 from handoff import security
 from handoff.domain import Ticket, mask_phone
 from handoff.render import environment, fill
@@ -71,25 +66,3 @@ def test_csat_and_phone_masking():
     assert [parse_csat(t) for t in ("5", "4分", " 3 ", "五星", "2 stars", "1/5")] == [5, 4, 3, 5, 2, 1]
     assert [parse_csat(t) for t in ("6", "E2026", "谢谢", "", "15")] == [None] * 5
     assert mask_phone("13812345678") == "138****5678" and mask_phone(None) is None
-
-
-class FlakyRedis:
-    def __init__(self):
-        self.up, self.entries = False, []
-
-    def xadd(self, stream, fields, **_):
-        if not self.up:
-            raise redis.ConnectionError("down")
-        self.entries.append((stream, json.loads(fields["json"])))
-
-
-def test_broker_buffers_while_redis_is_down_and_keeps_order():
-    fake = FlakyRedis()
-    broker = RedisStreamEventBroker(key_prefix="p", client=fake)
-    broker.publish({"event": "user", "text": "1"})
-    broker.publish({"event": "user", "text": "2"})
-    assert fake.entries == [] and len(broker.backlog) == 2
-    fake.up = True
-    broker.publish({"event": "user", "text": "3"})
-    assert [e["text"] for _, e in fake.entries] == ["1", "2", "3"]
-    assert {s for s, _ in fake.entries} == {"p:events"} and not broker.backlog

@@ -129,3 +129,10 @@ async def test_sockets_only_from_allowed_origins(monkeypatch):
     assert await connect("s3", {"HTTP_ORIGIN": "https://evil.example"}) is False
     assert await connect("s4", {"HTTP_ORIGIN": "https://shop.example.evil.example"}) is False
     assert await connect("s5", {}) is True  # no Origin: not a browser page (apps, tests)
+
+
+def test_a_resent_message_keeps_the_widgets_id():
+    from bot.channels.webchat import client_message_id
+    assert client_message_id({"message_id": "c0ffee12c0ffee12"}) == "web-c0ffee12c0ffee12"
+    assert client_message_id({"message_id": "<x>"}) is None
+    assert client_message_id({}) is None

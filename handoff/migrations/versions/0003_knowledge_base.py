@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "handoff_kb_0002"
-down_revision = "handoff_0001"
+down_revision = "handoff_0002_delivery"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,146 @@
+"""Soak run: 16 concurrent conversations in live handoffs for 10 minutes.
+
+Starts its own stack (as bench/chaos.py does, nothing killed), hands 16 conversations over
+(half web widget, half WeChat) and keeps shoppers and agents talking. Every 10 s it samples the
+resident memory of each process and the handoff service's stream lag (`/health`). At the end it
+counts, for every message, whether it arrived exactly once and in order, and prints errors
+(driver errors and ERROR lines in the processes' logs), memory growth per process after the
+warm-up, and the largest queue lag seen.
+
+  make soak            .venv/bin/python -m bench.soak [--minutes 10] [--conversations 16]
+
+Targets: 0 lost, 0 duplicated, 0 errors, < 10 % memory growth after warm-up.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import aiohttp
+
+from bench.chaos import AGENT, report, start_stack
+from bench.live_handoffs import Agent, Conversation, WebShopper, WeChatShopper, settle
+from bot.channels.wechat_sim import WeChatSimulator
+from scripts.stack import Stack
+
+PROCESSES = ("rasa", "actions", "handoff", "redis")
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def error_lines(var: Path) -> Dict[str, int]:
+    counts = {}
+    for name in PROCESSES:
+        path = var / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        counts[name] = sum(1 for line in text.splitlines()
+                           if " ERROR " in line or "Traceback" in line)
+    return counts
+
+
+async def talk(conv: Conversation, stop: asyncio.Event, pause: float, errors: List[str]) -> None:
+    while not stop.is_set():
+        try:
+            await conv.shopper_says(time.monotonic() + 60)
+            await asyncio.sleep(pause)
+            await conv.agent_says(time.monotonic() + 60)
+            await asyncio.sleep(pause)
+        except Exception as exc:  # counted, and the conversation carries on
+            errors.append(f"{conv.name}: {exc!r}")
+
+
+async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
+               pause: float) -> int:
+    env = stack.env
+    sim = WeChatSimulator(f"{stack.rasa_url}/webhooks/wechat/webhook", env["WECHAT_TOKEN"],
+                          env.get("WECHAT_APP_ID", ""), env.get("WECHAT_AES_KEY", ""))
+    http = aiohttp.ClientSession()
+    convs: List[Conversation] = []
+    errors: List[str] = []
+    samples: List[Dict[str, float]] = []
+    lag_max = 0
+    try:
+        for n in range(conversations):
+            kind = "web" if n % 2 == 0 else "wechat"
+            shopper = WebShopper(stack.rasa_url) if kind == "web" else WeChatShopper(sim)
+            convs.append(Conversation(shopper, Agent(http, stack.handoff_url, *AGENT),
+                                      f"{kind}{n}"))
+        await asyncio.gather(*(c.open(time.monotonic() + 180) for c in convs))
+        print(f"soak: {len(convs)} conversations handed over; {minutes} min of traffic",
+              flush=True)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(talk(c, stop, pause, errors)) for c in convs]
+        started = time.monotonic()
+        while time.monotonic() - started < minutes * 60:
+            await asyncio.sleep(10)
+            sample = {name: rss_mb(stack.procs[name].pid) for name in PROCESSES}
+            sample["t"] = time.monotonic() - started
+            samples.append(sample)
+            try:
+                async with http.get(f"{stack.handoff_url}/health") as resp:
+                    streams = (await resp.json()).get("streams", {})
+                lag = sum((s.get("lag") or 0) + (s.get("pending") or 0) for s in streams.values())
+                lag_max = max(lag_max, lag)
+            except aiohttp.ClientError as exc:
+                errors.append(f"health: {exc!r}")
+        stop.set()
+        await asyncio.gather(*tasks)
+        print("soak: traffic stopped; waiting for the queues to drain", flush=True)
+        tallies = await settle(convs, http, env["WECHAT_API_BASE"], timeout=600)
+    finally:
+        for conv in convs:
+            await conv.shopper.close()
+        await http.close()
+    ok = report(tallies)
+    sys.stdout.flush()
+    messages = sum(t.sent for t in tallies.values())
+    print(f"messages: {messages} in {minutes} min ({messages / (minutes * 60):.1f}/s)")
+    print(f"driver errors: {len(errors)}  {errors[:5]}")
+    logged = error_lines(stack.var)
+    print(f"ERROR lines in logs: {logged}")
+    after = [s for s in samples if s["t"] >= warmup]
+    growth_ok = True
+    for name in PROCESSES:
+        if len(after) >= 2 and after[0][name]:
+            first, last = after[0][name], after[-1][name]
+            growth = (last - first) / first * 100
+            growth_ok &= growth < 10
+            print(f"memory {name:<8} {first:7.1f} MB after warm-up -> {last:7.1f} MB "
+                  f"({growth:+.1f} %)")
+    print(f"largest queue lag (lag + pending over both streams): {lag_max}")
+    clean = ok and not errors and not any(logged.values()) and growth_ok
+    print(f"soak: {'OK' if clean else 'FAILED'} (logs in {stack.var})")
+    return 0 if clean else 1
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--conversations", type=int, default=16)
+    parser.add_argument("--warmup", type=float, default=120.0, help="seconds")
+    parser.add_argument("--pause", type=float, default=2.0,
+                        help="seconds between a shopper's message and the agent's reply")
+    args = parser.parse_args(argv)
+    stack = start_stack(Path(tempfile.mkdtemp(prefix="frontline-soak-")))
+    try:
+        return asyncio.run(soak(stack, args.conversations, args.minutes, args.warmup,
+                                args.pause))
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""A local, durable, ordered outbox for the event broker: events that could not reach Redis.
+
+One SQLite file (WAL, synchronous=FULL) per Redis stream, so a restart of the Rasa server while
+Redis is down loses nothing: the broker drains the file, oldest first, once Redis is back.
+Used from the broker's writer thread only.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+Fields = Dict[str, str]
+
+
+class Outbox:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY "
+                        "AUTOINCREMENT, body TEXT NOT NULL, sig TEXT NOT NULL)")
+
+    def extend(self, entries: List[Fields]) -> None:
+        with self.db:
+            self.db.executemany("INSERT INTO outbox (body, sig) VALUES (?, ?)",
+                                [(e["json"], e["sig"]) for e in entries])
+
+    def head(self, limit: int = 200) -> List[Tuple[int, Fields]]:
+        rows = self.db.execute("SELECT id, body, sig FROM outbox ORDER BY id LIMIT ?", (limit,))
+        return [(row[0], {"json": row[1], "sig": row[2]}) for row in rows]
+
+    def remove_through(self, last_id: int) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM outbox WHERE id <= ?", (last_id,))
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()

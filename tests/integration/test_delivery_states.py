@@ -1,0 +1,96 @@
+"""Delivery states of agent messages: sent, delivered only when the channel confirmed, failed
+with the reason (WeChat window and quota, app without callback, channel errors)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.integration.handoff_support import (pg_url, prefix, rasa_stub,  # noqa: F401
+                                               sample_ticket, stack)
+
+pytestmark = pytest.mark.integration
+
+
+async def handoff_on(stack, channel, agent="ann"):
+    stack.agent(agent)
+    headers = await stack.login(agent)
+    ticket = sample_ticket(channel=channel)
+    _, place = await stack.hand_off(ticket)
+    tid = place["ticket_id"]
+    await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
+    return headers, ticket, tid
+
+
+async def reply_state(stack, headers, tid, text):
+    status, msg = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
+                                   json={"text": text})
+    assert status == 201 and msg["delivery"] == "queued"
+    for _ in range(200):
+        _, detail = await stack.call("GET", f"/api/tickets/{tid}", headers=headers)
+        found = next(m for m in detail["messages"] if m["id"] == msg["id"])
+        if found["delivery"] != "queued":
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError("the message never left the queue")
+
+
+async def test_wechat_reply_is_delivered_only_when_wechat_confirmed(stack, rasa_stub):
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    cid = ticket.conversation_id
+    found = await reply_state(stack, headers, tid, "您好,我来帮您查")
+    assert (found["delivery"], found["delivery_reason"]) == ("delivered", None)
+    assert rasa_stub.wechat_sent == [{"openid": cid, "text": "您好,我来帮您查"}]
+    # in the transcript, recorded without side effects (Rasa must not send it a second time)
+    call = rasa_stub.calls[-1]
+    assert call["query"]["execute_side_effects"] == "false"
+    assert rasa_stub.bot_texts(cid) == ["您好,我来帮您查"]
+
+
+@pytest.mark.parametrize("answer,reason", [
+    ((409, {"ok": False, "sent": 0, "reason": "outside_window"}), "outside_window"),
+    ((409, {"ok": False, "sent": 0, "reason": "quota_exhausted"}), "quota_exhausted"),
+    ((502, {"ok": False, "sent": 0, "reason": "api_error"}), "channel_error"),
+])
+async def test_wechat_refusals_are_failed_with_the_reason(stack, rasa_stub, answer, reason):
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    rasa_stub.wechat_answer = answer
+    found = await reply_state(stack, headers, tid, "这条发不出去")
+    assert (found["delivery"], found["delivery_reason"]) == ("failed", reason)
+    assert rasa_stub.wechat_sent == []
+    # the next message is not blocked by the failed one
+    rasa_stub.wechat_answer = (200, {"ok": True, "sent": 1})
+    later = await reply_state(stack, headers, tid, "顾客回复后再发")
+    assert later["delivery"] == "delivered"
+
+
+async def test_app_without_callback_is_failed_not_delivered(stack, rasa_stub):
+    headers, ticket, tid = await handoff_on(stack, "app")
+    found = await reply_state(stack, headers, tid, "App 顾客收不到")
+    assert (found["delivery"], found["delivery_reason"]) == ("failed", "no_callback")
+    assert rasa_stub.calls[-1]["query"]["execute_side_effects"] == "false"
+
+
+async def test_web_reply_is_sent_and_rest_reply_cannot_be_pushed(stack, rasa_stub):
+    headers, _, tid = await handoff_on(stack, "socketio")
+    assert (await reply_state(stack, headers, tid, "网页"))["delivery"] == "sent"
+    headers, _, tid = await handoff_on(stack, "rest", agent="bob")
+    found = await reply_state(stack, headers, tid, "REST")
+    assert (found["delivery"], found["delivery_reason"]) == ("failed", "no_push_channel")
+
+
+async def test_wechat_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub):
+    """WeChat confirmed, then the service died before the tracker append and the ack."""
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    first = await reply_state(stack, headers, tid, "只发一次")
+    assert first["delivery"] == "delivered"
+    item = {"kind": "agent_message", "conversation_id": ticket.conversation_id,
+            "text": "只发一次", "relay_id": f"msg:{first['id']}", "channel": "wechat",
+            "message_id": first["id"], "ticket_id": tid}
+    rasa_stub.trackers[ticket.conversation_id] = []  # the append never happened
+    assert await stack.service.delivery.agent_message(item, redelivered=True) is None
+    # ...and the outcome was not recorded either:
+    await stack.service.redis.delete(f"{stack.settings.redis_prefix}:relayed:msg:{first['id']}")
+    outcome = await stack.service.delivery.agent_message(item, redelivered=True)
+    assert outcome.state == "delivered"
+    assert len(rasa_stub.wechat_sent) == 1

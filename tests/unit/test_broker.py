@@ -1,0 +1,117 @@
+"""The event broker: never blocks Rasa, spills to a durable local outbox, drains it in order."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from bot.broker import RedisStreamEventBroker
+from common import streams
+
+SECRET = "unit-secret"
+
+
+class FlakyRedis:
+    """Records XADDs; raises while `up` is false; can be made slow."""
+
+    def __init__(self, up: bool = False, delay: float = 0.0):
+        self.up, self.delay, self.entries = up, delay, []
+        self.lock = threading.Lock()
+
+    def pipeline(self, transaction=False):
+        return Pipe(self)
+
+    def close(self):
+        pass
+
+
+class Pipe:
+    def __init__(self, owner: FlakyRedis):
+        self.owner, self.queued = owner, []
+
+    def xadd(self, stream, fields, **kwargs):
+        assert not kwargs, "the broker must never trim (MAXLEN) the stream"
+        self.queued.append((stream, fields))
+
+    def execute(self):
+        time.sleep(self.owner.delay)
+        if not self.owner.up:
+            raise redis.ConnectionError("down")
+        with self.owner.lock:
+            for stream, fields in self.queued:
+                self.owner.entries.append((stream, streams.unseal(SECRET, stream, fields)))
+
+
+def wait(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def outbox_dir(tmp_path):
+    return tmp_path
+
+
+def broker(fake, outbox_dir):
+    return RedisStreamEventBroker(key_prefix="p", client=fake, secret=SECRET,
+                                  outbox_dir=outbox_dir)
+
+
+async def test_spills_to_the_outbox_while_redis_is_down_and_drains_in_order(outbox_dir):
+    fake = FlakyRedis(up=False)
+    b = broker(fake, outbox_dir)
+    for n in range(1, 4):
+        b.publish({"event": "user", "text": str(n)})
+    wait(lambda: b.spilled == 3)
+    assert fake.entries == []
+    fake.up = True
+    b.publish({"event": "user", "text": "4"})
+    assert b.flush(10)
+    assert [e["text"] for _, e in fake.entries] == ["1", "2", "3", "4"]
+    assert {s for s, _ in fake.entries} == {"p:events"}
+    await b.close()
+
+
+async def test_the_outbox_survives_a_restart_of_the_rasa_server(outbox_dir):
+    down = FlakyRedis(up=False)
+    first = broker(down, outbox_dir)
+    for n in range(5):
+        first.publish({"event": "user", "text": f"m{n}"})
+    wait(lambda: first.spilled == 5)
+    await first.close()  # the Rasa server stops while Redis is still down
+    up = FlakyRedis(up=True)
+    second = broker(up, outbox_dir)  # ...and starts again when Redis is back
+    second.publish({"event": "user", "text": "after restart"})
+    assert second.flush(10)
+    assert [e["text"] for _, e in up.entries] == [f"m{n}" for n in range(5)] + ["after restart"]
+    await second.close()
+
+
+async def test_publish_never_waits_for_a_slow_redis(outbox_dir):
+    slow = FlakyRedis(up=True, delay=1.0)
+    b = broker(slow, outbox_dir)
+    started = time.perf_counter()
+    for n in range(50):
+        b.publish({"event": "user", "text": str(n)})
+    assert time.perf_counter() - started < 0.2  # 50 publishes, while each write takes 1 s
+    assert b.flush(15)
+    assert [e["text"] for _, e in slow.entries] == [str(n) for n in range(50)]
+    await b.close()
+
+
+async def test_entries_are_signed_for_their_stream(outbox_dir):
+    fake = FlakyRedis(up=True)
+    b = broker(fake, outbox_dir)
+    b.publish({"event": "user", "text": "x"})
+    assert b.flush(5)  # Pipe.execute unseals with the secret: a bad MAC would raise
+    with pytest.raises(streams.ForgedEntry):
+        streams.unseal(SECRET, "p:relay", streams.seal(SECRET, "p:events", {"a": 1}))
+    with pytest.raises(streams.ForgedEntry):
+        streams.unseal(SECRET, "p:events", {"json": '{"a": 1}'})
+    with pytest.raises(streams.ForgedEntry):
+        streams.unseal("another", "p:events", streams.seal(SECRET, "p:events", {"a": 1}))
+    await b.close()
