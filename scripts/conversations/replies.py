@@ -29,7 +29,7 @@ def _pattern(template: str) -> Tuple[Pattern[str], int]:
 
 
 def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
-    from actions import handoff_texts, messages
+    from actions import emotion_offer, handoff_texts, messages
     from actions.flows import texts as flow_texts
     from actions.flows.model import Bilingual
 
@@ -37,6 +37,8 @@ def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
         yield key, entry
     for key, entry in handoff_texts.TEXTS.items():
         yield f"handoff_{key}", entry
+    for key in emotion_offer.TEXTS["zh"]:
+        yield f"emotion_{key}", {lang: table[key] for lang, table in emotion_offer.TEXTS.items()}
     for key, value in vars(flow_texts).items():
         if isinstance(value, Bilingual):
             yield f"flow_{key.lower()}", {"zh": value.zh, "en": value.en}
