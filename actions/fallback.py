@@ -11,6 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import follow_up_topic
+
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -33,6 +35,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        topic = follow_up_topic(tracker)
+        if topic:  # "and by credit card?" right after an FAQ answer: read against that topic
+            dispatcher.utter_message(response=f"utter_{topic}")
+            return []
         if consecutive_fallbacks(tracker) < 2:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

@@ -14,7 +14,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import identity, identity_link, order_aftersales, order_changes, order_status
+from actions import (form_reading, form_steps, identity, identity_link, order_aftersales,
+                     order_changes, order_status)
 from actions.messages import status_name, text
 from actions.order_common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
@@ -33,7 +34,6 @@ REQUIRED = {
     "change_address": order_changes.address_slots, "cancel_order": order_changes.cancel_slots,
     "return_request": order_aftersales.return_slots, "damaged_item": order_aftersales.damage_slots,
 }
-ABORT_WORDS = ("算了", "不查了", "取消查询", "never mind", "nevermind", "forget it")
 
 
 def _entity_order_id(tracker: Tracker) -> Optional[str]:
@@ -95,15 +95,16 @@ class ValidateOrderForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        message = (tracker.latest_message or {})
-        intent = (message.get("intent") or {}).get("name")
-        said = str(message.get("text") or "").lower()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         asked = tracker.get_slot("requested_slot")
-        if asked and (any(w in said for w in ABORT_WORDS) or
-                      (intent == "deny" and asked != "order_confirmed")):
+        # The step's own answers first ("没有" to the photo question is an answer), then
+        # leaving the form ("算了", "I have another question"), then the global intents.
+        if form_steps.gives_up(asked, tracker, intent):
             # The shopper gave up: end the form; the submit action acknowledges it.
-            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None)]
-        return await super().run(dispatcher, tracker, domain)
+            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None),
+                    SlotSet(form_steps.MISSES, None)]
+        events = await super().run(dispatcher, tracker, domain)
+        return form_steps.after_validation(asked, tracker, events, dispatcher, language(tracker))
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -120,12 +121,29 @@ class ValidateOrderForm(FormValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
             return {}
-        said = str((tracker.latest_message or {}).get("text") or "")
-        found = normalize_order_id(said)
+        said = form_steps.latest_text(tracker)
+        found = _entity_order_id(tracker) or normalize_order_id(said)
         if found:
             return {"order_id": found}
         # Digits that are no order number: let validation say what an order number looks like.
         return {"order_id": said} if sum(ch.isdigit() for ch in said) >= 4 else {}
+
+    async def extract_order_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> Dict[Text, Any]:
+        # "actually no, keep it" / "好的取消吧": the words decide, whatever the intent was.
+        if tracker.get_slot("requested_slot") != "order_confirmed":
+            return {}
+        answer = form_reading.yes_no_in(form_steps.latest_text(tracker))
+        return {} if answer is None else {"order_confirmed": answer}
+
+    async def extract_return_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "return_reason":
+            return {}
+        for entity in (tracker.latest_message or {}).get("entities") or []:
+            if entity.get("entity") == "return_reason":  # a button: /inform{"return_reason": …}
+                return {"return_reason": entity.get("value")}
+        return {"return_reason": form_steps.latest_text(tracker)}
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
@@ -152,8 +170,8 @@ class ValidateOrderForm(FormValidationAction):
     def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         lang = language(tracker)
-        digits = "".join(ch for ch in str(value or "") if ch.isdigit())
-        if len(digits) != 4:
+        digits = form_reading.last4_in(str(value or ""))
+        if digits is None:
             dispatcher.utter_message(text=text("phone_last4_format", lang))
             return {"phone_last4": None}
         order_id = str(tracker.get_slot("order_id") or "")
@@ -186,6 +204,10 @@ class ValidateOrderForm(FormValidationAction):
             return {}
         return {"damage_photo": order_aftersales.photo_from_message(tracker)}
 
+    def validate_damage_photo(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"damage_photo": value or None}
+
 
 class ActionAskOrderId(Action):
     """"Which order?" with one button per recent order when the shopper is identified."""
@@ -196,6 +218,9 @@ class ActionAskOrderId(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         lang = language(tracker)
+        if form_steps.misses(tracker) >= 2:
+            dispatcher.utter_message(text=text("reask_order_id", lang))
+            return []
         if tracker.get_slot("identity_source") != "channel":
             dispatcher.utter_message(text=text("ask_order_id_unverified", lang))
             return []
@@ -217,7 +242,8 @@ class ActionAskPhoneLast4(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=text("ask_phone_last4", language(tracker)))
+        dispatcher.utter_message(text=form_steps.ask_text("ask_phone_last4", "phone_last4",
+                                                          tracker, language(tracker)))
         return []
 
 
@@ -232,7 +258,8 @@ class ActionOrderSubmit(Action):
         lang = language(tracker)
         topic = tracker.get_slot("order_topic") or "order_status"
         if tracker.get_slot("order_aborted"):
-            dispatcher.utter_message(text=text("aborted", lang))
+            if form_steps.misses(tracker) < form_steps.HUMAN_AFTER:  # else a person was offered
+                dispatcher.utter_message(text=text("aborted", lang))
             return reset_form_events()
         with session_scope() as session:
             conversation_blocked = identity.is_blocked(session, tracker)

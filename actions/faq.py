@@ -1,0 +1,89 @@
+"""FAQ answers that remember the topic of the last answer.
+
+A short follow-up ("and by credit card?", "what about two months later?", "那信用卡呢") is
+read against the FAQ the bot answered just before: if the response selector still ranks that
+topic near the top, or is unsure, the shopper gets that topic's answer again (it holds the
+detail they asked about) rather than a new, unrelated one. The topic is read from the tracker
+(the previous bot message's response name), so nothing is kept in memory.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+RETRIEVAL_ACTION = "utter_faq"  # the retrieval action this one stands in for
+FAQ_PREFIX = RETRIEVAL_ACTION + "/"
+TOP_K = 3
+UNSURE = 0.5
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|or|also|so|what about|how about|what if|and if|and for|and by|and with|"
+    r"same for|even if|if it'?s|if i)\b|"
+    r"^\s*(那|那么|如果|要是|假如|还有|换成|用|改用|要|超过|过了)|呢\s*[??]?\s*$",
+    re.IGNORECASE)
+_MAX_WORDS = 9
+
+
+def is_follow_up(text: Optional[str]) -> bool:
+    said = (text or "").strip()
+    if not said or said.startswith("/"):
+        return False
+    short = len(said.split()) <= _MAX_WORDS and len(said) <= 40
+    return short and bool(_FOLLOW_UP.search(said))
+
+
+def last_faq_topic(tracker: Tracker) -> Optional[str]:
+    """"faq/return_policy" if the bot's message just before the shopper's was that answer."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif kind == "session_started":
+            return None
+        elif kind == "bot" and seen_user:
+            name = str((event.get("metadata") or {}).get("utter_action") or "")
+            return name[len("utter_"):] if name.startswith(FAQ_PREFIX) else None
+    return None
+
+
+def _selection(tracker: Tracker) -> Dict[str, Any]:
+    selector = (tracker.latest_message or {}).get("response_selector") or {}
+    return selector.get("faq") or {}
+
+
+def selected_topic(tracker: Tracker) -> Optional[str]:
+    key = ((_selection(tracker).get("response") or {}).get("intent_response_key"))
+    return str(key) if key else None
+
+
+def follow_up_topic(tracker: Tracker) -> Optional[str]:
+    """The last answer's topic when the latest message is a follow-up to it, else None."""
+    last = last_faq_topic(tracker)
+    if last is None or not is_follow_up((tracker.latest_message or {}).get("text")):
+        return None
+    selection = _selection(tracker)
+    ranking = selection.get("ranking") or []
+    top = [str(r.get("intent_response_key")) for r in ranking[:TOP_K]]
+    confidence = float(((selection.get("response") or {}).get("confidence")) or 0.0)
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent != "faq" or last in top or confidence < UNSURE:
+        return last
+    return None
+
+
+class ActionFaqAnswer(Action):
+    """The FAQ answer the response selector chose, or the previous topic for a follow-up."""
+
+    def name(self) -> Text:
+        return "action_faq_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        topic = follow_up_topic(tracker) or selected_topic(tracker)
+        dispatcher.utter_message(response=f"utter_{topic}" if topic else "utter_ask_rephrase")
+        return []
