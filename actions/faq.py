@@ -19,9 +19,13 @@ FAQ_PREFIX = RETRIEVAL_ACTION + "/"
 TOP_K = 3
 UNSURE = 0.5
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|but|or|also|so|what about|how about|what if|and if|and for|and by|and with|"
-    r"same for|even if|if it'?s|if i)\b|"
-    r"^\s*(那|那么|如果|要是|假如|还有|换成|用|改用|要|超过|过了)|呢\s*[??]?\s*$",
+    # English: "and by credit card?", "what about Tibet?", "do they expire?", "COD too?"
+    r"^\s*(and|but|or|also|so|what about|how about|what if|and if|even if|same for|"
+    r"do they|does it|does that|is it|is that|are they|will it|will they|would it)\b|"
+    r"\b(too|as well|also|either)\s*\??\s*$|"
+    # Chinese: "那信用卡呢", "如果两个月以后呢", "周末也有吗", "公司抬头也行吗"
+    r"^\s*(那|那么|如果|要是|假如|还有|换成|改用|超过|过了)|呢\s*[??]?\s*$|"
+    r"也.{0,6}(吗|么|嘛)\s*[??]?\s*$",
     re.IGNORECASE)
 _MAX_WORDS = 9
 

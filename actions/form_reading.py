@@ -90,3 +90,13 @@ def leaves_form(text: Optional[str]) -> bool:
     """"算了" / "forget it" / "I have another question": stop asking for this step."""
     said = canonical(text)
     return not said.startswith("/") and bool(_ABORT.search(said))
+
+
+_BARE_REFUSAL = re.compile(
+    r"^\s*(no|nope|nah|no thanks|no thank you|don'?t want to|i'?d rather not|不|不要|不用|不用了|"
+    r"不了|不想|不给|不想说|没|没必要)\s*[.!。!~]*\s*$", re.IGNORECASE)
+
+
+def bare_refusal(text: Optional[str]) -> bool:
+    """A plain "no" with nothing else in it."""
+    return bool(_BARE_REFUSAL.match(canonical(text)))

@@ -3,7 +3,7 @@ the bot just asked? Misses are counted so the second one gets a different prompt
 an offer of a human instead of the same question again."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -17,6 +17,10 @@ from actions.store import normalize_order_id
 
 MISSES = "form_misses"
 HUMAN_AFTER = 3  # the third miss offers a person
+GLOBAL_CONFIDENCE = 0.6
+HUMAN_INTENTS = ("request_human", "complain")
+GLOBAL_INTENTS = ("faq", "coupon_inquiry", "order_status", "logistics_problem", "change_address",
+                  "cancel_order", "return_request", "refund_status", "damaged_item")
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -43,13 +47,36 @@ def answers_step(asked: Optional[str], tracker: Tracker) -> bool:
 
 
 def gives_up(asked: Optional[str], tracker: Tracker, intent: Optional[str]) -> bool:
-    """"算了" / "forget it" / "I have another question", or a plain "no" that answers nothing."""
+    """"算了" / "forget it" / "I have another question", or a bare "no" that answers nothing
+    ("I don't remember" is a miss, not a refusal)."""
     if not asked or answers_step(asked, tracker):
         return False
     said = latest_text(tracker)
     if form_reading.leaves_form(said):
         return True
-    return intent in ("deny", "cancel") and asked != "order_confirmed"
+    return intent in ("deny", "cancel") and asked != "order_confirmed" and \
+        form_reading.bare_refusal(said)
+
+
+def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def wants_a_person(asked: Optional[str], tracker: Tracker) -> bool:
+    """"just get me a human" typed at a step: a request, not an answer."""
+    name, confidence = _intent(tracker)
+    return bool(asked) and name in HUMAN_INTENTS and confidence >= GLOBAL_CONFIDENCE and \
+        not answers_step(asked, tracker)
+
+
+def asks_something_else(asked: Optional[str], tracker: Tracker) -> bool:
+    """An FAQ or another topic typed at a step whose answer is free text (the slot would take
+    any words): let the global rules answer it, then the form asks again."""
+    name, confidence = _intent(tracker)
+    if not asked or confidence < GLOBAL_CONFIDENCE or answers_step(asked, tracker):
+        return False
+    return name in GLOBAL_INTENTS or str(name).startswith(("faq", "troubleshoot_"))
 
 
 def filled(events: List[Dict[str, Any]], slot: str) -> Optional[bool]:

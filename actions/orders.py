@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -103,6 +103,13 @@ class ValidateOrderForm(FormValidationAction):
             # The shopper gave up: end the form; the submit action acknowledges it.
             return [SlotSet("order_aborted", True), SlotSet("requested_slot", None),
                     SlotSet(form_steps.MISSES, None)]
+        if form_steps.wants_a_person(asked, tracker):
+            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None),
+                    SlotSet(form_steps.MISSES, form_steps.HUMAN_AFTER),
+                    FollowupAction("action_handoff")]
+        if form_steps.asks_something_else(asked, tracker):
+            # Not an answer: the rules answer the question, then the form asks its step again.
+            return [SlotSet(asked, None), ActionExecutionRejected(self.form_name())]
         events = await super().run(dispatcher, tracker, domain)
         return form_steps.after_validation(asked, tracker, events, dispatcher, language(tracker))
 

@@ -17,7 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -29,8 +29,13 @@ LISTEN = "action_listen"
 _OPTION_IN_PAYLOAD = re.compile(r'"flow_option"\s*:\s*"([^":]*):')
 
 
+FLOW_ACTIONS = ("action_flow_start", "action_flow_answer", "action_flow_resume")
+
+
 def asked_step(tracker: DialogueStateTracker) -> Optional[str]:
-    """The flow step whose buttons the bot showed just before the shopper's latest message."""
+    """The flow step the bot asked just before the shopper's latest message: the step whose
+    buttons the last bot message showed or, when the conversation holds only the actions (as in
+    `rasa test core`), the `flow_step` a flow action left."""
     seen_user = False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -44,6 +49,8 @@ def asked_step(tracker: DialogueStateTracker) -> Optional[str]:
                                 (event.data or {}).get("buttons") or [])
             found = _OPTION_IN_PAYLOAD.search(payloads)
             return found.group(1) if found else None
+        elif isinstance(event, ActionExecuted) and seen_user and event.action_name in FLOW_ACTIONS:
+            return tracker.get_slot("flow_step")
     return None
 
 

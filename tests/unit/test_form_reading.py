@@ -141,3 +141,33 @@ def test_stopping_a_flow_inside_a_sentence(said):
 @pytest.mark.parametrize("said", ["stop light is red", "还是不行", "it works now"])
 def test_not_stopping_a_flow(said):
     assert not is_cancel(said)
+
+
+@pytest.mark.parametrize("said,intent", [("I don't remember", "deny"), ("不记得了", "deny"),
+                                         ("no idea sorry", "deny")])
+def test_not_knowing_is_a_miss_not_a_refusal(said, intent):
+    assert not form_steps.gives_up("phone_last4", tracker(said, "phone_last4", intent), intent)
+
+
+def _confident(said: str, asked: str, intent: str) -> Tracker:
+    t = tracker(said, asked, intent)
+    t.latest_message["intent"]["confidence"] = 0.95
+    return t
+
+
+def test_a_question_at_a_free_text_step_goes_to_the_rules_then_the_step_again():
+    t = _confident("wait, do you ship to Tibet?", "phone_last4", "faq")
+    assert form_steps.asks_something_else("phone_last4", t)
+    events = asyncio.run(orders.ValidateOrderForm().run(CollectingDispatcher(), t, {}))
+    assert {"event": "slot", "name": "phone_last4", "value": None, "timestamp": None} in events
+    assert any(e["event"] == "action_execution_rejected" for e in events)
+    # an answer with the digits in it is an answer, whatever the intent
+    assert not form_steps.asks_something_else(
+        "phone_last4", _confident("it's 1234, and do you ship to Tibet?", "phone_last4", "faq"))
+
+
+def test_asking_for_a_person_inside_the_form_hands_over():
+    t = _confident("just get me a human please", "phone_last4", "request_human")
+    events = asyncio.run(orders.ValidateOrderForm().run(CollectingDispatcher(), t, {}))
+    assert {"event": "followup", "name": "action_handoff", "timestamp": None} in events
+    assert {"event": "slot", "name": "order_aborted", "value": True, "timestamp": None} in events
