@@ -60,3 +60,40 @@ def test_language_of_a_reply():
     assert _lang_of("订单E202600000003已取消。") == "zh"
     assert _lang_of("Latest update: 杭州 Hangzhou: 快件已揽收 Parcel picked up, left the sorting centre") == "en"
     assert _lang_of("E202600000003") is None
+
+
+def _judge(checks, events, slots=None, paused=False, language="zh"):
+    from scripts.conversations.play import Player, Target, TurnResult
+    from scripts.conversations.spec import Conversation, Turn
+
+    turn = Turn(say="x", click=None, checks=checks)
+    conversation = Conversation("c", "cat", language, [turn])
+    tracker = {"slots": {"language": language, **(slots or {})}, "paused": paused}
+    return Player(Target("http://unused", ""))._judge(conversation, turn, tracker, events, {},
+                                                       TurnResult(1, "x", []))
+
+
+USER = {"event": "user", "parse_data": {"intent": {"name": "faq"}, "entities": [],
+                                        "response_selector": {"faq": {"response": {
+                                            "intent_response_key": "faq/shipping_fee"}}}}}
+BOT = {"event": "bot", "text": "订单满¥99包邮", "metadata": {"utter_action": "utter_faq/shipping_fee"},
+       "data": {"buttons": [{"title": "转人工", "payload": "/request_human"}]}}
+
+
+def test_a_turn_that_holds_has_no_problems():
+    assert _judge({"intent": "faq/shipping_fee", "reply": "utter_faq/shipping_fee", "buttons": ["转人工"]},
+                  [USER, {"event": "action", "name": "utter_faq"}, BOT]) == []
+
+
+def test_each_broken_check_is_reported():
+    problems = _judge({"intent": "order_status", "reply": "cancelled", "buttons": ["是的"],
+                       "handoff": True, "flow": "camera_wifi:reset", "slots": {"order_id": "*"}},
+                      [USER, BOT])
+    assert len(problems) == 6, problems
+
+
+def test_a_reply_in_the_other_language_or_silence_fails():
+    english = dict(BOT, text="Shipping is free on orders of ¥99 or more")
+    assert any("answered in en" in p for p in _judge({}, [USER, english]))
+    assert any("said nothing" in p for p in _judge({}, [USER]))
+    assert _judge({"paused": True}, [USER], paused=True) == []
