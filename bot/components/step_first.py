@@ -1,10 +1,14 @@
-"""Dialogue policy: an answer to the flow step the bot just asked goes to that step first.
+"""Dialogue policy: a message is read against what the bot just asked or answered first.
 
-"did that, it works now" or "forget it, I'll call my ISP" typed at a troubleshooting step can
-look like a coupon question or an order question to the intent classifier; the global rules
-would then take the message away from the flow. This policy reads the message against the
-step the bot asked (its option keywords and patterns, and the words that stop a flow) and, when
-they match, predicts `action_flow_answer` above the rules. Otherwise it abstains.
+- At a troubleshooting step, "did that, it works now" or "forget it, I'll call my ISP" can look
+  like a coupon or order question to the intent classifier, and the global rules would take the
+  message away from the flow. When the words match the step's options (keywords, patterns) or
+  the words that stop a flow, this policy predicts `action_flow_answer` above the rules.
+- Right after an FAQ answer, a short follow-up ("what about two months later?", "周末也有吗")
+  can be classified as anything (goodbye, out_of_scope…). Unless it is a confident request for a
+  task or a person, this policy predicts `action_faq_answer`, which reads it against that topic.
+
+Otherwise it abstains.
 """
 from __future__ import annotations
 
@@ -22,9 +26,16 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.flows.loader import FlowLibrary
+from actions.faq import is_follow_up
 from actions.flows.matching import is_cancel, match_text
 
 ANSWER_ACTION = "action_flow_answer"
+FAQ_ACTION = "action_faq_answer"
+# intents that start something of their own even right after an FAQ answer
+TASK_INTENTS = ("request_human", "complain", "order_status", "logistics_problem", "change_address",
+                "cancel_order", "return_request", "refund_status", "damaged_item", "coupon_inquiry",
+                "csat_score", "emotion_escalation", "cancel", "send_image")
+TASK_CONFIDENCE = 0.6
 LISTEN = "action_listen"
 _OPTION_IN_PAYLOAD = re.compile(r'"flow_option"\s*:\s*"([^":]*):')
 
@@ -52,6 +63,24 @@ def asked_step(tracker: DialogueStateTracker) -> Optional[str]:
         elif isinstance(event, ActionExecuted) and seen_user and event.action_name in FLOW_ACTIONS:
             return tracker.get_slot("flow_step")
     return None
+
+
+def answered_faq(tracker: DialogueStateTracker) -> bool:
+    """The bot's turn just before the latest message was an FAQ answer."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_user:
+                return False
+            seen_user = True
+        elif isinstance(event, SessionStarted):
+            return False
+        elif isinstance(event, BotUttered) and seen_user:
+            return str((event.metadata or {}).get("utter_action") or "").startswith("utter_faq/")
+        elif isinstance(event, ActionExecuted) and seen_user and event.action_name != LISTEN:
+            # `rasa test core` holds only the actions: an FAQ action is the answer
+            return event.action_name in (FAQ_ACTION, "utter_faq")
+    return False
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT,
@@ -82,7 +111,22 @@ class FlowStepFirstPolicy(Policy):
         probabilities = self._default_predictions(domain)
         if self._answers_step(tracker) and ANSWER_ACTION in domain.action_names_or_texts:
             probabilities[domain.index_for_action(ANSWER_ACTION)] = 1.0
+        elif self._follows_up_faq(tracker) and FAQ_ACTION in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(FAQ_ACTION)] = 1.0
         return self._prediction(probabilities)
+
+    @staticmethod
+    def _follows_up_faq(tracker: DialogueStateTracker) -> bool:
+        if tracker.latest_action_name != LISTEN or tracker.active_loop_name:
+            return False
+        last = tracker.latest_message
+        if last is None or not is_follow_up(last.text):
+            return False
+        intent = last.intent or {}
+        if intent.get("name") in TASK_INTENTS and \
+                float(intent.get("confidence") or 0.0) >= TASK_CONFIDENCE:
+            return False
+        return answered_faq(tracker)
 
     def _answers_step(self, tracker: DialogueStateTracker) -> bool:
         if tracker.latest_action_name != LISTEN or tracker.active_loop_name:

@@ -115,3 +115,25 @@ async def test_an_unclear_follow_up_is_read_against_the_last_answer():
     dispatcher = CollectingDispatcher()
     await ActionFallback().run(dispatcher, t, {})
     assert dispatcher.messages[0]["response"] == "utter_faq/warranty"
+
+
+def faq_tracker(said: str, intent: str, confidence: float = 0.42,
+                answered: str = "utter_faq/warranty") -> DialogueStateTracker:
+    events = [ActionExecuted("action_listen"), UserUttered("how long is the warranty", {"name": "faq"}),
+              ActionExecuted("action_faq_answer"), BotUttered("warranty", metadata={"utter_action": answered}),
+              ActionExecuted("action_listen"),
+              UserUttered(said, {"name": intent, "confidence": confidence})]
+    return DialogueStateTracker.from_events("shopper", events, DOMAIN.slots)
+
+
+@pytest.mark.parametrize("said,intent", [("what about two months later?", "goodbye"),
+                                         ("周末也有吗", "out_of_scope"), ("do they expire?", "faq")])
+def test_a_follow_up_after_an_faq_goes_to_the_faq_answer(tmp_path, said, intent):
+    assert predicted(tmp_path, faq_tracker(said, intent)) == "action_faq_answer"
+
+
+def test_a_task_or_a_new_question_after_an_faq_is_left_to_the_rules(tmp_path):
+    assert predicted(tmp_path, faq_tracker("and can I talk to a human?", "request_human", 0.95)) is None
+    assert predicted(tmp_path, faq_tracker("where is my order", "order_status", 0.95)) is None
+    assert predicted(tmp_path, faq_tracker("what about two months later?", "goodbye",
+                                           answered="utter_greet")) is None
