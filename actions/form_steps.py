@@ -80,10 +80,17 @@ def asks_something_else(asked: Optional[str], tracker: Tracker) -> bool:
 
 
 def filled(events: List[Dict[str, Any]], slot: str) -> Optional[bool]:
-    """True if `slot` got a value, False if it was tried and cleared, None if untouched."""
+    """True if `slot` got a value, False if it was tried and cleared, None if untouched.
+
+    The phone digits are cleared once they have verified the order (they are not kept), so a
+    verification counts as an answer."""
     result: Optional[bool] = None
     for event in events:
-        if event.get("event") == "slot" and event.get("name") == slot:
+        if event.get("event") != "slot":
+            continue
+        if event.get("name") == "verified_orders" and event.get("value"):
+            return True
+        if event.get("name") == slot:
             result = event.get("value") is not None
     return result
 

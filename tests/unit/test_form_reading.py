@@ -171,3 +171,14 @@ def test_asking_for_a_person_inside_the_form_hands_over():
     events = asyncio.run(orders.ValidateOrderForm().run(CollectingDispatcher(), t, {}))
     assert {"event": "followup", "name": "action_handoff", "timestamp": None} in events
     assert {"event": "slot", "name": "order_aborted", "value": True, "timestamp": None} in events
+
+
+def test_a_verified_phone_is_an_answer_though_the_digits_are_not_kept():
+    events = [{"event": "slot", "name": "verified_orders", "value": [ORDER]},
+              {"event": "slot", "name": "order_id", "value": ORDER},
+              {"event": "slot", "name": "phone_last4", "value": None}]
+    out = form_steps.after_validation("phone_last4", tracker("1234", "phone_last4", "inform",
+                                                             {"form_misses": 2}),
+                                      events, CollectingDispatcher(), "zh")
+    assert out[-1]["name"] == "form_misses" and out[-1]["value"] is None
+    assert not any(e.get("name") == "order_aborted" for e in out)
