@@ -3,6 +3,14 @@ the shopper's: Chinese on a Chinese shop page even in an English browser, Englis
 page, and English once the shopper writes English, remembered after a reload."""
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+from typing import Iterator
+
+import pytest
+
+from scripts.stack import ROOT, wait_http
 from tests.e2e.test_widget_browser import BOT_TIMEOUT, bot_says, browser, open_widget, say, web_url  # noqa: F401
 
 ZH = {"title": "智能客服小优", "subtitle": "在线 · 通常立即回复", "placeholder": "请输入您的问题…", "send": "发送",
@@ -58,5 +66,36 @@ def test_an_english_page_speaks_english_in_a_chinese_browser(stack, web_url, bro
         say(page, "E202600000001")
         page.wait_for_selector(".flw-bot .flw-bubble >> nth=1", timeout=BOT_TIMEOUT)
         assert words(page) == EN
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shop_without_bot() -> Iterator[str]:
+    """The demo shop page whose chat server cannot be reached."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port, dead = sock.getsockname()[1], sock.getsockname()[1] + 1
+    proc = subprocess.Popen([sys.executable, "-m", "web.serve", "--port", str(port),
+                             "--rasa-url", f"http://127.0.0.1:{dead}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", 30, "web server", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_connection_errors_are_in_the_shops_language(shop_without_bot, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(shop_without_bot)
+        page.click(".flw-launcher")
+        status = page.locator(".flw-status")
+        status.wait_for(state="visible", timeout=BOT_TIMEOUT)
+        assert status.inner_text() == "连接已断开,正在重连…"
+        assert words(page) == ZH
     finally:
         context.close()
