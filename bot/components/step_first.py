@@ -113,6 +113,9 @@ class FlowStepFirstPolicy(Policy):
             probabilities[domain.index_for_action(ANSWER_ACTION)] = 1.0
         elif self._follows_up_faq(tracker) and FAQ_ACTION in domain.action_names_or_texts:
             probabilities[domain.index_for_action(FAQ_ACTION)] = 1.0
+        elif tracker.latest_action_name == FAQ_ACTION and not tracker.active_loop_name:
+            # after an answer this policy may have chosen (the rules know only intent faq)
+            probabilities[domain.index_for_action(LISTEN)] = 1.0
         return self._prediction(probabilities)
 
     @staticmethod

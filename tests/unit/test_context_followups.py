@@ -137,3 +137,9 @@ def test_a_task_or_a_new_question_after_an_faq_is_left_to_the_rules(tmp_path):
     assert predicted(tmp_path, faq_tracker("where is my order", "order_status", 0.95)) is None
     assert predicted(tmp_path, faq_tracker("what about two months later?", "goodbye",
                                            answered="utter_greet")) is None
+
+
+def test_listen_after_a_follow_up_answer(tmp_path):
+    tracker = faq_tracker("what about two months later?", "goodbye")
+    tracker.update(ActionExecuted("action_faq_answer"))
+    assert predicted(tmp_path, tracker) == "action_listen"
