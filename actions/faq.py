@@ -17,6 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 RETRIEVAL_ACTION = "utter_faq"  # the retrieval action this one stands in for
 FAQ_PREFIX = RETRIEVAL_ACTION + "/"
 TOP_K = 3
+# The policy answer that belongs to an order topic, for a follow-up asked inside the order form.
+ORDER_TOPIC_FAQ = {"refund_status": "faq/return_policy", "return_request": "faq/return_policy",
+                   "order_status": "faq/shipping_time", "logistics_problem": "faq/shipping_time"}
 UNSURE = 0.5
 _FOLLOW_UP = re.compile(
     # English: "and by credit card?", "what about Tibet?", "do they expire?", "COD too?"
@@ -51,7 +54,12 @@ def last_faq_topic(tracker: Tracker) -> Optional[str]:
             return None
         elif kind == "bot" and seen_user:
             name = str((event.get("metadata") or {}).get("utter_action") or "")
-            return name[len("utter_"):] if name.startswith(FAQ_PREFIX) else None
+            if name.startswith(FAQ_PREFIX):
+                return name[len("utter_"):]
+            # an order conversation is under way ("退货以后钱多久能退回来" -> "which order?"):
+            # its policy question is the topic ("信用卡付的呢" asks about refund times)
+            return ORDER_TOPIC_FAQ.get(str(tracker.get_slot("order_topic") or "")) \
+                if tracker.get_slot("requested_slot") else None
     return None
 
 

@@ -37,9 +37,13 @@ REQUIRED = {
 
 
 def _entity_order_id(tracker: Tracker) -> Optional[str]:
+    """The order number NLU found, completed from the text when the extractor saw only its
+    digits (a full-width "Ｅ" is no letter to the pattern)."""
+    typed = normalize_order_id(str((tracker.latest_message or {}).get("text") or ""))
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == "order_id":
-            return normalize_order_id(str(entity.get("value")))
+            found = normalize_order_id(str(entity.get("value")))
+            return typed if typed and found and typed.endswith(found) else found
     return None
 
 

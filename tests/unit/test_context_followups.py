@@ -143,3 +143,15 @@ def test_listen_after_a_follow_up_answer(tmp_path):
     tracker = faq_tracker("what about two months later?", "goodbye")
     tracker.update(ActionExecuted("action_faq_answer"))
     assert predicted(tmp_path, tracker) == "action_listen"
+
+
+def test_a_follow_up_inside_the_order_form_reads_the_order_topic():
+    events = [{"event": "user", "text": "退货以后钱多久能退回来"},
+              {"event": "bot", "text": "请先提供订单号", "metadata": {}},
+              {"event": "user", "text": "信用卡付的呢"}]
+    message = {"text": "信用卡付的呢", "intent": {"name": "faq", "confidence": 0.9},
+               "response_selector": {"faq": {"response": {"intent_response_key": "faq/payment_methods",
+                                                          "confidence": 0.4}, "ranking": []}}}
+    t = Tracker("s", {"order_topic": "refund_status", "requested_slot": "order_id"}, message, events,
+                False, None, {}, "action_listen")
+    assert follow_up_topic(t) == "faq/return_policy"

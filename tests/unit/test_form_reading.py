@@ -182,3 +182,10 @@ def test_a_verified_phone_is_an_answer_though_the_digits_are_not_kept():
                                       events, CollectingDispatcher(), "zh")
     assert out[-1]["name"] == "form_misses" and out[-1]["value"] is None
     assert not any(e.get("name") == "order_aborted" for e in out)
+
+
+def test_a_full_width_order_number_keeps_its_letter():
+    said = "我的订单Ｅ２０２６１１１８００４２怎么还没发货"
+    t = tracker(said, "order_id", "order_status",
+                entities=[{"entity": "order_id", "value": "２０２６１１１８００４２"}])
+    assert orders._entity_order_id(t) == ORDER
