@@ -20,7 +20,8 @@ TOP_K = 3
 # The policy answer that belongs to an order topic, for a follow-up asked inside the order form.
 ORDER_TOPIC_FAQ = {"refund_status": "faq/return_policy", "return_request": "faq/return_policy",
                    "order_status": "faq/shipping_time", "logistics_problem": "faq/shipping_time"}
-UNSURE = 0.5
+# a follow-up keeps the last topic unless the selector is this sure of another one
+UNSURE = 0.9
 _FOLLOW_UP = re.compile(
     # English: "and by credit card?", "what about Tibet?", "do they expire?", "COD too?"
     r"^\s*(and|but|or|also|so|what about|how about|what if|and if|even if|same for|"

@@ -26,9 +26,12 @@ def last4_in(text: Optional[str]) -> Optional[str]:
 
     A single run of exactly four digits counts; a full mobile number gives its last four.
     """
-    said = _DIGIT_GAP.sub("", canonical(text))
-    runs = _DIGITS.findall(said)
-    if len(runs) == 1 and len(runs[0]) == 4:
+    said = canonical(text)
+    fours = [r for r in _DIGITS.findall(said) if len(r) == 4]
+    if len(fours) == 1:  # "the last 4 digits are 0027": the one four-digit group
+        return fours[0]
+    runs = _DIGITS.findall(_DIGIT_GAP.sub("", said))
+    if len(runs) == 1 and len(runs[0]) == 4:  # "12 34"
         return runs[0]
     mobiles = [r for r in runs if _MOBILE.fullmatch(r)]
     if len(runs) == 1 and mobiles:

@@ -190,4 +190,5 @@ def damaged(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher
                    photo=text("photo_yes" if photo_url else "photo_no", lang))
     message += goodwill_sentence(session, order, "damaged_item", lang)
     dispatcher.utter_message(text=message)
-    return [SlotSet("after_sales_case", case.id), SlotSet("order_action_done", "case_opened")]
+    return [SlotSet("after_sales_case", case.id), SlotSet("order_action_done", "case_opened"),
+            SlotSet("damage_photo", photo_url)]

@@ -175,7 +175,10 @@ class ValidateOrderForm(FormValidationAction):
                 dispatcher.utter_message(text=text("order_not_found", lang))
                 return {"order_id": None, "verify_blocked": blocked or None}
         # Not identified: take any well-formed number and ask for the phone before saying
-        # anything, so the reply never reveals whether the order exists.
+        # anything, so the reply never reveals whether the order exists. Twelve digits are
+        # written the way the shop shows them (E + 12 digits); the check finds either form.
+        if len(order_id) == 12 and order_id.isdigit():
+            order_id = f"E{order_id}"
         return {"order_id": order_id, "phone_last4": None}
 
     def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
@@ -290,4 +293,5 @@ class ActionOrderSubmit(Action):
             session.flush()
             session.refresh(order)
             events = context_events(order) + events
-        return events + reset_form_events()
+        # the topic's own slots last: a damage photo stays on the conversation with its case
+        return reset_form_events() + events

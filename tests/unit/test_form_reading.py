@@ -189,3 +189,13 @@ def test_a_full_width_order_number_keeps_its_letter():
     t = tracker(said, "order_id", "order_status",
                 entities=[{"entity": "order_id", "value": "２０２６１１１８００４２"}])
     assert orders._entity_order_id(t) == ORDER
+
+
+def test_the_four_digit_group_among_other_numbers():
+    assert form_reading.last4_in("the last 4 digits are 0027") == "0027"
+
+
+def test_twelve_digits_are_written_as_the_shop_shows_them(store):
+    result = orders.ValidateOrderForm().validate_order_id(
+        "２０２６１１１８００４２", CollectingDispatcher(), tracker("x", "order_id", "inform"), {})
+    assert result == {"order_id": ORDER, "phone_last4": None}
