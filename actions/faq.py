@@ -64,6 +64,35 @@ def last_faq_topic(tracker: Tracker) -> Optional[str]:
     return None
 
 
+_MARKERS = re.compile(r"^(and|but|or|also|so|what about|how about|what if|and if|even if|same for)\b|"
+                      r"^(那么|那|如果|要是|假如|还有|换成|改用)|(的呢|呢|吗|嘛)\s*[??]?\s*$|"
+                      r"[\s,.!?;:,。!?;:]", re.IGNORECASE)
+
+
+def last_answer_text(tracker: Tracker) -> str:
+    """The text of the bot's message just before the shopper's latest one."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return ""
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return str(event.get("text") or "")
+    return ""
+
+
+def names_something_in(said: str, answer: str) -> bool:
+    """The follow-up names something the last answer talks about ("信用卡付的呢" after an
+    answer that gives the credit-card refund time): English words of 4+ letters, Chinese
+    character pairs."""
+    answer = answer.lower()
+    rest = _MARKERS.sub(" ", said.lower())
+    words = [w for w in re.findall(r"[a-z]{4,}", rest)]
+    pairs = [c[i:i + 2] for c in re.findall(r"[\u4e00-\u9fff]+", rest) for i in range(len(c) - 1)]
+    return any(w in answer for w in words) or any(p in answer for p in pairs)
+
+
 def _selection(tracker: Tracker) -> Dict[str, Any]:
     selector = (tracker.latest_message or {}).get("response_selector") or {}
     return selector.get("faq") or {}
@@ -84,7 +113,9 @@ def follow_up_topic(tracker: Tracker) -> Optional[str]:
     top = [str(r.get("intent_response_key")) for r in ranking[:TOP_K]]
     confidence = float(((selection.get("response") or {}).get("confidence")) or 0.0)
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    if intent != "faq" or last in top or confidence < UNSURE:
+    said = str((tracker.latest_message or {}).get("text") or "")
+    if intent != "faq" or last in top or confidence < UNSURE or \
+            names_something_in(said, last_answer_text(tracker)):
         return last
     return None
 

@@ -155,3 +155,12 @@ def test_a_follow_up_inside_the_order_form_reads_the_order_topic():
     t = Tracker("s", {"order_topic": "refund_status", "requested_slot": "order_id"}, message, events,
                 False, None, {}, "action_listen")
     assert follow_up_topic(t) == "faq/return_policy"
+
+
+async def test_a_follow_up_naming_something_in_the_last_answer_keeps_its_topic():
+    t = sdk_tracker("信用卡付的呢", "faq", "faq/payment_methods", ["faq/payment_methods"], 0.97,
+                    "utter_faq/return_policy")
+    t.events[1]["text"] = "退款原路返回:微信/支付宝1天,银行卡3天,信用卡5天到账。"
+    dispatcher = CollectingDispatcher()
+    await ActionFaqAnswer().run(dispatcher, t, {})
+    assert dispatcher.messages[0]["response"] == "utter_faq/return_policy"
