@@ -3,6 +3,7 @@ the bot just asked? Misses are counted so the second one gets a different prompt
 an offer of a human instead of the same question again."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -76,7 +77,14 @@ def asks_something_else(asked: Optional[str], tracker: Tracker) -> bool:
     name, confidence = _intent(tracker)
     if not asked or confidence < GLOBAL_CONFIDENCE or answers_step(asked, tracker):
         return False
+    if not _QUESTION.search(latest_text(tracker)):
+        return False  # "公司" at the address step is a (poor) answer, not an invoice question
     return name in GLOBAL_INTENTS or str(name).startswith(("faq", "troubleshoot_"))
+
+
+_QUESTION = re.compile(r"[??吗呢么嘛]|怎么|多少|几|什么|哪|能不能|可不可以|是否|.{6,}|"
+                       r"\b(what|how|when|where|why|which|who|do|does|did|can|could|is|are|will)\b",
+                       re.IGNORECASE)
 
 
 def filled(events: List[Dict[str, Any]], slot: str) -> Optional[bool]:

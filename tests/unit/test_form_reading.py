@@ -199,3 +199,7 @@ def test_twelve_digits_are_written_as_the_shop_shows_them(store):
     result = orders.ValidateOrderForm().validate_order_id(
         "２０２６１１１８００４２", CollectingDispatcher(), tracker("x", "order_id", "inform"), {})
     assert result == {"order_id": ORDER, "phone_last4": None}
+
+
+def test_a_single_word_at_a_free_text_step_is_an_answer_not_a_question():
+    assert not form_steps.asks_something_else("new_address", _confident("公司", "new_address", "faq"))
