@@ -4,7 +4,7 @@ RASA    := .venv/bin/rasa
 EVAL    ?=
 SETUP   := .venv/.requirements.sha
 
-.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion chaos soak clean
+.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion eval-conversations chaos soak clean
 
 help:
 	@echo "make demo      run the whole system with embedded defaults (SQLite, embedded Redis)"
@@ -12,6 +12,7 @@ help:
 	@echo "make train     train the assistant when its data changed (models/frontline.tar.gz)"
 	@echo "make validate  check domain, NLU data, stories and flows"
 	@echo "make eval      NLU report on the held-out split; add EVAL=path.tsv for an external set"
+	@echo "make eval-conversations  play tests/conversations/ on a fresh stack; pass rate per category and language"
 	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (README)"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
@@ -61,6 +62,9 @@ chaos: train
 
 soak: train
 	$(PY) -m bench.soak
+
+eval-conversations: train
+	$(PY) -m scripts.eval_conversations --out reports/conversations
 
 clean:
 	rm -rf models reports var .pytest_cache

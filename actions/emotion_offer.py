@@ -28,7 +28,9 @@ TEXTS = {
 
 
 def carry_on_payload(original: Dict[str, Any]) -> str:
-    entities = {e["entity"]: e["value"] for e in original.get("entities") or [] if e.get("entity")}
+    # the language entity is the detector's, not the shopper's answer: a button never sets it
+    entities = {e["entity"]: e["value"] for e in original.get("entities") or []
+                if e.get("entity") and e.get("entity") != "language"}
     intent = original.get("intent") or "greet"
     if intent in ("nlu_fallback", "emotion_escalation"):
         intent = "greet"

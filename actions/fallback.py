@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
+from actions.faq import follow_up_topic
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -35,6 +36,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        topic = follow_up_topic(tracker)
+        if topic:  # "and by credit card?" right after an FAQ answer: read against that topic
+            dispatcher.utter_message(response=f"utter_{topic}")
+            return []
         language = tracker.get_slot("language") or "zh"
         found = await knowledge.lookup((tracker.latest_message or {}).get("text") or "",
                                        language, tracker.sender_id)

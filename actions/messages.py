@@ -46,8 +46,38 @@ M: Dict[str, Dict[str, str]] = {
         "zh": "尝试次数过多,为保障账户安全,请{minutes}分钟后再试,或说“转人工”由人工客服核实。",
         "en": "Too many attempts. For your account's safety please try again in {minutes} "
               "minutes, or say \"human agent\" and a colleague will verify you."},
-    "aborted": {"zh": "好的,已取消。还有其他可以帮您的吗?",
-                "en": "OK, stopped. Anything else I can help with?"},
+    # "已取消" would sound like the order was cancelled: say the request was left instead.
+    "aborted": {"zh": "好的,这件事先不办了。还有其他可以帮您的吗?",
+                "en": "OK, let's leave that. Anything else I can help with?"},
+    # --- a step answered twice with something unusable: a clearer question, then a person ---
+    "reask_order_id": {
+        "zh": "还是没能认出订单号。订单号在“我的订单”里,是字母E加12位数字,例如 E202611180042,直接复制过来发给我就行。",
+        "en": "I still can't spot an order number. You'll find it under \"My orders\": the letter E "
+              "and 12 digits, e.g. E202611180042. Just copy and paste it here."},
+    "reask_phone_last4": {
+        "zh": "只需要下单时填写的收货手机号的最后4位数字,例如手机号138****5678就回复 5678。",
+        "en": "I only need the last 4 digits of the phone number on the order: for a number "
+              "ending in 5678, reply 5678."},
+    "reask_new_address": {
+        "zh": "请按这样的格式发新地址:上海市浦东新区张江路88号3栋502室(城市+街道+门牌号)。",
+        "en": "Please send the new address like this: 88 Zhangjiang Road, Building 3, Room 502, "
+              "Pudong, Shanghai (city, street and number)."},
+    "reask_return_reason": {
+        "zh": "请点下面的按钮选择退货原因,或直接回复“质量问题”“发错货”或“不想要了”。",
+        "en": "Please tap one of the buttons below, or reply \"defective\", \"wrong item\" or "
+              "\"changed my mind\"."},
+    "reask_damage_photo": {
+        "zh": "如果现在没有照片,回复“没有”就行,我先为您登记,照片之后可以在“我的订单-售后”补传。",
+        "en": "If you don't have a photo right now, just reply \"no photo\": I'll open the case "
+              "and you can add the photo later under \"My orders > After-sales\"."},
+    "reask_order_confirmed": {
+        "zh": "请回复“是”确认,或回复“不”保持不变。", "en": "Please reply \"yes\" to confirm, or \"no\" to leave it as it is."},
+    "form_offer_human": {
+        "zh": "抱歉,我还是没能认出您的回复,不再重复同一个问题了。需要我为您转接人工客服吗?",
+        "en": "Sorry, I still can't read that answer, so I won't keep asking the same thing. "
+              "Would you like me to connect you with a human agent?"},
+    "btn_no_thanks": {"zh": "不用了", "en": "No, thanks"},
+    "btn_no_photo": {"zh": "没有照片", "en": "No photo"},
     # --- order status -------------------------------------------------------------------
     "status_unpaid": {
         "zh": "订单{order_id}({items})待付款,金额{shop.currency}{amount}。未付款订单将在下单{shop.payment.unpaid_cancel_minutes}分钟后自动取消。",

@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.form_reading import canonical, declines_photo
 from actions.identity import conversation_metadata
 from actions.messages import method_name, status_name, text
 from actions.order_common import money
@@ -19,16 +20,20 @@ from bot import policy
 
 REASONS = ("no_reason", "quality", "wrong_item")
 _REASON_WORDS = {
-    "quality": ("quality", "defect", "broken", "质量", "坏", "破", "故障", "瑕疵"),
-    "wrong_item": ("wrong", "错", "不对", "不符"),
-    "no_reason": ("no_reason", "changed", "mind", "无理由", "不想要", "不喜欢", "不合适"),
+    "quality": ("quality", "defect", "broken", "faulty", "damaged", "doesn't work", "does not work",
+                "not working", "stopped working", "质量", "坏", "破", "故障", "瑕疵", "不能用", "用不了"),
+    "wrong_item": ("wrong", "not what i ordered", "错", "不对", "不符", "不是我买的"),
+    "no_reason": ("no_reason", "no reason", "changed", "mind", "don't want", "do not want",
+                  "don't need", "don't like", "doesn't fit", "too big", "too small", "size",
+                  "无理由", "不想要", "不要了", "不喜欢", "不合适", "不需要", "尺码", "大了", "小了"),
 }
 _URL = re.compile(r"https?://\S+")
-_NO_PHOTO = ("没有", "没照片", "无", "no photo", "skip", "none", "跳过")
 
 
 def parse_reason(value: Any) -> Optional[str]:
-    said = str(value or "").lower()
+    said = canonical(value).lower().replace("\u2019", "'")
+    if said in REASONS:  # a button's value
+        return said
     for reason, words in _REASON_WORDS.items():
         if any(w in said for w in words):
             return reason
@@ -123,11 +128,14 @@ def photo_from_message(tracker: Tracker) -> Optional[str]:
     found = _image_of(metadata)
     if found:
         return found
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "damage_photo" and entity.get("value"):  # the button
+            return str(entity["value"])
     said = str(message.get("text") or "")
     url = _URL.search(said)
     if url:
         return url.group(0)
-    if any(w in said.lower() for w in _NO_PHOTO):
+    if declines_photo(said):  # "没有", "没拍照", "no photo", "I don't have one"…
         return "none"
     return None
 
@@ -182,4 +190,5 @@ def damaged(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher
                    photo=text("photo_yes" if photo_url else "photo_no", lang))
     message += goodwill_sentence(session, order, "damaged_item", lang)
     dispatcher.utter_message(text=message)
-    return [SlotSet("after_sales_case", case.id), SlotSet("order_action_done", "case_opened")]
+    return [SlotSet("after_sales_case", case.id), SlotSet("order_action_done", "case_opened"),
+            SlotSet("damage_photo", photo_url)]

@@ -18,7 +18,8 @@ from actions.order_status import human_button, refund_days
 from actions.store.models import Order, OrderLog, Refund
 
 OPEN = ("unpaid", "paid")
-_ADDRESS_HINT = re.compile(r"\d|[路街道巷弄号室区县市镇村]|road|street|st\b|ave|lane|rd\b",
+# English street words as whole words: "I have another question" holds "ave" but no address.
+_ADDRESS_HINT = re.compile(r"\d|[路街道巷弄号室区县市镇村]|\b(road|street|st|ave|avenue|lane|rd)\b",
                            re.IGNORECASE)
 
 

@@ -15,7 +15,8 @@ from actions.store.models import Order
 
 TOPICS = ("order_status", "logistics_problem", "change_address", "cancel_order",
           "return_request", "refund_status", "damaged_item")
-FORM_SLOTS = ("phone_last4", "new_address", "order_confirmed", "return_reason", "damage_photo")
+FORM_SLOTS = ("phone_last4", "new_address", "order_confirmed", "return_reason", "damage_photo",
+              "form_misses")
 SHOP_TZ = timezone(timedelta(hours=8))
 
 

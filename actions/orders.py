@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import identity, order_aftersales, order_changes, order_status
+from actions import (form_reading, form_steps, identity, order_aftersales,
+                     order_changes, order_status)
 from actions.messages import status_name, text
 from actions.order_common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
@@ -33,13 +34,16 @@ REQUIRED = {
     "change_address": order_changes.address_slots, "cancel_order": order_changes.cancel_slots,
     "return_request": order_aftersales.return_slots, "damaged_item": order_aftersales.damage_slots,
 }
-ABORT_WORDS = ("算了", "不查了", "取消查询", "never mind", "nevermind", "forget it")
 
 
 def _entity_order_id(tracker: Tracker) -> Optional[str]:
+    """The order number NLU found, completed from the text when the extractor saw only its
+    digits (a full-width "Ｅ" is no letter to the pattern)."""
+    typed = normalize_order_id(str((tracker.latest_message or {}).get("text") or ""))
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == "order_id":
-            return normalize_order_id(str(entity.get("value")))
+            found = normalize_order_id(str(entity.get("value")))
+            return typed if typed and found and typed.endswith(found) else found
     return None
 
 
@@ -95,15 +99,23 @@ class ValidateOrderForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        message = (tracker.latest_message or {})
-        intent = (message.get("intent") or {}).get("name")
-        said = str(message.get("text") or "").lower()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         asked = tracker.get_slot("requested_slot")
-        if asked and (any(w in said for w in ABORT_WORDS) or
-                      (intent == "deny" and asked != "order_confirmed")):
+        # The step's own answers first ("没有" to the photo question is an answer), then
+        # leaving the form ("算了", "I have another question"), then the global intents.
+        if form_steps.gives_up(asked, tracker, intent):
             # The shopper gave up: end the form; the submit action acknowledges it.
-            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None)]
-        return await super().run(dispatcher, tracker, domain)
+            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None),
+                    SlotSet(form_steps.MISSES, None)]
+        if form_steps.wants_a_person(asked, tracker):
+            return [SlotSet("order_aborted", True), SlotSet("requested_slot", None),
+                    SlotSet(form_steps.MISSES, form_steps.HUMAN_AFTER),
+                    FollowupAction("action_handoff")]
+        if form_steps.asks_something_else(asked, tracker):
+            # Not an answer: the rules answer the question, then the form asks its step again.
+            return [SlotSet(asked, None), ActionExecutionRejected(self.form_name())]
+        events = await super().run(dispatcher, tracker, domain)
+        return form_steps.after_validation(asked, tracker, events, dispatcher, language(tracker))
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -120,12 +132,29 @@ class ValidateOrderForm(FormValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
             return {}
-        said = str((tracker.latest_message or {}).get("text") or "")
-        found = normalize_order_id(said)
+        said = form_steps.latest_text(tracker)
+        found = _entity_order_id(tracker) or normalize_order_id(said)
         if found:
             return {"order_id": found}
         # Digits that are no order number: let validation say what an order number looks like.
         return {"order_id": said} if sum(ch.isdigit() for ch in said) >= 4 else {}
+
+    async def extract_order_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> Dict[Text, Any]:
+        # "actually no, keep it" / "好的取消吧": the words decide, whatever the intent was.
+        if tracker.get_slot("requested_slot") != "order_confirmed":
+            return {}
+        answer = form_reading.yes_no_in(form_steps.latest_text(tracker))
+        return {} if answer is None else {"order_confirmed": answer}
+
+    async def extract_return_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "return_reason":
+            return {}
+        for entity in (tracker.latest_message or {}).get("entities") or []:
+            if entity.get("entity") == "return_reason":  # a button: /inform{"return_reason": …}
+                return {"return_reason": entity.get("value")}
+        return {"return_reason": form_steps.latest_text(tracker)}
 
     async def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -147,14 +176,17 @@ class ValidateOrderForm(FormValidationAction):
             dispatcher.utter_message(text=text("order_not_found", lang))
             return {"order_id": None, "verify_blocked": blocked or None}
         # Not identified: take any well-formed number and ask for the phone before saying
-        # anything, so the reply never reveals whether the order exists.
+        # anything, so the reply never reveals whether the order exists. Twelve digits are
+        # written the way the shop shows them (E + 12 digits); the check finds either form.
+        if len(order_id) == 12 and order_id.isdigit():
+            order_id = f"E{order_id}"
         return {"order_id": order_id, "phone_last4": None}
 
     async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         lang = language(tracker)
-        digits = "".join(ch for ch in str(value or "") if ch.isdigit())
-        if len(digits) != 4:
+        digits = form_reading.last4_in(str(value or ""))
+        if digits is None:
             dispatcher.utter_message(text=text("phone_last4_format", lang))
             return {"phone_last4": None}
         order_id = str(tracker.get_slot("order_id") or "")
@@ -188,6 +220,10 @@ class ValidateOrderForm(FormValidationAction):
             return {}
         return {"damage_photo": order_aftersales.photo_from_message(tracker)}
 
+    def validate_damage_photo(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"damage_photo": value or None}
+
 
 class ActionAskOrderId(Action):
     """"Which order?" with one button per recent order when the shopper is identified."""
@@ -198,6 +234,9 @@ class ActionAskOrderId(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         lang = language(tracker)
+        if form_steps.misses(tracker) >= 2:
+            dispatcher.utter_message(text=text("reask_order_id", lang))
+            return []
         if tracker.get_slot("identity_source") != "channel":
             dispatcher.utter_message(text=text("ask_order_id_unverified", lang))
             return []
@@ -219,7 +258,8 @@ class ActionAskPhoneLast4(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=text("ask_phone_last4", language(tracker)))
+        dispatcher.utter_message(text=form_steps.ask_text("ask_phone_last4", "phone_last4",
+                                                          tracker, language(tracker)))
         return []
 
 
@@ -234,7 +274,8 @@ class ActionOrderSubmit(Action):
         lang = language(tracker)
         topic = tracker.get_slot("order_topic") or "order_status"
         if tracker.get_slot("order_aborted"):
-            dispatcher.utter_message(text=text("aborted", lang))
+            if form_steps.misses(tracker) < form_steps.HUMAN_AFTER:  # else a person was offered
+                dispatcher.utter_message(text=text("aborted", lang))
             return reset_form_events()
         conversation_blocked = await identity.is_blocked(tracker)
         with session_scope() as session:
@@ -254,4 +295,5 @@ class ActionOrderSubmit(Action):
             session.flush()
             session.refresh(order)
             events = context_events(order) + events
-        return events + reset_form_events()
+        # the topic's own slots last: a damage photo stays on the conversation with its case
+        return reset_form_events() + events

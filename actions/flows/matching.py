@@ -23,9 +23,20 @@ CANCEL_WORDS = {"算了", "算了吧", "不弄了", "算了不弄了", "不搞�
 _PUNCT = re.compile(r"[\s,.!?;:,。!?;:~…]+")
 
 
+_CLAUSE = re.compile(r"[,.!?;:,。!?;:~…]+")
+_LEADING = re.compile(r"^(oh|ah|ok|okay|no|nah|actually|哎|唉|啊|嗯|好吧|那)\s*", re.I)
+
+
 def is_cancel(text: Optional[str]) -> bool:
-    words = _PUNCT.sub(" ", (text or "").lower()).strip()
-    return words in CANCEL_WORDS or (words.startswith("算了") and len(words) <= 6)
+    """"算了" / "stop" alone, or opening a sentence ("forget it, I'll call my ISP",
+    "算了,我自己打给运营商"); "stop light is red" is not a stop."""
+    lowered = (text or "").lower()
+    words = _PUNCT.sub(" ", lowered).strip()
+    if words in CANCEL_WORDS or (words.startswith("算了") and len(words) <= 6):
+        return True
+    clauses = [_LEADING.sub("", c.strip()).strip() for c in _CLAUSE.split(lowered)]
+    first = next((c for c in clauses if c), "")  # past a leading "ok," / "actually,"
+    return first in CANCEL_WORDS or first.startswith("算了")
 
 
 def _negated(text: str, start: int, keyword: str) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from typing import List, Mapping, Optional
 
@@ -12,14 +13,29 @@ from actions.store.models import Customer, Identity, Order, Shipment
 
 # "E" + 12 digits, or 10-20 plain digits typed by shoppers (they often drop the letter).
 ORDER_ID_RE = re.compile(r"(?<![A-Za-z0-9])(E\d{12}|\d{10,20})(?![A-Za-z0-9])", re.IGNORECASE)
+# Eleven digits that look like a mobile number are a phone, not an order.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+# Only spaces or dashes *between digits* (or after the E) are dropped: removing every space
+# would glue "is E2026..." into "isE2026..." and the number would no longer stand alone.
+_DIGIT_GAP = re.compile(r"(?<=\d)[ \u00a0\-]+(?=\d)")
+_E_GAP = re.compile(r"(?<![A-Za-z0-9])([Ee])[ \u00a0\-]+(?=\d)")
 
 
 def normalize_order_id(text: Optional[str]) -> Optional[str]:
-    """The order number in `text`, upper-cased, or None when it has none."""
+    """The order number anywhere in `text`, upper-cased, or None when it has none.
+
+    "my order is E202611180042", "订单E202611180042到哪了", "E2026 1118 0042" and full-width
+    "Ｅ２０２６…" all give the number; a mobile number ("13812345678") does not.
+    """
     if not text:
         return None
-    match = ORDER_ID_RE.search(str(text).replace(" ", ""))
-    return match.group(1).upper() if match else None
+    said = unicodedata.normalize("NFKC", str(text))
+    for candidate in (said, _DIGIT_GAP.sub("", _E_GAP.sub(r"\1", said))):
+        for match in ORDER_ID_RE.finditer(candidate):
+            found = match.group(1).upper()
+            if not _MOBILE.fullmatch(found):
+                return found
+    return None
 
 
 def order_id_candidates(order_id: str) -> List[str]:

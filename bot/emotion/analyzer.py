@@ -89,7 +89,7 @@ def analyze(text: Optional[str]) -> EmotionResult:
     if not text:
         return EmotionResult()
     flags = cue_mod.risk_flags(text)
-    head = text[:ANALYSIS_CHARS]
+    head = cue_mod.without_courtesy(text[:ANALYSIS_CHARS])
     lang = detect_language(head) or "zh"
     nlp, en_matcher = _pipeline(EN if lang == EN else "zh")
     doc = _make_doc(nlp, head, lang)
@@ -104,7 +104,8 @@ def analyze(text: Optional[str]) -> EmotionResult:
     counter = 0.0
     cue_list: List[str] = []
     for hit in hits:
-        cue_list.append(hit.phrase)
+        if not hit.polite:
+            cue_list.append(hit.phrase)
         if hit.negated_negative:
             counter += hit.weight
         else:

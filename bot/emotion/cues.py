@@ -26,12 +26,23 @@ class Hit:
     weight: float  # >= 0
     negated_negative: bool = False  # "不是不满意": evidence *against* a negative reading
     flipped: bool = False  # a negator reversed the cue's polarity: the n-gram model misreads these
+    polite: bool = False  # a courtesy ("谢谢", "thanks"): weighs as it is, not shown as an emotion cue
 
 
 _CLAUSE_BREAK = re.compile(r"[，。,.!！?？;；\n]")
 _NEG_WEAKENERS_ZH = ("不太", "不怎么", "不是很", "不是太", "不够", "不大")
 _NEG_WEAKENERS_EN = ("not very", "not that", "not too", "not so", "not really")
 _ZH_CUE_RE = re.compile("|".join(sorted(map(re.escape, lx.ZH_CUES), key=len, reverse=True)))
+# Courtesy, not emotion: "麻烦(您)帮我…", "麻烦了", "烦请", "劳烦" contain 烦 but ask politely.
+# "太麻烦了" (an intensifier before) and "麻烦死了" (死 after) stay complaints.
+_POLITE_ZH = re.compile(
+    r"(?<![太很真好超挺特别非常])麻烦(?=[你您帮给查看转处理尽快问告发安排核实确认再把让说解释了啦一下,，。!！\s]|$)"
+    r"|烦请|劳烦")
+_POLITE_CUES = {"谢谢", "感谢", "thanks", "thank"}
+# A-not-A and 是否 questions: "是不是骗子?" asks whether, it neither asserts nor denies.
+_ZH_QUESTION_FORMS = ("是不是", "是否", "是不")
+QUESTION_WEIGHT = 0.6  # a cue the shopper asks about counts less than one they assert
+_EN_QUESTION = re.compile(r"(?:^|[.!?]\s*)(?:is|are|was|were|do|does|did|will|would|can|could|am)\b[^.!?]*\?", re.I)
 
 
 def _phrase_re(phrase: str) -> str:
@@ -70,14 +81,32 @@ def _zh_prefix(text: str, start: int) -> str:
     return parts[-1] if parts else ""
 
 
+def without_courtesy(text: str) -> str:
+    """The text with polite 麻烦/烦请/劳烦 read as the "please" they mean: the review-trained
+    classifier only knows 麻烦 as "hassle"."""
+    return _POLITE_ZH.sub("请", text)
+
+
+def _polite_spans(text: str) -> List[Tuple[int, int]]:
+    return [m.span() for m in _POLITE_ZH.finditer(text)]
+
+
 def zh_hits(text: str) -> List[Hit]:
     hits: List[Hit] = []
+    polite = _polite_spans(text)
     for m in _ZH_CUE_RE.finditer(text):
+        if any(s <= m.start() and m.end() <= e for s, e in polite):
+            continue  # the 烦 of a polite 麻烦
         label, weight = lx.ZH_CUES[m.group()]
         prefix = _zh_prefix(text, m.start())
         mod = ""
         weakened_neg = next((w for w in _NEG_WEAKENERS_ZH if prefix.endswith(w)), "")
+        asked = next((q for q in _ZH_QUESTION_FORMS if prefix.endswith(q)), "")
         negated = weaker = stronger = False
+        if asked:
+            hit = Hit(asked + m.group(), label, weight * QUESTION_WEIGHT)
+            hits.append(hit)
+            continue
         if weakened_neg:
             mod = weakened_neg
         else:
@@ -93,6 +122,7 @@ def zh_hits(text: str) -> List[Hit]:
                 stronger, mod = True, strong + mod
         hit = _apply(label, weight, negated, bool(weakened_neg), weaker, stronger)
         hit.phrase = mod + m.group()
+        hit.polite = m.group() in _POLITE_CUES and not (negated or weakened_neg)
         hits.append(hit)
     return hits
 
@@ -110,6 +140,7 @@ class EnCueMatcher:
     def hits(self, doc: Doc) -> List[Hit]:
         found: List[Tuple[int, int]] = []
         hits: List[Hit] = []
+        questions = [m.span() for m in _EN_QUESTION.finditer(doc.text)]
         # Longest first so "sick and tired" wins over nothing shorter inside it.
         for match_id, start, end in sorted(self.phrases(doc), key=lambda m: m[1] - m[2]):
             if any(s < end and start < e for s, e in found):
@@ -117,14 +148,30 @@ class EnCueMatcher:
             found.append((start, end))
             key = doc.vocab.strings[match_id]
             label, weight = lx.EN_CUES[key]
-            before = [t.lower_ for t in doc[max(0, start - 3) : start] if not t.is_space]
+            first = max(0, start - 3)
+            tokens = [t for t in doc[first:start] if not t.is_space]
+            before = [t.lower_ for t in tokens]
             window = " ".join(before)
-            weakened_neg = any(window.endswith(w) for w in _NEG_WEAKENERS_EN)
-            negated = not weakened_neg and any(t in lx.EN_NEGATORS for t in before)
-            weaker = any(window.endswith(w) for w in lx.EN_WEAKENERS)
+            weakened_neg = next((w for w in _NEG_WEAKENERS_EN if window.endswith(w)), "")
+            negator = None if weakened_neg else next(
+                (t for t in reversed(tokens) if t.lower_ in lx.EN_NEGATORS), None)
+            weaker = next((w for w in lx.EN_WEAKENERS if window.endswith(w)), "")
             stronger = bool(before) and before[-1] in lx.EN_INTENSIFIERS
-            hit = _apply(label, weight, negated, weakened_neg, weaker, stronger)
-            hit.phrase = (" ".join(before[-2:]) + " " if (negated or weakened_neg or weaker or stronger) else "") + doc[start:end].text
+            hit = _apply(label, weight, negator is not None, bool(weakened_neg), bool(weaker), stronger)
+            # the phrase as typed, from its modifier on ("I'm not angry" shows "not angry",
+            # "don't like" keeps its "do")
+            begin = start
+            if negator is not None:
+                begin = negator.i - (1 if negator.lower_ == "n't" else 0)
+            elif weakened_neg or weaker:
+                begin = start - len((weakened_neg or weaker).split())
+            elif stronger:
+                begin = start - 1
+            hit.phrase = doc[max(begin, 0):end].text
+            span = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+            if negator is None and any(s <= span[0] and span[1] <= e for s, e in questions):
+                hit.weight *= QUESTION_WEIGHT  # "is this a scam?" asks, it does not accuse
+            hit.polite = key in _POLITE_CUES and hit.label == "happy"
             hits.append(hit)
         return hits
 

@@ -18,6 +18,8 @@ ZH_CUES: Dict[str, Cue] = {
     "骗子": ("angry", 1.0), "骗人": ("angry", 0.9), "欺诈": ("angry", 1.0), "坑人": ("angry", 0.9),
     "黑店": ("angry", 1.0), "破服务": ("angry", 1.0), "太过分": ("angry", 0.9), "过分": ("angry", 0.7),
     "恶心": ("angry", 0.9), "无语": ("angry", 0.6), "烦死": ("angry", 0.9), "烦": ("angry", 0.5),
+    # 麻烦 is a complaint only when it is not a polite request (cues._POLITE_ZH drops those)
+    "麻烦": ("angry", 0.5), "麻烦死": ("angry", 0.9),
     "受够": ("angry", 1.0), "不满意": ("angry", 0.6), "不满": ("angry", 0.6), "态度差": ("angry", 0.8),
     "态度极差": ("angry", 1.0), "什么破": ("angry", 0.9), "滚": ("angry", 0.8), "讨厌": ("angry", 0.7),
     "曝光": ("angry", 0.8), "假货": ("angry", 0.8), "赖账": ("angry", 0.9), "有病": ("angry", 0.9),

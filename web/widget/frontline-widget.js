@@ -48,8 +48,30 @@
       photo: "Send a picture", uploadFailed: "The picture was not sent: {reason}", tooLarge: "it is too large", notImage: "only pictures can be sent"
     }
   };
-  var lang = cfg.language === "zh" || cfg.language === "en" ? cfg.language
-    : (/^zh/i.test(navigator.language || "zh") ? "zh" : "en");
+  // --- the widget's language -------------------------------------------------------------------
+  // The shop's language first (config `language`, else the page's <html lang>, else the
+  // browser's), then the shopper's: once they type in the other language, the widget's own
+  // words follow them (remembered per shop, like the conversation). Never English on a Chinese
+  // shop page just because the browser is set to English.
+  var LANG_KEY = (cfg.storagePrefix || "frontline") + ":lang";
+  function langOf(tag) {
+    tag = String(tag || "").toLowerCase();
+    return /^zh/.test(tag) ? "zh" : /^en/.test(tag) ? "en" : null;
+  }
+  function shopLang() {
+    if (cfg.language === "zh" || cfg.language === "en") return cfg.language;
+    return langOf(document.documentElement.getAttribute("lang")) || langOf(navigator.language) || "zh";
+  }
+  function typedLang(text) { // the rule of bot/lang.py: Chinese unless English clearly dominates
+    var sample = String(text || "").replace(/\b[A-Za-z]{1,3}\d{6,}\b/g, " ");
+    var cjk = (sample.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g) || []).length;
+    var words = (sample.match(/[A-Za-z]{2,}/g) || []).length;
+    if (!cjk && !words) return null;
+    return !cjk ? "en" : (words >= 3 * cjk ? "en" : "zh");
+  }
+  var lang = (function () {
+    try { return langOf(localStorage.getItem(LANG_KEY)) || shopLang(); } catch (e) { return shopLang(); }
+  })();
   var T = Object.assign({}, STRINGS[lang], (cfg.strings || {})[lang] || {});
   function t(key, values) {
     return String(T[key] || key).replace(/\{(\w+)\}/g, function (_, k) {
@@ -435,6 +457,25 @@
     if (!document.hidden && state.open && state.unread) { state.unread = 0; persist(); renderBadge(); }
   });
 
+  // The shopper wrote in the other language: the widget's own words follow (see the top).
+  function followShopper(text) {
+    var said = typedLang(text);
+    if (!said || said === lang) return;
+    lang = said;
+    T = Object.assign({}, STRINGS[lang], (cfg.strings || {})[lang] || {});
+    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode */ }
+    root.setAttribute("lang", lang === "zh" ? "zh-CN" : "en");
+    launcher.querySelector(".flw-launcher-text").textContent = t("launcher");
+    panel.setAttribute("aria-label", t("title"));
+    closeBtn.setAttribute("aria-label", t("close"));
+    typingEl.setAttribute("aria-label", t("typing"));
+    input.placeholder = t("placeholder"); input.setAttribute("aria-label", t("placeholder"));
+    sendBtn.textContent = t("send");
+    photoBtn.title = t("photo"); photoBtn.setAttribute("aria-label", t("photo"));
+    renderHeader(); renderBadge();
+  }
+  form.addEventListener("submit", function () { followShopper(input.value); }, true);
+
   function loadAsset(tag, attrs, done) {
     var node = document.createElement(tag);
     Object.keys(attrs).forEach(function (k) { node[k] = attrs[k]; });
@@ -457,6 +498,7 @@
     close: function () { setOpen(false); },
     send: function (text) { sendText(text); },
     state: function () { return { sessionId: state.sessionId, senderId: state.conversationId || null,
-      visitorId: visitorId, mode: state.mode, agentName: state.agentName, unread: state.unread, connected: ready }; }
+      visitorId: visitorId, mode: state.mode, agentName: state.agentName, unread: state.unread, connected: ready,
+      language: lang }; }
   };
 })();
