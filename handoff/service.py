@@ -252,6 +252,12 @@ class Service:
         """Put a stored agent message on the relay stream and note the entry. The message is
         committed first, so if Redis cannot take it now it stays queued in the database and
         `requeue_agent_messages` tries again; the relay's marker keeps it from going out twice."""
+        for earlier in await self.db(store.unrelayed_before, message_id):
+            if not await self._relay_one(earlier):
+                return False  # still no Redis: the re-queue loop sends them all, in order
+        return await self._relay_one(message_id)
+
+    async def _relay_one(self, message_id: int) -> bool:
         item = await self.db(store.relay_item, message_id)
         if item is None:
             return False
@@ -265,8 +271,12 @@ class Service:
         return True
 
     async def requeue_agent_messages(self, older_than: float = 3.0) -> int:
-        ids = await self.db(store.unrelayed_agent_messages, older_than)
-        return sum([await self.relay_agent_message(mid) for mid in ids])
+        relayed = 0
+        for message_id in await self.db(store.unrelayed_agent_messages, older_than):
+            if not await self._relay_one(message_id):
+                break  # Redis still away; oldest first again next round
+            relayed += 1
+        return relayed
 
     async def _requeue_forever(self, every: float = 2.0) -> None:
         while True:

@@ -257,6 +257,18 @@ def unrelayed_agent_messages(db: Session, older_than: float) -> List[int]:
         Message.created_at < cutoff).order_by(Message.id).limit(200)).scalars())
 
 
+def unrelayed_before(db: Session, message_id: int) -> List[int]:
+    """Agent messages of the same ticket, older than `message_id`, still waiting for Redis
+    (oldest first): they must go out before it, or a reply typed during an outage would
+    overtake the ones typed before it."""
+    ticket_id = db.execute(select(Message.ticket_id).where(Message.id == message_id)).scalar()
+    if ticket_id is None:
+        return []
+    return list(db.execute(select(Message.id).where(
+        Message.ticket_id == ticket_id, Message.id < message_id, Message.role == "agent",
+        Message.relay_entry.is_(None), Message.delivery.is_(None)).order_by(Message.id)).scalars())
+
+
 def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str) -> TicketRow:
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")

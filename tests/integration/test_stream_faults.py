@@ -145,6 +145,31 @@ async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack
     assert await stack.service.requeue_agent_messages(older_than=0) == 0
 
 
+async def test_a_reply_sent_after_an_outage_does_not_overtake_the_ones_before_it(stack, rasa_stub,
+                                                                                  monkeypatch):
+    """Redis refuses the first reply; the second is sent once Redis is back: the shopper gets
+    the first, then the second (not the second, then the first from the re-queue loop)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    headers, ticket, tid = await claimed_handoff(stack)
+    real = stack.service.enqueue_relay
+    calls = []
+
+    async def down_once(item):
+        calls.append(item)
+        if len(calls) == 1:
+            raise RedisConnectionError("Redis is restarting")
+        return await real(item)
+    monkeypatch.setattr(stack.service, "enqueue_relay", down_once)
+    for n, text in enumerate(("一：断线时发的", "二：恢复后发的")):
+        status, _ = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
+                                     json={"text": text, "client_id": f"order-{n}"})
+        assert status == 201
+    await rasa_stub.wait_for(lambda: len(rasa_stub.bot_texts(ticket.conversation_id)) >= 2,
+                             timeout=15)
+    await asyncio.sleep(3.5)  # the re-queue loop has run meanwhile: nothing goes out twice
+    assert rasa_stub.bot_texts(ticket.conversation_id) == ["一：断线时发的", "二：恢复后发的"]
+
+
 async def test_one_stuck_conversation_does_not_hold_up_the_others(stack, rasa_stub):
     headers, stuck, stuck_tid = await claimed_handoff(stack)
     other = sample_ticket()
