@@ -75,6 +75,10 @@ class Settings:
     # "username:password" of an account created at startup when missing (demo only).
     demo_agent: Optional[str] = None
     timezone: str = "Asia/Shanghai"
+    # False for replicas: the migration step (make migrate, a Job) owns the schema (handoff.schema).
+    migrate_on_start: bool = True
+    # Run-once work (sweep, ordered stream consumers) is leased for this long (handoff.leases).
+    lease_seconds: float = 10.0
 
     @property
     def sqlite_path(self) -> Optional[Path]:
@@ -111,6 +115,8 @@ class Settings:
             ws_recheck_seconds=_float(env, "HANDOFF_WS_RECHECK_SECONDS", 2.0),
             timezone=env.get("SHOP_TIMEZONE") or "Asia/Shanghai",
             demo_agent=env.get("HANDOFF_DEMO_AGENT") or None,
+            migrate_on_start=(env.get("HANDOFF_MIGRATE_ON_START") or "1") not in ("0", "false"),
+            lease_seconds=_float(env, "HANDOFF_LEASE_SECONDS", 10.0),
         )
         if env.get("HANDOFF_CONSUMER"):
             values["consumer_name"] = env["HANDOFF_CONSUMER"]

@@ -13,14 +13,16 @@ from aiohttp import web
 
 from common import production
 from handoff import bus, store
+from handoff.cluster import Cluster
 from handoff.config import Settings
-from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
+from handoff.db import TicketRow, make_engine, make_sessionmaker
 from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.routing import Routing
+from handoff.schema import migrate_locked, require_current
 from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,14 @@ class Service:
         self.typing: Optional[TypingRelay] = None
         self.consumers: List[bus.Consumer] = []
         self.tasks: List[asyncio.Task] = []
+        self.cluster: Optional[Cluster] = None
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        await asyncio.to_thread(migrate, self.engine, self.settings.sqlite_path)
+        if self.settings.migrate_on_start:
+            await asyncio.to_thread(migrate_locked, self.engine, self.settings.sqlite_path)
+        else:  # replicas: the migration step owns the schema (make migrate)
+            await asyncio.to_thread(require_current, self.engine)
         if production.is_production():
             await self.db(self._refuse_demo_account)
         if self.settings.demo_agent:
@@ -70,16 +76,10 @@ class Service:
             await bus.ensure_group(self.redis, stream)
         self.tasks.append(asyncio.create_task(
             recheck_forever(self.hub, self.db, self.settings.ws_recheck_seconds)))
-        if not self.settings.run_workers:
-            return
-        self.consumers = [
-            bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
-                         self.handle_event),
-            bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
-                         self.handle_relay),
-        ]
-        self.tasks = [asyncio.create_task(c.run()) for c in self.consumers]
-        self.tasks.append(asyncio.create_task(self._sweep_forever()))
+        self.cluster = Cluster(self)
+        await self.cluster.start(self.settings.run_workers)
+        if self.settings.run_workers:
+            self.tasks.append(asyncio.create_task(self._sweep_forever()))
 
     def _ensure_demo_agent(self, db) -> None:
         from sqlalchemy import select
@@ -108,14 +108,19 @@ class Service:
                 f"'{username}' still has the public demo password (disable it: "
                 f"python -m handoff.accounts disable {username})")
 
+    async def drain(self) -> None:
+        """Shutdown, first step (the server accepts nothing new): agents reconnect elsewhere."""
+        await self.hub.close_all()
+
     async def stop(self) -> None:
+        if self.cluster is not None:  # finishes the stream entries in flight
+            await self.cluster.stop()
         for consumer in self.consumers:
             consumer.stopping = True
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        for sub in list(self.hub.subscribers):
-            await sub.ws.close()
+        await self.hub.close_all()
         if self.http is not None:
             await self.http.close()
         await self.redis.close()
@@ -273,7 +278,8 @@ class Service:
     async def _sweep_forever(self) -> None:
         while True:
             try:
-                await self.sweep()
+                if self.cluster is None or await self.cluster.may_sweep():
+                    await self.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
