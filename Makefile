@@ -4,7 +4,7 @@ RASA    := .venv/bin/rasa
 EVAL    ?=
 SETUP   := .venv/.requirements.sha
 
-.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion clean
+.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion clean migrate scale-test
 
 help:
 	@echo "make demo      run the whole system with embedded defaults (SQLite, embedded Redis)"
@@ -13,6 +13,8 @@ help:
 	@echo "make validate  check domain, NLU data, stories and flows"
 	@echo "make eval      NLU report on the held-out split; add EVAL=path.tsv for an external set"
 	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (README)"
+	@echo "make migrate   upgrade every schema once (before replicas start; README: Scaling out)"
+	@echo "make scale-test  two replicas of each process behind nginx, one of each killed mid-run"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
 
@@ -29,6 +31,13 @@ demo: train
 production: train
 	@$(PY) -m scripts.production $(ARGS)
 
+migrate: setup
+	@$(PY) -m scripts.migrate
+
+scale-test: train
+	@bash scripts/setup.sh --nginx
+	@$(PY) -m scripts.scale_test $(ARGS)
+
 chat: setup
 	@$(PY) -m scripts.chat
 
@@ -40,7 +49,7 @@ validate: setup
 	@if [ -f scripts/validate_flows.py ]; then $(PY) scripts/validate_flows.py; fi
 
 test: train
-	@bash scripts/setup.sh --browser
+	@bash scripts/setup.sh --browser --nginx
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(RASA) test core --stories tests/test_stories.yml --model models/frontline.tar.gz \
 	  --endpoints endpoints.test.yml --out reports/core --fail-on-prediction-errors
