@@ -72,10 +72,11 @@ class Fanout:
             try:
                 await pubsub.subscribe(self.channel)
                 self.subscribed.set()
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    self._deliver(message["data"])
+                while True:  # short reads: a quiet channel is not a dead connection
+                    message = await pubsub.get_message(ignore_subscribe_messages=True,
+                                                       timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        self._deliver(message["data"])
             except asyncio.CancelledError:
                 await pubsub.close()
                 raise
