@@ -66,6 +66,8 @@ worker_processes 1;
 
 http {{
     access_log off;
+    # the actions webhook carries the whole tracker: keep bodies in memory
+    client_body_buffer_size 1m;
 {temps}{ROUTING}
     upstream rasa {{
         hash $frontline_sender consistent;
