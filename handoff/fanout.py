@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any, Dict, List, Optional
 
 from redis import asyncio as aioredis
@@ -21,12 +22,15 @@ from handoff.hub import Hub
 
 log = logging.getLogger(__name__)
 CHANNEL = "live"
+PRESENCE = "presence"
+PRESENCE_SECONDS = 2.0  # how often each instance says who is online on it
 
 
 class Fanout:
     def __init__(self, redis: aioredis.Redis, prefix: str, hub: Hub, instance: str):
         self.redis, self.hub, self.instance = redis, hub, instance
         self.channel = f"{prefix}:{CHANNEL}"
+        self.presence_key = f"{prefix}:{PRESENCE}"
         # One sender task drains this queue, so one instance's events keep their order.
         self.outbox: "asyncio.Queue[str]" = asyncio.Queue(maxsize=10_000)
         self.tasks: List[asyncio.Task] = []
@@ -34,7 +38,8 @@ class Fanout:
         self.received = 0
 
     async def start(self) -> None:
-        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._send())]
+        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._send()),
+                      asyncio.create_task(self._presence())]
         self.hub.broadcaster = self.broadcast
         await asyncio.wait_for(self.subscribed.wait(), 10)
 
@@ -43,6 +48,27 @@ class Fanout:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            await self.redis.hdel(self.presence_key, self.instance)
+        except (RedisError, OSError):
+            pass
+
+    async def _presence(self) -> None:
+        """Who is online on each instance (queue placement counts every instance's agents);
+        an instance silent for five rounds (dead) no longer counts."""
+        while True:
+            try:
+                mine = json.dumps({"at": time.time(), "agents": self.hub.presence()})
+                await self.redis.hset(self.presence_key, self.instance, mine)
+                others = []
+                for name, raw in (await self.redis.hgetall(self.presence_key)).items():
+                    entry = json.loads(raw)
+                    if name != self.instance and time.time() - entry["at"] < 5 * PRESENCE_SECONDS:
+                        others += [(int(a), str(r), list(q)) for a, r, q in entry["agents"]]
+                self.hub.elsewhere = others
+            except (RedisError, OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("presence update failed: %s", exc)
+            await asyncio.sleep(PRESENCE_SECONDS)
 
     def broadcast(self, event: Dict[str, Any], queue: Optional[str],
                   agent_ids: Optional[List[int]], supervisors: bool) -> None:

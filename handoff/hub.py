@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
 
@@ -51,13 +51,22 @@ class Hub:
         # Set while several instances share the agents: events then reach this instance's
         # sockets through deliver(), called by the fan-out for every instance's events.
         self.broadcaster: Optional[Broadcaster] = None
+        # Agents online on the other instances: (agent_id, role, queues), kept by the fan-out.
+        self.elsewhere: List[Tuple[int, str, List[str]]] = []
+
+    def presence(self) -> List[Tuple[int, str, List[str]]]:
+        """This instance's online agents, as the other instances count them."""
+        return sorted({(s.agent_id, s.role, tuple(sorted(s.queues))) for s in self.subscribers})
+
+    def _online(self) -> List[Tuple[int, str, Any]]:
+        return [(s.agent_id, s.role, s.queues) for s in self.subscribers] + list(self.elsewhere)
 
     def online_agents(self) -> int:
-        return len({s.agent_id for s in self.subscribers})
+        return len({agent for agent, _, _ in self._online()})
 
     def online_for(self, queue: str) -> int:
-        return len({s.agent_id for s in self.subscribers
-                    if s.role == "supervisor" or queue in s.queues})
+        return len({agent for agent, role, queues in self._online()
+                    if role == "supervisor" or queue in queues})
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)

@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import aiohttp
 
@@ -60,6 +60,8 @@ class Proc:
     kind: str
     port: int
     popen: subprocess.Popen
+    cmd: List[str] = field(default_factory=list)
+    extra: Optional[Callable[[int], Dict[str, str]]] = None
 
     @property
     def address(self) -> str:
@@ -137,21 +139,36 @@ class Cluster:
                                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                                    "--enable-api", "--auth-token", self.stack.rasa_token,
                                    "--interface", "127.0.0.1", "--port", "{port}"])
+        for p in list(self.procs):
+            self.wait_up(p)
         self.reload(replicas=2)
-        for p in self.procs:
-            path = {"rasa": "/", "actions": "/health", "handoff": "/health"}[p.kind]
-            wait_http(f"http://{p.address}{path}", 300, p.name, p.popen)
 
-    def spawn(self, kind: str, i: int, cmd: List[str], extra=None) -> None:
+    def wait_up(self, proc: Proc, tries: int = 3) -> None:
+        """Wait until healthy; a free port taken by someone else meanwhile: another port."""
+        path = {"rasa": "/", "actions": "/health", "handoff": "/health"}[proc.kind]
+        for attempt in range(tries):
+            try:
+                wait_http(f"http://{proc.address}{path}", 300, proc.name, proc.popen)
+                return
+            except RuntimeError:
+                if proc.popen.poll() is None or attempt == tries - 1:
+                    raise
+            self.procs.remove(proc)
+            proc = self.spawn(proc.kind, int(proc.name[-1]), proc.cmd, proc.extra)
+
+    def spawn(self, kind: str, i: int, cmd: List[str], extra=None) -> Proc:
         port = free_port()
         env = dict(self.env, **(extra(port) if extra else {}))
         log = open(self.var / f"{kind}{i}.log", "ab")
         popen = subprocess.Popen([c.replace("{port}", str(port)) for c in cmd], cwd=ROOT, env=env,
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append(Proc(f"{kind}{i}", kind, port, popen))
+        proc = Proc(f"{kind}{i}", kind, port, popen, cmd, extra)
+        self.procs.append(proc)
+        return proc
 
     def alive(self, kind: str) -> List[Proc]:
-        return [p for p in self.procs if p.kind == kind and p.popen.poll() is None]
+        return sorted((p for p in self.procs if p.kind == kind and p.popen.poll() is None),
+                      key=lambda p: p.name)
 
     def reload(self, replicas: int) -> None:
         """(Re)write nginx.conf with the first `replicas` live replicas of each kind."""

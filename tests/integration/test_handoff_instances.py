@@ -140,3 +140,18 @@ async def test_a_stopping_instance_tells_its_agents_to_reconnect(pair):
         ws = await socket(http, b, "ann")  # the reconnect lands on the other instance
         _, place = await b.hand_off(sample_ticket())
         assert (await next_event(ws, "ticket.new"))["ticket"]["id"] == place["ticket_id"]
+
+
+async def test_agents_online_on_either_instance_count_for_queue_placement(pair):
+    a, b = pair
+    a.agent("ann", queues=["logistics"])
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        ws = await socket(http, b, "ann")
+        for _ in range(60):  # presence is refreshed every couple of seconds
+            if a.service.hub.online_for("logistics") == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert a.service.hub.online_for("logistics") == 1
+        assert a.service.hub.online_for("complaints") == 0
+        assert b.service.hub.online_agents() == 1  # counted once on her own instance
+        await ws.close()
