@@ -38,6 +38,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "scale test agent password"
 FOLLOW_UPS = ("我再补充一下订单情况", "麻烦快一点处理")
 REPLIES = ("您好,我来处理", "已经帮您加急")
+# A Rasa replica killed mid-turn leaves its conversation's lock ticket in Redis until the
+# ticket's lifetime ends; the next turn on another replica waits for it. A client that gave up
+# sooner would queue a second ticket behind the first (and a retry that is processed twice).
+LOCK_LIFETIME = 20
+TURN_TIMEOUT = 3 * LOCK_LIFETIME
 
 
 def free_port() -> int:
@@ -115,7 +120,8 @@ class Cluster:
         saved = dict(os.environ)
         os.environ.update(STORE_URL=url, HANDOFF_DB_URL=url, TRACKER_URL=url.replace("+psycopg2", ""),
                           REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=self.prefix,
-                          HANDOFF_LEASE_SECONDS="3", SANIC_WORKER_COUNT="1")
+                          HANDOFF_LEASE_SECONDS="3", SANIC_WORKER_COUNT="1",
+                          TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME))
         try:
             self.env = self.stack.build_env()
         finally:
@@ -219,7 +225,7 @@ async def say(http: aiohttp.ClientSession, lb: str, cid: str, text: str) -> None
         try:
             async with http.post(f"{lb}/webhooks/rest/webhook", json=body,
                                  headers={"X-Frontline-Sender": cid},
-                                 timeout=aiohttp.ClientTimeout(total=60)) as resp:
+                                 timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
                 if resp.status == 200:
                     await resp.read()
                     return
@@ -277,7 +283,9 @@ class Agent:
                             if event.get("origin") and event["origin"] != here:
                                 self.crossed.add(t["id"])
                             await self.handle(headers, t["id"], t["conversation_id"])
-            except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the instance died under the socket: log in again elsewhere
                 pass
             await asyncio.sleep(0.5)
 
@@ -307,7 +315,9 @@ class Agent:
                                               json={"text": text, "client_id": f"{tid}-{n}"}) as r:
                         if r.status in (200, 201):
                             break
-                except (aiohttp.ClientError, asyncio.TimeoutError, KeyError):
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
                     pass
                 await asyncio.sleep(0.5)
                 live = self.cluster.alive("handoff")
