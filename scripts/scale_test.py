@@ -218,21 +218,27 @@ class Cluster:
 
 
 # -- the shoppers ----------------------------------------------------------------------------
-async def say(http: aiohttp.ClientSession, lb: str, cid: str, text: str) -> None:
+UNANSWERED: List[str] = []  # turns no replica answered: "<conversation> <text>: <last error>"
+
+
+async def say(http: aiohttp.ClientSession, lb: str, cid: str, text: str, tries: int = 12) -> bool:
     """One REST turn, retried like a client would when a replica dies under it."""
     body = {"sender": cid, "message": text}
-    for attempt in range(30):
+    last = ""
+    for attempt in range(tries):
         try:
             async with http.post(f"{lb}/webhooks/rest/webhook", json=body,
                                  headers={"X-Frontline-Sender": cid},
                                  timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
                 if resp.status == 200:
                     await resp.read()
-                    return
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            pass
+                    return True
+                last = f"HTTP {resp.status}: {(await resp.text())[:120]}"
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            last = repr(exc)[:120]
         await asyncio.sleep(0.5 + attempt * 0.2)
-    raise RuntimeError(f"{cid}: no answer to {text!r}")
+    UNANSWERED.append(f"{cid} {text!r}: {last}")
+    return False
 
 
 async def throughput(http, lb: str, run: str, n: int, concurrency: int = 8) -> float:
@@ -241,7 +247,8 @@ async def throughput(http, lb: str, run: str, n: int, concurrency: int = 8) -> f
     async def one(k: int) -> None:
         async with gate:
             cid = f"rest:{run}-{k}"
-            await say(http, lb, cid, "你好")
+            if not await say(http, lb, cid, "你好"):
+                raise RuntimeError(f"no answer before any replica was killed: {UNANSWERED[-1]}")
             await say(http, lb, cid, "包邮吗")
     start = time.monotonic()
     await asyncio.gather(*(one(k) for k in range(n)))
@@ -440,7 +447,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      args.concurrency))
     finally:
         cluster.stop()
-    for line in tally.detail[:20]:
+    for line in UNANSWERED[:10] + tally.detail[:20]:
         print(line)
     print(f"lost {tally.lost} duplicated {tally.duplicated} cross-instance {tally.cross} "
           f"throughput {tally.ratio:.2f}")
