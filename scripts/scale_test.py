@@ -263,6 +263,8 @@ class Agent:
         self.claimed: Dict[int, str] = {}  # ticket id -> conversation
         self.crossed: set = set()  # tickets whose ticket.new came from the other instance
         self.task: Optional[asyncio.Task] = None
+        self.headers: Dict[str, str] = {}
+        self.polled: set = set()  # tickets claimed from the list, not from a live event
 
     def url(self) -> str:
         return f"http://{self.instance.address}"
@@ -279,6 +281,7 @@ class Agent:
             try:
                 headers = await self.login()
                 async with self.http.ws_connect(f"{self.url()}/api/ws", headers=headers) as ws:
+                    self.headers = headers
                     await self.catch_up(headers)  # what arrived while the socket was down
                     async for msg in ws:
                         if msg.type != aiohttp.WSMsgType.TEXT:
@@ -301,24 +304,36 @@ class Agent:
             tickets = (await resp.json()).get("tickets", [])
         for t in tickets:
             if t["status"] in ("waiting", "transferred"):
-                await self.handle(headers, t["id"], t["conversation_id"])
+                if await self.handle(headers, t["id"], t["conversation_id"]):
+                    self.polled.add(t["id"])
 
-    async def handle(self, headers, tid: int, cid: str) -> None:
+    async def poll(self) -> None:
+        """What the console's queue page shows: a ticket whose live event this agent missed."""
+        while True:
+            await asyncio.sleep(5)
+            try:
+                await self.catch_up(self.headers)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                pass
+
+    async def handle(self, headers, tid: int, cid: str) -> bool:
         if not cid.startswith(f"rest:{self.run}"):
-            return
+            return False
         async with self.http.post(f"{self.url()}/api/tickets/{tid}/claim", headers=headers) as resp:
             if resp.status != 200:
-                return  # the other agent has it
+                return False  # the other agent has it
         self.claimed[tid] = cid
         asyncio.ensure_future(self.reply(tid))
+        return True
 
     async def reply(self, tid: int) -> None:
         for n, text in enumerate(REPLIES):
             for _ in range(60):  # a dead instance: the same client id through another
                 try:
-                    headers = await self.login()
                     async with self.http.post(f"{self.url()}/api/tickets/{tid}/messages",
-                                              headers=headers,
+                                              headers=self.headers,
                                               json={"text": text, "client_id": f"{tid}-{n}"}) as r:
                         if r.status in (200, 201):
                             break
@@ -330,6 +345,7 @@ class Agent:
                 live = self.cluster.alive("handoff")
                 if self.instance not in live:
                     self.instance = live[0]
+                    self.headers = await self.login()
 
 
 async def scenario(cluster: Cluster, conversations: int, throughput_n: int,
@@ -351,6 +367,7 @@ async def scenario(cluster: Cluster, conversations: int, throughput_n: int,
         agents = [Agent(f"agent{i}", cluster, http, run) for i in range(2)]
         for i, agent in enumerate(agents):
             agent.task = asyncio.create_task(agent.work(home=i))
+            agent.poller = asyncio.create_task(agent.poll())
         gate = asyncio.Semaphore(concurrency)
         done = 0
 
@@ -401,6 +418,9 @@ async def scenario(cluster: Cluster, conversations: int, throughput_n: int,
             await asyncio.sleep(1.0)
         for a in agents:
             a.task.cancel()
+            a.poller.cancel()
+        polled = sum(len(a.polled) for a in agents)
+        print(f"claimed from the queue list rather than a live event: {polled}", flush=True)
 
         headers = await agents[0].login()
         for cid in sorted(expected):
