@@ -362,6 +362,7 @@ async def scenario(cluster: Cluster, conversations: int, throughput_n: int,
                                                     throughput_n // 2, concurrency))
         one, two = (sum(rates[r]) / len(rates[r]) for r in (1, 2))
         ratio = two / one
+        cluster.reload(replicas=2)  # the run below goes through every replica
         print(f"throughput: one replica each {one:.1f} turns/s, two {two:.1f} turns/s", flush=True)
 
         agents = [Agent(f"agent{i}", cluster, http, run) for i in range(2)]
