@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
-from handoff import bus
 from handoff.fanout import Fanout
 from handoff.leases import Lease, LeasedWorker
 
@@ -34,15 +33,11 @@ class Cluster:
         def lease(name: str, ttl: float) -> Lease:
             return Lease(redis, f"{prefix}:lease:{name}", self.instance, ttl)
 
-        def worker(stream: str, handler) -> LeasedWorker:
-            # claim_idle_ms=0: whoever holds the lease may take over every pending entry at once
-            return LeasedWorker(lease(stream.rsplit(":", 1)[-1], settings.lease_seconds),
-                                lambda: bus.Consumer(redis, stream, self.instance, handler,
-                                                     claim_idle_ms=0))
-        self.workers: List[LeasedWorker] = [
-            worker(service.events_stream, service.handle_event),
-            worker(service.relay_stream, service.handle_relay),
-        ]
+        def worker(name: str) -> LeasedWorker:
+            return LeasedWorker(lease(name, settings.lease_seconds),
+                                lambda: service.make_consumer(name))
+        self.names = ("events", "relay")
+        self.workers: Dict[str, LeasedWorker] = {name: worker(name) for name in self.names}
         # Held across sweeps (longer than the pause between them), so one instance keeps it.
         self.sweep_lease = lease("sweep", max(settings.lease_seconds, 2 * settings.sweep_seconds))
         self.tasks: List[asyncio.Task] = []
@@ -50,20 +45,25 @@ class Cluster:
     async def start(self, run_workers: bool) -> None:
         await self.fanout.start()
         if run_workers:
-            self.tasks = [asyncio.create_task(w.keep()) for w in self.workers]
+            self.tasks = [asyncio.create_task(w.keep()) for w in self.workers.values()]
 
     async def may_sweep(self) -> bool:
         return await self.sweep_lease.hold()
 
     def consuming(self) -> List[str]:
-        return [w.lease.key for w in self.workers if w.active]
+        return [w.lease.key for w in self.workers.values() if w.active]
+
+    def consumer(self, name: str):
+        """This instance's consumer of a stream, or None while another instance holds it."""
+        worker = self.workers[name]
+        return worker.worker if worker.active else None
 
     async def stop(self) -> None:
         """Finish the entries in flight, then hand the leases over at once."""
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        await asyncio.gather(*(w.stop() for w in self.workers), return_exceptions=True)
+        await asyncio.gather(*(w.stop() for w in self.workers.values()), return_exceptions=True)
         await self.sweep_lease.release()
         await self.fanout.stop()
 

@@ -81,6 +81,14 @@ class Service:
         if self.settings.run_workers:
             self.tasks.append(asyncio.create_task(self._sweep_forever()))
 
+    def make_consumer(self, name: str) -> bus.Consumer:
+        """The consumer of one stream, made when this instance wins the stream's lease;
+        claim_idle_ms=0: the lease holder takes over every entry a dead holder left pending."""
+        stream, handler = {"events": (self.events_stream, self.handle_event),
+                           "relay": (self.relay_stream, self.handle_relay)}[name]
+        return bus.Consumer(self.redis, stream, self.settings.consumer_name, handler,
+                            claim_idle_ms=0)
+
     def _ensure_demo_agent(self, db) -> None:
         from sqlalchemy import select
 
