@@ -4,7 +4,7 @@ RASA    := .venv/bin/rasa
 EVAL    ?=
 SETUP   := .venv/.requirements.sha
 
-.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion eval-conversations chaos soak clean
+.PHONY: help setup train demo production chat wechat-sim test test-fast validate eval eval-emotion eval-conversations chaos soak migrate scale-test clean
 
 help:
 	@echo "make demo      run the whole system with embedded defaults (SQLite, embedded Redis)"
@@ -14,6 +14,8 @@ help:
 	@echo "make eval      NLU report on the held-out split; add EVAL=path.tsv for an external set"
 	@echo "make eval-conversations  play tests/conversations/ on a fresh stack; pass rate per category and language"
 	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (README)"
+	@echo "make migrate   upgrade every schema once (before replicas start; README: Scaling out)"
+	@echo "make scale-test  two replicas of each process behind nginx, one of each killed mid-run"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
 	@echo "make chaos     live handoffs while every process and Redis is killed in turn; counts losses"
@@ -32,6 +34,13 @@ demo: train
 production: train
 	@$(PY) -m scripts.production $(ARGS)
 
+migrate: setup
+	@$(PY) -m scripts.migrate
+
+scale-test: train
+	@bash scripts/setup.sh --nginx
+	@$(PY) -m scripts.scale_test $(ARGS)
+
 chat: setup
 	@$(PY) -m scripts.chat
 
@@ -43,7 +52,7 @@ validate: setup
 	@if [ -f scripts/validate_flows.py ]; then $(PY) scripts/validate_flows.py; fi
 
 test: train
-	@bash scripts/setup.sh --browser
+	@bash scripts/setup.sh --browser --nginx
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(RASA) test core --stories tests/test_stories.yml --model models/frontline.tar.gz \
 	  --endpoints endpoints.test.yml --out reports/core --fail-on-prediction-errors

@@ -34,8 +34,12 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
     async def on_cleanup(app: web.Application) -> None:
         await app[SERVICE].stop()
 
+    async def on_shutdown(app: web.Application) -> None:
+        await app[SERVICE].drain()  # close agent sockets with a reconnect hint
+
     app.on_startup.append(on_startup)
     app.on_startup.append(import_kb_files)  # after the migrations of on_startup
+    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
 

@@ -80,6 +80,10 @@ class Settings:
     # Whether the app channel pushes to a callback URL; without one an agent reply cannot
     # reach an app shopper and is shown as failed.
     app_callback: bool = False
+    # False for replicas: the migration step (make migrate, a Job) owns the schema (handoff.schema).
+    migrate_on_start: bool = True
+    # Run-once work (sweep, ordered stream consumers) is leased for this long (handoff.leases).
+    lease_seconds: float = 10.0
 
     @property
     def sqlite_path(self) -> Optional[Path]:
@@ -118,6 +122,8 @@ class Settings:
             demo_agent=env.get("HANDOFF_DEMO_AGENT") or None,
             wechat_relay_secret=env.get("WECHAT_RELAY_SECRET") or None,
             app_callback=bool(env.get("APP_CALLBACK_URL") and env.get("APP_CALLBACK_SECRET")),
+            migrate_on_start=(env.get("HANDOFF_MIGRATE_ON_START") or "1") not in ("0", "false"),
+            lease_seconds=_float(env, "HANDOFF_LEASE_SECONDS", 10.0),
         )
         if env.get("HANDOFF_CONSUMER"):
             values["consumer_name"] = env["HANDOFF_CONSUMER"]

@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
 
@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 # WebSocket close codes (private range): the console logs in again / reconnects for new rights.
 SESSION_ENDED = 4401
 RIGHTS_CHANGED = 4403
+# The instance is going away (IANA "Service Restart"): reconnect, another instance answers.
+RESTARTING = 1012
+
+# (event, queue, agent_ids, supervisors): sends an event to every instance (handoff.fanout).
+Broadcaster = Callable[[Dict[str, Any], Optional[str], Optional[List[int]], bool], None]
 
 
 @dataclass(eq=False)
@@ -43,13 +48,25 @@ class Subscriber:
 class Hub:
     def __init__(self) -> None:
         self.subscribers: Set[Subscriber] = set()
+        # Set while several instances share the agents: events then reach this instance's
+        # sockets through deliver(), called by the fan-out for every instance's events.
+        self.broadcaster: Optional[Broadcaster] = None
+        # Agents online on the other instances: (agent_id, role, queues), kept by the fan-out.
+        self.elsewhere: List[Tuple[int, str, List[str]]] = []
+
+    def presence(self) -> List[Tuple[int, str, List[str]]]:
+        """This instance's online agents, as the other instances count them."""
+        return sorted({(s.agent_id, s.role, tuple(sorted(s.queues))) for s in self.subscribers})
+
+    def _online(self) -> List[Tuple[int, str, Any]]:
+        return [(s.agent_id, s.role, s.queues) for s in self.subscribers] + list(self.elsewhere)
 
     def online_agents(self) -> int:
-        return len({s.agent_id for s in self.subscribers})
+        return len({agent for agent, _, _ in self._online()})
 
     def online_for(self, queue: str) -> int:
-        return len({s.agent_id for s in self.subscribers
-                    if s.role == "supervisor" or queue in s.queues})
+        return len({agent for agent, role, queues in self._online()
+                    if role == "supervisor" or queue in queues})
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)
@@ -74,7 +91,24 @@ class Hub:
 
     def publish(self, event: Dict[str, Any], queue: Optional[str] = None,
                 agent_ids: Optional[List[int]] = None, supervisors: bool = False) -> int:
-        """Queue an event for every interested socket; returns how many got it."""
+        """Send an event to every interested socket, on every instance when fanned out;
+        returns how many sockets of this instance got it now (0 when fanned out)."""
+        if self.broadcaster is not None:
+            self.broadcaster(event, queue, agent_ids, supervisors)
+            return 0
+        return self.deliver(event, queue, agent_ids, supervisors)
+
+    async def close_all(self, code: int = RESTARTING,
+                        reason: str = "service restarting; reconnect") -> int:
+        """Shutdown: close every socket with a reconnect hint (the console reconnects)."""
+        subs = list(self.subscribers)
+        for sub in subs:
+            await self.close(sub, code, reason)
+        return len(subs)
+
+    def deliver(self, event: Dict[str, Any], queue: Optional[str] = None,
+                agent_ids: Optional[List[int]] = None, supervisors: bool = False) -> int:
+        """Queue an event for every interested socket of this instance."""
         data = json.dumps(event, ensure_ascii=False, default=str)
         sent = 0
         for sub in list(self.subscribers):

@@ -15,8 +15,9 @@ from redis.exceptions import RedisError
 from common import production
 from handoff import bus, health, store, survey_flow
 from handoff.assist import emotion as assist_emotion
+from handoff.cluster import Cluster
 from handoff.config import Settings
-from handoff.db import TicketRow, make_engine, make_sessionmaker, migrate
+from handoff.db import TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
 from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
@@ -24,6 +25,7 @@ from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.routing import Routing
+from handoff.schema import migrate_locked, require_current
 from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
@@ -67,15 +69,17 @@ class Service:
         self.rasa: Optional[RasaClient] = None
         self.delivery: Optional[ChannelDelivery] = None
         self.typing: Optional[TypingRelay] = None
-        self.consumers: List[bus.Consumer] = []
-        self.consumer_tasks: Dict[str, asyncio.Task] = {}
         self.tasks: List[asyncio.Task] = []
         self.started = False
         self.durability_warnings: List[str] = []
+        self.cluster: Optional[Cluster] = None
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        await asyncio.to_thread(migrate, self.engine, self.settings.sqlite_path)
+        if self.settings.migrate_on_start:
+            await asyncio.to_thread(migrate_locked, self.engine, self.settings.sqlite_path)
+        else:  # replicas: the migration step owns the schema (make migrate)
+            await asyncio.to_thread(require_current, self.engine)
         if production.is_production():
             await self.db(self._refuse_demo_account)
         if self.settings.demo_agent:
@@ -92,28 +96,29 @@ class Service:
             await bus.ensure_group(self.redis, stream)
         self.tasks.append(asyncio.create_task(
             recheck_forever(self.hub, self.db, self.settings.ws_recheck_seconds)))
+        self.cluster = Cluster(self)
+        await self.cluster.start(self.settings.run_workers)
         self.started = True
-        if not self.settings.run_workers:
-            return
-        secret = self.settings.token
-        self.consumers = [
-            bus.Consumer(self.redis, self.events_stream, self.settings.consumer_name,
-                         self.handle_event, secret, key=event_conversation),
-            bus.Consumer(self.redis, self.relay_stream, self.settings.consumer_name,
-                         self.handle_relay, secret, key=relay_conversation),
-        ]
-        for name, consumer in zip(("events", "relay"), self.consumers):
-            self.consumer_tasks[name] = asyncio.create_task(consumer.run())
-        self.tasks = list(self.consumer_tasks.values())
-        self.tasks.append(asyncio.create_task(self._sweep_forever()))
-        self.tasks.append(asyncio.create_task(self._requeue_forever()))
+        if self.settings.run_workers:
+            self.tasks.append(asyncio.create_task(self._sweep_forever()))
+            self.tasks.append(asyncio.create_task(self._requeue_forever()))
+
+    def make_consumer(self, name: str) -> bus.Consumer:
+        """The consumer of one stream, made when this instance wins the stream's lease;
+        claim_idle_ms=0: the lease holder takes over every entry a dead holder left pending."""
+        stream, handler, key = {"events": (self.events_stream, self.handle_event, event_conversation),
+                                "relay": (self.relay_stream, self.handle_relay, relay_conversation)}[name]
+        return bus.Consumer(self.redis, stream, self.settings.consumer_name, handler,
+                            self.settings.token, key=key, claim_idle_ms=0)
 
     def consumer(self, name: str) -> Optional[bus.Consumer]:
-        index = {"events": 0, "relay": 1}[name]
-        return self.consumers[index] if len(self.consumers) > index else None
+        """This instance's consumer of a stream; None while another instance holds its lease."""
+        return self.cluster.consumer(name) if self.cluster is not None else None
 
     def consumer_task_dead(self, name: str) -> bool:
-        task = self.consumer_tasks.get(name)
+        if self.cluster is None:
+            return False
+        task = self.cluster.workers[name].task
         return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
@@ -143,14 +148,17 @@ class Service:
                 f"'{username}' still has the public demo password (disable it: "
                 f"python -m handoff.accounts disable {username})")
 
+    async def drain(self) -> None:
+        """Shutdown, first step (the server accepts nothing new): agents reconnect elsewhere."""
+        await self.hub.close_all()
+
     async def stop(self) -> None:
-        for consumer in self.consumers:
-            consumer.stopping = True
+        if self.cluster is not None:  # finishes the stream entries in flight
+            await self.cluster.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        for sub in list(self.hub.subscribers):
-            await sub.ws.close()
+        await self.hub.close_all()
         if self.http is not None:
             await self.http.close()
         await self.redis.close()
@@ -367,8 +375,9 @@ class Service:
     async def _sweep_forever(self) -> None:
         while True:
             try:
-                await self.sweep()
-                await self.trim()
+                if self.cluster is None or await self.cluster.may_sweep():
+                    await self.sweep()
+                    await self.trim()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -70,6 +70,7 @@ class ProductionStack(Stack):
 
     def start(self) -> "ProductionStack":
         self.build_env()
+        self.migrate()  # the migration step, before the services (they only check the schema)
         self.start_actions()
         self.start_handoff()
         self.start_rasa()

@@ -54,3 +54,15 @@ if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/de
     exit 1
   fi
 fi
+
+# The scale test (make scale-test, and its short form in make test) balances replicas with
+# Debian's nginx on loopback ports.
+if [[ " $* " == *" --nginx "* ]] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo ">> installing Debian's nginx for the scale test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) >/dev/null
+  else
+    echo "ERROR: the scale test needs nginx: run 'sudo apt-get install nginx-light'" >&2
+    exit 1
+  fi
+fi

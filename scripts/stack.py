@@ -124,6 +124,8 @@ class Stack:
             HANDOFF_PORT=str(self.ports.handoff),
             PYTHONPATH=str(ROOT),
         )
+        # The migration step (scripts.migrate) runs before the services; they only check.
+        env.setdefault("HANDOFF_MIGRATE_ON_START", "0")
         env.update(channel_env(self.ports))
         tracker = env.get("TRACKER_URL")
         if tracker:
@@ -150,6 +152,11 @@ class Stack:
             return
         self._spawn("redis", redis_command(self.ports.redis, self.var))
         wait_port("127.0.0.1", self.ports.redis, 20, "embedded redis", self.procs["redis"])
+
+    def migrate(self) -> None:
+        """The migration step, once, before any replica starts (make migrate)."""
+        subprocess.run([sys.executable, "-m", "scripts.migrate"], cwd=ROOT, env=self.env,
+                       check=True, stdout=subprocess.DEVNULL if self.quiet else None)
 
     def seed_store(self) -> None:
         if (ROOT / "actions" / "store" / "__main__.py").exists():
@@ -189,6 +196,7 @@ class Stack:
     def start(self) -> "Stack":
         self.build_env()
         self.start_redis()
+        self.migrate()
         self.seed_store()
         self.start_actions()
         self.start_wechat_standin()

@@ -71,6 +71,7 @@ async def test_shopper_typing_reaches_the_tickets_agents(stack):
         status, data = await shopper_typing(stack, good)
         assert status == 200 and data == {"ok": True}
         event = await next_event(ws, "typing")
+        assert event.pop("origin")  # the instance where it happened (handoff.fanout)
         assert event == {"type": "typing", "ticket_id": place["ticket_id"], "role": "shopper"}
 
 
