@@ -195,8 +195,8 @@ def test_the_four_digit_group_among_other_numbers():
     assert form_reading.last4_in("the last 4 digits are 0027") == "0027"
 
 
-def test_twelve_digits_are_written_as_the_shop_shows_them(store):
-    result = orders.ValidateOrderForm().validate_order_id(
+async def test_twelve_digits_are_written_as_the_shop_shows_them(store):
+    result = await orders.ValidateOrderForm().validate_order_id(
         "２０２６１１１８００４２", CollectingDispatcher(), tracker("x", "order_id", "inform"), {})
     assert result == {"order_id": ORDER, "phone_last4": None}
 
