@@ -1,11 +1,13 @@
-"""Stand-ins for a peer service in tests: an aiohttp app on a free port, and an endpoint that
-records each signed call (handoff.security) it gets."""
+"""Stand-ins for a peer service in tests: an aiohttp app on a free port, an endpoint that
+records each signed call (handoff.security) it gets, and how a WebSocket was closed."""
 from __future__ import annotations
 
+import asyncio
 import json
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict, List
 
+import aiohttp
 from aiohttp import web
 
 from handoff import security
@@ -37,3 +39,15 @@ class SignedCalls:
         self.calls.append({"body": json.loads(raw), "signed": security.verify(
             self.secret, request.method, request.path, raw, dict(request.headers))})
         return web.json_response({"ok": True}, status=self.status)
+
+
+async def closed_with(ws, timeout: float = 10.0) -> int:
+    """Read until the server's close frame; the code in it (what a browser's onclose gets)."""
+    async def until_closed():
+        while True:
+            msg = await ws.receive()
+            if msg.type == aiohttp.WSMsgType.CLOSE:
+                return msg.data
+            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                return ws.close_code
+    return await asyncio.wait_for(until_closed(), timeout)

@@ -25,6 +25,7 @@ from bot.channels.app_client import AppClient
 from bot.channels.app_identity import issue_identity_token
 from common.production import DEMO_VALUES
 from scripts.stack import ROOT
+from tests.aiohttp_stub import closed_with
 from tests.e2e.conftest import post_json
 
 LAST_EVENT = "快件到达目的地分拨中心 Arrived at the destination hub"  # C0001's order in transit
@@ -253,18 +254,6 @@ async def login(http: aiohttp.ClientSession, stack, name: str) -> str:
                          json={"username": name, "password": PASSWORD}) as resp:
         assert resp.status == 200
         return (await resp.json())["token"]
-
-
-async def closed_with(ws, timeout: float = 10.0) -> int:
-    """Read until the server's close frame; the code in it (what a browser's onclose gets)."""
-    async def until_closed():
-        while True:
-            msg = await ws.receive()
-            if msg.type == aiohttp.WSMsgType.CLOSE:
-                return msg.data
-            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                return ws.close_code
-    return await asyncio.wait_for(until_closed(), timeout)
 
 
 async def test_socket_token_in_the_url_is_refused(stack):

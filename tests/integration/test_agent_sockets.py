@@ -9,21 +9,10 @@ import pytest
 from sqlalchemy import update
 
 from handoff.db import Agent
+from tests.aiohttp_stub import closed_with
 from tests.integration.handoff_support import pg_url, prefix, rasa_stub, stack  # noqa: F401
 
 pytestmark = pytest.mark.integration
-
-
-async def closed_with(ws, timeout: float = 10.0) -> int:
-    """Read until the server's close frame; the code in it (what a browser's onclose gets)."""
-    async def until_closed():
-        while True:
-            msg = await ws.receive()
-            if msg.type == aiohttp.WSMsgType.CLOSE:
-                return msg.data
-            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                return ws.close_code
-    return await asyncio.wait_for(until_closed(), timeout)
 
 
 async def test_socket_closes_on_logout_and_on_queue_change(stack):

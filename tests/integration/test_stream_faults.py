@@ -117,12 +117,9 @@ async def test_health_is_503_while_the_relay_cannot_reach_rasa(stack, rasa_stub,
     assert status == 200, body
 
 
-async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack, rasa_stub,
-                                                                          monkeypatch):
-    """The message is committed, then Redis fails the XADD: it is not lost, and a retry of
-    the same send (same client_id) does not send it twice."""
+def redis_refuses_the_first_relay(stack, monkeypatch) -> None:
+    """The first agent message's XADD fails as if Redis were restarting; later ones go through."""
     from redis.exceptions import ConnectionError as RedisConnectionError
-    headers, ticket, tid = await claimed_handoff(stack)
     real = stack.service.enqueue_relay
     calls = []
 
@@ -132,6 +129,14 @@ async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack
             raise RedisConnectionError("Redis is restarting")
         return await real(item)
     monkeypatch.setattr(stack.service, "enqueue_relay", down_once)
+
+
+async def test_an_agent_message_redis_could_not_take_is_relayed_later_once(stack, rasa_stub,
+                                                                          monkeypatch):
+    """The message is committed, then Redis fails the XADD: it is not lost, and a retry of
+    the same send (same client_id) does not send it twice."""
+    headers, ticket, tid = await claimed_handoff(stack)
+    redis_refuses_the_first_relay(stack, monkeypatch)
     body = {"text": "Redis 重启时发的", "client_id": "c-1"}
     status, msg = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
                                    json=body)
@@ -149,17 +154,8 @@ async def test_a_reply_sent_after_an_outage_does_not_overtake_the_ones_before_it
                                                                                   monkeypatch):
     """Redis refuses the first reply; the second is sent once Redis is back: the shopper gets
     the first, then the second (not the second, then the first from the re-queue loop)."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
     headers, ticket, tid = await claimed_handoff(stack)
-    real = stack.service.enqueue_relay
-    calls = []
-
-    async def down_once(item):
-        calls.append(item)
-        if len(calls) == 1:
-            raise RedisConnectionError("Redis is restarting")
-        return await real(item)
-    monkeypatch.setattr(stack.service, "enqueue_relay", down_once)
+    redis_refuses_the_first_relay(stack, monkeypatch)
     for n, text in enumerate(("一：断线时发的", "二：恢复后发的")):
         status, _ = await stack.call("POST", f"/api/tickets/{tid}/messages", headers=headers,
                                      json={"text": text, "client_id": f"order-{n}"})
