@@ -53,3 +53,26 @@ class ActionFallback(Action):
             return []
         dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("handoff_trigger", "fallback")]
+
+
+class ActionOutOfScope(Action):
+    """A question the assistant has no intent for ("who founded the shop?") may still be in
+    the knowledge base: quote the article when one answers confidently, else say what the
+    assistant can help with."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        language = tracker.get_slot("language") or "zh"
+        found = await knowledge.lookup((tracker.latest_message or {}).get("text") or "",
+                                       language, tracker.sender_id)
+        if found.answer is not None:
+            dispatcher.utter_message(text=knowledge.quote(found.answer, language))
+            return []
+        if found.checked:  # the question is recorded for the supervisors' list of misses
+            dispatcher.utter_message(text=knowledge.unknown(language))
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []

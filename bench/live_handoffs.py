@@ -27,20 +27,31 @@ ACK_SECONDS = 30.0
 
 
 class WebShopper:
+    """The widget's protocol: the server issues the session key on the first join; every
+    reconnect asks for that same session again."""
+
     def __init__(self, rasa_url: str) -> None:
-        self.rasa_url, self.session_id = rasa_url, uuid.uuid4().hex
-        self.conversation_id = f"web:{self.session_id}"
+        self.rasa_url = rasa_url
+        self.session_id: Optional[str] = None  # the key the server issued (a secret)
+        self.conversation_id = ""  # the public id agents see: web:<id>
         self.received: List[str] = []
         self.joined = asyncio.Event()
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5,
                                         reconnection_delay_max=1.0)
         self.sio.on("bot_uttered", lambda data: self.received.append(data.get("text") or ""))
-        self.sio.on("session_confirm", lambda *_: self.joined.set())
+        self.sio.on("session_confirm", self._confirmed)
         self.sio.on("connect", self._rejoin)
         self.sio.on("disconnect", lambda *_: self.joined.clear())
 
+    async def _confirmed(self, data: Any) -> None:
+        data = data if isinstance(data, dict) else {}
+        self.session_id = data.get("session_id") or self.session_id
+        self.conversation_id = data.get("conversation_id") or self.conversation_id
+        self.joined.set()
+
     async def _rejoin(self) -> None:  # what the widget does on every (re)connect
-        await self.sio.emit("session_request", {"session_id": self.session_id})
+        await self.sio.emit("session_request",
+                            {"session_id": self.session_id} if self.session_id else {})
 
     async def start(self) -> None:
         await self.sio.connect(self.rasa_url, socketio_path="/socket.io", transports=["polling"])

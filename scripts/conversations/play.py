@@ -109,7 +109,8 @@ class Player:
                      f"?include_events=ALL&token={self.target.token}")
 
     def play(self, conversation: Conversation, orders: Dict[str, DemoOrder]) -> Result:
-        sender = f"conv-{self.target.run_id}-{conversation.id}"
+        # the REST channel names its conversations rest:<sender>; naming it so reads the same tracker
+        sender = f"rest:conv-{self.target.run_id}-{conversation.id}"
         result = Result(conversation, [])
         last_buttons: List[Dict[str, Any]] = []
         seen = 0

@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from bot.broker import RedisStreamEventBroker
-from tests.integration.handoff_support import (REDIS_URL, next_event, pg_url,  # noqa: F401
+from tests.integration.handoff_support import (make_broker, next_event, pg_url,  # noqa: F401
                                                prefix, rasa_stub, sample_ticket, stack)
 
 pytestmark = pytest.mark.integration
@@ -39,7 +38,7 @@ async def test_emotion_and_suggestions_follow_every_shopper_message(stack):
     assert (await stack.call("GET", f"/api/tickets/{tid}/assist?message_id=x",
                              headers=ann))[0] == 400
 
-    broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=stack.settings.redis_prefix)
+    broker = make_broker(stack.settings.redis_prefix)
     async with stack.http.ws_connect(f"{stack.url}/api/ws", headers=ann) as ws:
         await ws.receive_json()
         broker.publish(said(ticket.conversation_id, "牛肉干可以退货吗?气死了", "angry", True))
@@ -49,7 +48,7 @@ async def test_emotion_and_suggestions_follow_every_shopper_message(stack):
         broker.publish(said(ticket.conversation_id, "好的谢谢", "positive", False))
         live = await next_event(ws, "message.new")
         assert live["message"]["emotion"]["label"] == "positive"
-    broker.client.close()
+    await broker.close()
 
     status, now = await stack.call("GET", f"/api/tickets/{tid}/assist", headers=ann)
     assert now["emotion"]["label"] == "positive" and now["message"]["text"] == "好的谢谢"

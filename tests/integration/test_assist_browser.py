@@ -3,7 +3,6 @@ one-click insert then edit, the order's policy card, the emotion indicator follo
 message, and the use counted."""
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
@@ -12,8 +11,9 @@ import redis as redis_sync
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from common import streams
 from handoff.db import TicketEvent, make_engine, make_sessionmaker
-from tests.integration.console_support import (REDIS_URL, browser, console_server,  # noqa: F401
+from tests.integration.console_support import (REDIS_URL, TOKEN, browser, console_server,  # noqa: F401
                                                login, new_page, shot, ticket_for, wait_until)
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,8 @@ def say(srv, conversation_id: str, text: str, label: str, negative: bool) -> Non
              "parse_data": {"intent": {"name": "return_request"}, "emotion": {
                  "label": label, "negative": negative, "score": 0.8, "cues": [], "risk_flags": []}}}
     client = redis_sync.Redis.from_url(REDIS_URL)
-    client.xadd(f"{srv.prefix}:events", {"json": json.dumps(event, ensure_ascii=False)})
+    stream = f"{srv.prefix}:events"
+    client.xadd(stream, streams.seal(TOKEN, stream, event))  # signed as the bot's broker signs
     client.close()
 
 

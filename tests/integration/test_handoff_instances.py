@@ -9,12 +9,11 @@ import asyncio
 import aiohttp
 import pytest
 
-from bot.broker import RedisStreamEventBroker
 from handoff.config import Settings
 from handoff.hub import RESTARTING
-from tests.integration.handoff_support import (REDIS_URL, TOKEN, RASA_TOKEN, Stack, next_event,
+from tests.integration.handoff_support import (REDIS_URL, TOKEN, RASA_TOKEN, Stack, make_broker, next_event,
                                                pg_url, prefix, rasa_stub, sample_ticket)  # noqa: F401
-from tests.integration.test_agent_sockets import closed_with
+from tests.aiohttp_stub import closed_with
 
 pytestmark = pytest.mark.integration
 
@@ -64,11 +63,11 @@ async def test_events_reach_an_agent_on_the_other_instance(pair):
         claimed = await next_event(ws, "ticket.updated")
         assert claimed["change"] == "claimed" and claimed["origin"] == "handoff-a"
         # the shopper's message comes through the events stream, whichever instance reads it
-        broker = RedisStreamEventBroker(url=REDIS_URL, key_prefix=a.settings.redis_prefix)
+        broker = make_broker(a.settings.redis_prefix)
         broker.publish(user_event(ticket.conversation_id, "还在吗", 1))
         msg = await next_event(ws, "message.new")
         assert msg["message"]["text"] == "还在吗"
-        broker.client.close()
+        await broker.close()
         with pytest.raises(asyncio.TimeoutError):  # and nothing arrives twice
             await next_event(ws, "message.new", timeout=1.0)
 
