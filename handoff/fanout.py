@@ -104,11 +104,11 @@ class Fanout:
                     if message is not None and message.get("type") == "message":
                         self._deliver(message["data"])
             except asyncio.CancelledError:
-                await pubsub.close()
+                await _close_quietly(pubsub)
                 raise
             except (RedisError, OSError) as exc:
                 log.warning("fan-out subscription lost (%s); resubscribing", exc)
-                await pubsub.close()
+                await _close_quietly(pubsub)
                 await asyncio.sleep(0.5)
 
     def _deliver(self, data: str) -> None:
@@ -119,3 +119,12 @@ class Fanout:
             self.received += 1
         except (ValueError, KeyError, TypeError) as exc:
             log.error("fan-out: malformed message dropped (%r)", exc)
+
+
+async def _close_quietly(pubsub, seconds: float = 2.0) -> None:
+    """Close a subscription without waiting on a connection a cancelled read left half-used
+    (redis-py's asyncio client can then wait forever): shutdown must never hang on it."""
+    try:
+        await asyncio.wait_for(pubsub.close(), seconds)
+    except (asyncio.TimeoutError, RedisError, OSError):
+        pass

@@ -29,6 +29,8 @@ from handoff.schema import migrate_locked, require_current
 from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
+# Longest a clean stop waits for the leased stream consumers (the entry in flight, grace 10 s).
+STOP_SECONDS = 20.0
 R = TypeVar("R")
 _CSAT = re.compile(r"^\s*([1-5])\s*(分|星|stars?|/\s*5)?\s*[.!。!]?\s*$", re.I)
 _CSAT_ZH = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -154,7 +156,11 @@ class Service:
 
     async def stop(self) -> None:
         if self.cluster is not None:  # finishes the stream entries in flight
-            await self.cluster.stop()
+            try:  # bounded: a stuck Redis connection must not keep the process from exiting
+                await asyncio.wait_for(self.cluster.stop(), STOP_SECONDS)
+            except asyncio.TimeoutError:
+                log.error("stopping the stream consumers took over %s s; stopping anyway",
+                          STOP_SECONDS)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
