@@ -1,4 +1,4 @@
-"""Offer a human at once when the shopper's emotion turns strongly negative (issue 5).
+"""Offer a human at once when the shopper's emotion turns strongly negative.
 
 The offer names what upset the shopper in their own words (the cue phrases) and gives two
 buttons: a human now, or carry on with the bot on what they asked (the original intent and

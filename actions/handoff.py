@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def lookup_order(order_id: str) -> Optional[Dict[str, Any]]:
     try:
-        from actions.store import order_context, session_scope  # issue 3's store
+        from actions.store import order_context, session_scope  # the shop's store
         with session_scope() as session:
             ctx = order_context(session, order_id)
             return ctx.to_dict() if ctx is not None else None
@@ -50,7 +50,7 @@ def lookup_customer(customer_id: Optional[str]) -> Optional[Dict[str, Any]]:
                 return None
             return {"customer_id": customer.id, "name": customer.name,
                     "masked_phone": mask_phone(customer.phone), "tier": customer.tier,
-                    # every linked channel, with its conversation id (issue 8)
+                    # every linked channel, with its conversation id
                     "identities": [i.to_dict() for i in linked_identities(session, customer.id)]}
     except Exception as exc:
         log.warning("customer %s unavailable: %s", customer_id, exc)

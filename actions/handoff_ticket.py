@@ -63,7 +63,7 @@ def entities(events: Iterable[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[st
 
 
 def emotions(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Per-message emotion from parse_data (issue 5's pipeline component). Not analysed here:
+    """Per-message emotion from parse_data (the emotion pipeline component). Not analysed here:
     loading the analyzer in the action server would cost seconds on the first handoff."""
     return [(e.get("parse_data") or {}).get("emotion") for e in user_events(events)
             if (e.get("parse_data") or {}).get("emotion")]
@@ -73,9 +73,9 @@ def summarize_emotion(per_message: List[Dict[str, Any]]) -> Optional[EmotionSumm
     if not per_message:
         return None
     try:
-        from bot.emotion import summarize  # issue 5's summary, when it is there
+        from bot.emotion import summarize  # the emotion package's summary
         data = summarize(per_message).to_dict()
-        # issue 5 gives current/peak as per-message dicts: the ticket keeps labels up front
+        # the emotion summary gives current/peak as per-message dicts: the ticket keeps labels up front
         # and the full dicts (score, cues) in extra.
         label = {k: (v.get("label") if isinstance(v, dict) else v)
                  for k, v in data.items() if k in ("current", "peak")}
@@ -86,7 +86,7 @@ def summarize_emotion(per_message: List[Dict[str, Any]]) -> Optional[EmotionSumm
         ref.extra.update({f"{k}_detail": v for k, v in data.items()
                           if k in ("current", "peak") and isinstance(v, dict)})
         return ref
-    except Exception as exc:  # ImportError while issue 5 lands, or a bug there
+    except Exception as exc:  # ImportError or a bug in the emotion package
         log.info("bot.emotion.summarize unavailable (%s); using the built-in summary", exc)
     labels = [str(e.get("label") or "neutral") for e in per_message]
     negative = [e for e in per_message if e.get("negative")]

@@ -162,6 +162,6 @@ ROUTES += [
 def add_routes(app: web.Application) -> None:
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
-    # The agent console (issue 7): HTML pages under /console, not part of the JSON API.
+    # The agent console: HTML pages under /console, not part of the JSON API.
     from handoff.console import setup_console
     setup_console(app)

@@ -1,6 +1,6 @@
 """OrderContext: what a human agent needs to know about the order in question.
 
-The handoff ticket (issue 6) calls `order_context(session, order_id)`; the order actions put
+The handoff ticket calls `order_context(session, order_id)`; the order actions put
 the same dict in the `order_context` slot so it survives in the tracker.
 """
 from __future__ import annotations

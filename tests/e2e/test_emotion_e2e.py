@@ -1,4 +1,4 @@
-"""A conversation that turns angry gets a human offered before the shopper asks (issue 5)."""
+"""A conversation that turns angry gets a human offered before the shopper asks."""
 
 
 def texts(messages):

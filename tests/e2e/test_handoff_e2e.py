@@ -104,7 +104,7 @@ async def test_warm_transfer_over_socketio(stack):
         assert ticket["order"]["last_event"] and ticket["order"]["extra"]["verified"] is True
         assert ticket["customer"]["customer_id"] == "C0001"
         assert "****" in (ticket["customer"]["masked_phone"] or "")
-        if "bot.emotion.component" in (ROOT / "config.yml").read_text():  # issue 5's component is on
+        if "bot.emotion.component" in (ROOT / "config.yml").read_text():  # the emotion component is on
             emotion = ticket["emotion"]
             assert emotion["current"] == "angry" and emotion["negative_share"] > 0
             assert emotion["cues"] and "bad_review" in emotion["risk_flags"]

@@ -20,7 +20,7 @@ async def test_openapi_describes_every_route(stack):
     assert status == 200 and doc["openapi"].startswith("3.")
     registered = {(r.method, r.resource.canonical) for r in stack.runner.app.router.routes()
                   if r.method != "HEAD"
-                  and not r.resource.canonical.startswith("/console")}  # HTML console (issue 7)
+                  and not r.resource.canonical.startswith("/console")}  # HTML console
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     assert registered == documented == {(r.method, r.path) for r in ROUTES}
     for path, ops in doc["paths"].items():

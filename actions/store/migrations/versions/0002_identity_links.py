@@ -1,4 +1,4 @@
-"""Identities remember how they were linked: conversation id, verification, time (issue 8).
+"""Identities remember how they were linked: conversation id, verification, time.
 
 Revision ID: 0002
 Revises: 0001
