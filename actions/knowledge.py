@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from handoff import security
-from handoff.config import service_url, shared_token
-from handoff.kb.links import public_url
+from common import signing
+from common.config import service_url, shared_token
+from common.kb_links import public_url
 
 log = logging.getLogger(__name__)
 ANSWER_PATH = "/api/bot/kb/answer"
@@ -53,7 +53,7 @@ async def lookup(question: str, language: str, conversation_id: str,
                        "conversation_id": conversation_id}, ensure_ascii=False).encode()
     url = service_url() + ANSWER_PATH
     headers = {"Content-Type": "application/json",
-               **security.sign(shared_token(), "POST", urlsplit(url).path, body)}
+               **signing.sign(shared_token(), "POST", urlsplit(url).path, body)}
     try:
         async with aiohttp.ClientSession() as session:
             async with session.post(url, data=body, headers=headers,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import string
 from typing import Any, Dict, Mapping
 
-from bot import policy
+from common import policy
 
 M: Dict[str, Dict[str, str]] = {
     # --- identification -----------------------------------------------------------------

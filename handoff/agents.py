@@ -17,8 +17,8 @@ import bcrypt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.ticket import QUEUES, utcnow
 from handoff.db import Agent, AgentSession
-from handoff.domain import QUEUES, utcnow
 
 ROLES = ("agent", "supervisor")
 

@@ -12,8 +12,8 @@ import re
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from common.ticket import Ticket
 from handoff.config import PACKAGE_DIR
-from handoff.domain import Ticket
 
 INTENT_LABELS = {
     "request_human": ("要求转人工", "asked for a human"),

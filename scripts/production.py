@@ -23,7 +23,7 @@ from scripts.stack import LOOPBACK, ROOT, Ports, Stack, wait_http
 # Secrets every production start needs, and those of each channel when credentials.yml has it.
 CORE_SECRETS = ("RASA_TOKEN", "HANDOFF_TOKEN", "ACTION_SERVER_TOKEN", "CHANNEL_PROOF_SECRET")
 CHANNEL_SECRETS: Dict[str, tuple] = {
-    "bot.channels.wechat.WeChatInput": ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_SECRET"),
+    "bot.channels.wechat.channel.WeChatInput": ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_SECRET"),
     "bot.channels.app.AppInput": ("APP_IDENTITY_SECRET",),
     "bot.channels.webchat.WebChatInput": ("WEB_SESSION_SECRET",),
 }

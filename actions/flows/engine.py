@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from actions.flows import texts
-from actions.flows.model import ESCALATE, RESOLVED, Flow, Step, fill
 from actions.flows.step_actions import run_step_action
+from common.flows.model import ESCALATE, RESOLVED, Flow, Step, fill
 
 # A button press is an `inform` carrying the option (no extra intent, so no NLU data needed).
 ANSWER_INTENT = "inform"

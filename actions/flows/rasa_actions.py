@@ -16,9 +16,9 @@ from actions.flows import texts
 from actions.flows.conversation import (OFFER, STEP, answering, chosen_option, flow_state,
                                         latest_intent, latest_text)
 from actions.flows.engine import OFFER_RESTART, OFFER_RESUME, OFFER_STOP, Engine, FlowState, Turn
-from actions.flows.loader import FlowLibrary
-from actions.flows.matching import is_cancel, match_text
-from actions.flows.model import ESCALATE, Flow
+from common.flows.loader import FlowLibrary
+from common.flows.matching import is_cancel, match_text
+from common.flows.model import ESCALATE, Flow
 
 LIBRARY = FlowLibrary()
 HANDOFF_TRIGGER = "flow_unresolved"

@@ -1,7 +1,7 @@
 """The engine's own words (the flow files hold everything flow-specific)."""
 from __future__ import annotations
 
-from actions.flows.model import Bilingual
+from common.flows.model import Bilingual
 
 INTRO = Bilingual("好的,我来一步步帮您排查「{title}」。每一步做完告诉我结果就行。",
                   "OK, let's fix \"{title}\" step by step. Just tell me how each step goes.")

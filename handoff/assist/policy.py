@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot import policy
+from common import policy
 
 CATEGORY_NAMES = {"food": ("食品", "food"), "underwear": ("贴身衣物", "underwear"),
                   "customized": ("定制商品", "customized items"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from handoff.domain import QUEUES
+from common.ticket import QUEUES
 from handoff.render import (CHANNEL_LABELS, EMOTION_LABELS, INTENT_LABELS, RISK_LABELS,
                             STATUS_LABELS, TRIGGER_LABELS)
 

@@ -31,7 +31,7 @@ def _pattern(template: str) -> Tuple[Pattern[str], int]:
 def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
     from actions import emotion_offer, handoff_texts, messages
     from actions.flows import texts as flow_texts
-    from actions.flows.model import Bilingual
+    from common.flows.model import Bilingual
 
     for key, entry in messages.M.items():
         yield key, entry
