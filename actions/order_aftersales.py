@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions.form_reading import canonical, declines_photo
 from actions.identity import conversation_metadata
-from actions.messages import method_name, status_name, text
+from actions.texts import method_name, status_name, text
 from actions.order_common import money
 from actions.order_status import goodwill_sentence, open_case, refund_days, refund_sentence
 from actions.store.models import Order, ReturnRequest

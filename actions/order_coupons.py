@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions import identity
-from actions.messages import text
+from actions.texts import text
 from actions.order_common import language, local_time, money, session_scope
 from actions.order_goodwill import GOODWILL_CODE, grant
 from actions.store.context import hours_since

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import order_goodwill
-from actions.messages import method_name, status_name, text
+from actions.texts import method_name, status_name, text
 from actions.order_common import items_text, local_time, money, shipment_values
 from actions.store.context import hours_since
 from actions.store.models import AfterSalesCase, Order

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import (form_reading, form_steps, identity, order_aftersales,
                      order_changes, order_status)
-from actions.messages import status_name, text
+from actions.texts import status_name, text
 from actions.order_common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
     session_scope,

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import order_aftersales, orders
-from actions.messages import text
+from actions.texts import text
 from handoff.domain import shopper_text
 from tests.unit.sealed import as_sent_by
 from tests.unit.test_order_actions import apply, submit

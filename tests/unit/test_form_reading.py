@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import form_reading, form_steps, orders
 from actions.flows.matching import is_cancel
-from actions.messages import text
+from actions.texts import text
 from actions.order_aftersales import parse_reason, photo_from_message
 from actions.store import normalize_order_id
 

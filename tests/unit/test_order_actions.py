@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import orders
-from actions.messages import text
+from actions.texts import text
 from actions.order_goodwill import grant
 from actions.store import session_scope
 from actions.store.models import Order, Refund

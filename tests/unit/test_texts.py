@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Iterable, Set
 
 import pytest
+import yaml
 
+from actions.texts import TEXTS as ACTIONS
+from actions.texts import carrier_name, method_name, status_name, text
+from bot import policy
 from common.texts import LANGUAGES, Catalogue, placeholders
 from handoff.console.i18n import Translator
 from handoff.texts import TEXTS as HANDOFF
@@ -98,3 +102,70 @@ def test_console_templates_translate_through_gettext():
     template = environment().from_string("{{ _('kb.title') }} {% trans %}kb.save{% endtrans %}")
     assert template.render(gettext=Translator("zh").gettext) == "知识库 保存"
     assert template.render(gettext=Translator("en").gettext) == "Knowledge base Save"
+
+
+# --- the action server's catalogue (actions/texts.yml) and domain.yml responses ----------------
+
+def test_the_action_catalogue_has_both_languages_with_the_same_placeholders():
+    _assert_complete(ACTIONS)
+    assert len(list(ACTIONS.keys())) > 100
+
+
+def test_every_policy_value_a_text_names_is_in_the_policy_file():
+    for lang in LANGUAGES:
+        known = set(policy.template_values(lang))
+        for key in ACTIONS.keys(lang):
+            unknown = {p for p in placeholders(ACTIONS.raw(key, lang)) if p.startswith("shop.")} - known
+            assert not unknown, f"{key} ({lang}) names {sorted(unknown)}, not in data/shop.yml"
+
+
+def test_every_key_the_actions_use_exists():
+    code = [p for p in _sources("actions", "*.py")]
+    used = _keys_used(code, r"\b(?:ask_)?text\(\s*\"([a-z_.0-9]+)\"")
+    used |= _keys_used(code, r"\"(flow\.[a-z_]+)\"")
+    slots = _domain()["forms"]["order_form"]["required_slots"]
+    used |= {f"reask_{slot}" for slot in slots}  # form_steps: text(f"reask_{slot}")
+    used |= {f"reason_{r}" for r in ("no_reason", "quality", "wrong_item")}  # order_asks buttons
+    assert {"ask_order_id_none", "handoff.queued", "flow.intro", "emotion.offer", "kb.quote"} <= used
+    missing = sorted(k for k in used if not ACTIONS.has(k))
+    assert not missing, f"keys missing from actions/texts.yml: {missing}"
+
+
+def test_labels_fall_back_to_the_code():
+    assert status_name("shipped", "zh") == "运输中" and status_name("shipped", "en") == "in transit"
+    assert carrier_name("SF", "en") == "SF Express" and method_name("alipay", "zh") == "支付宝"
+    assert status_name("mystery", "en") == "mystery"
+
+
+def test_texts_fill_policy_values_and_the_callers_values():
+    days = policy.template_values("en")["shop.returns.no_reason_days"]
+    said = text("cancel_too_late", "en", order_id="E202600000001")
+    assert said.startswith("Order E202600000001 has already shipped") and f"within {days} days" in said
+    assert text("cancel_too_late", "fr", order_id="E1").startswith("订单E1")  # unknown -> Chinese
+
+
+def _domain() -> dict:
+    with open(ROOT / "domain.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_every_domain_response_has_a_chinese_and_an_english_variant():
+    for name, variants in _domain()["responses"].items():
+        default = [v for v in variants if not v.get("condition")]
+        english = [v for v in variants if v.get("condition") ==
+                   [{"type": "slot", "name": "language", "value": "en"}]]
+        assert default and english, f"{name} needs a Chinese default and an English variant"
+        for zh, en in zip(default, english):
+            assert placeholders(zh["text"]) == placeholders(en["text"]), name
+            assert [b["payload"] for b in zh.get("buttons", [])] == \
+                [b["payload"] for b in en.get("buttons", [])], name
+
+
+def test_every_response_the_actions_name_exists():
+    used = _keys_used(_sources("actions", "*.py"), r"response=\"(utter_[a-z_/]+)\"")
+    used |= _keys_used(_sources("actions", "*.py"), r"\"(utter_[a-z_]+)\"")
+    used -= {"utter_action"}  # the metadata field naming a response, not a response
+    assert "utter_ask_rephrase" in used
+    responses = set(_domain()["responses"])
+    responses |= {name.split("/")[0] for name in responses}  # utter_faq answers utter_faq/*
+    assert not sorted(r for r in used if r not in responses)
