@@ -60,11 +60,9 @@ class Translator:
         group = self.TABLES[table]
         if TEXTS.has(f"{group}.{code}"):
             return TEXTS.label(group, code, self.lang)
-        if table == "intent" and str(code).startswith("faq/"):
-            from handoff.console.canned import TITLES  # FAQ intents share the FAQ titles
-            pair = TITLES.get(str(code)[4:])
-            if pair:
-                return self("faq_intent", title=pair[0 if self.lang == "zh" else 1])
+        faq = str(code)[4:] if table == "intent" and str(code).startswith("faq/") else ""
+        if faq and TEXTS.has(f"faq.{faq}"):  # FAQ intents share the canned replies' titles
+            return self("faq_intent", title=TEXTS.label("faq", faq, self.lang))
         if table == "intent" and code == "csat_score":
             return self("csat_score")
         return str(code)
