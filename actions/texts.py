@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot import policy
+from common import policy
 from common.texts import Catalogue, lang_of
 
 TEXTS = Catalogue.from_yaml(Path(__file__).with_name("texts.yml"), defaults=policy.template_values)

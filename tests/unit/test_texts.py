@@ -11,7 +11,7 @@ import yaml
 
 from actions.texts import TEXTS as ACTIONS
 from actions.texts import carrier_name, method_name, status_name, text
-from bot import policy
+from common import policy
 from common.texts import LANGUAGES, Catalogue, placeholders
 from handoff.console.i18n import Translator
 from handoff.texts import TEXTS as HANDOFF
