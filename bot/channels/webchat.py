@@ -91,6 +91,8 @@ def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
 
     ``event`` is ``agent_message`` for an agent's reply, ``agent_left`` when the agent hands the
     conversation back, ``csat_request`` for the rating question that follows, else ``notice``.
+    ``id`` is the relay id: the relay sends at least once (a crash between the push and its
+    record sends again), the widget shows each id once and acknowledges it.
     """
     if not isinstance(handoff, dict):
         return None
@@ -107,6 +109,8 @@ def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
         else:
             event = "notice"
     note: Dict[str, Any] = {"role": role, "event": str(event)}
+    if relay_id:  # the message's own id: a copy the relay had to send again is shown once
+        note["id"] = relay_id[:128]
     if handoff.get("agent"):
         note["agent_name"] = str(handoff["agent"])[:64]
     return note

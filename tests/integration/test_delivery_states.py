@@ -94,3 +94,43 @@ async def test_wechat_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stu
     outcome = await stack.service.delivery.agent_message(item, redelivered=True)
     assert outcome.state == "delivered"
     assert len(rasa_stub.wechat_sent) == 1
+
+
+class RedisDiesOnSet:
+    """The real Redis, except that it goes away at the first marker write (as when Redis is
+    SIGKILLed between WeChat's confirmation and the marker)."""
+
+    def __init__(self, redis):
+        self.redis, self.failed = redis, False
+
+    def __getattr__(self, name):
+        return getattr(self.redis, name)
+
+    async def set(self, *args, **kwargs):
+        if not self.failed:
+            self.failed = True
+            from redis.exceptions import ConnectionError
+            raise ConnectionError("Connection refused")
+        return await self.redis.set(*args, **kwargs)
+
+
+async def test_wechat_reply_confirmed_just_before_redis_died_is_not_sent_again(stack, rasa_stub):
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    delivery = stack.service.delivery
+    item = {"kind": "agent_message", "conversation_id": ticket.conversation_id,
+            "text": "Redis 挂了也只发一次", "relay_id": "msg:redis-died", "channel": "wechat",
+            "message_id": 0, "ticket_id": tid}
+    real = delivery.redis
+    delivery.redis = RedisDiesOnSet(real)
+    try:
+        with pytest.raises(Exception):
+            await delivery.agent_message(item, redelivered=False)  # the entry stays pending
+        sent = [m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]
+        assert len(sent) == 1
+        outcome = await delivery.agent_message(item, redelivered=True)  # Redis is back
+    finally:
+        delivery.redis = real
+    assert outcome.state == "delivered"
+    assert len([m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]) == 1
+    assert await real.exists(f"{stack.settings.redis_prefix}:relayed:msg:redis-died")
+    assert await delivery.agent_message(item, redelivered=True) is None

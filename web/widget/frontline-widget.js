@@ -321,10 +321,19 @@
       add({ kind: "system", tone: "bot", text: t("botBack") });
     }
   }
+  // Messages the handoff relay wrote carry their id (frontline.id). The relay sends at least
+  // once: a crash between the push and its record pushes the same message again, so an id
+  // this conversation already shows (in this tab or another one) is not shown twice.
+  function shownId(mid) {
+    for (var i = transcript.length - 1; i >= 0; i--) if (transcript[i].mid === mid) return true;
+    return false;
+  }
   function onBotMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     typing(false);
     var note = msg.frontline || {};
+    var mid = typeof note.id === "string" && note.id ? note.id.slice(0, 128) : null;
+    if (mid && shownId(mid)) return;
     var custom = msg.custom && typeof msg.custom === "object" ? msg.custom : null;
     var event = (custom && custom.frontline) || note.event;
     if (event === "agent_joined" || note.role === "agent") setMode("agent", (custom && custom.agent_name) || note.agent_name);
@@ -334,6 +343,7 @@
       return;
     }
     var entry = { kind: note.role === "agent" ? "agent" : "bot", text: msg.text || (custom && custom.text) || "" };
+    if (mid) entry.mid = mid;
     if (entry.kind === "agent") entry.agentName = note.agent_name || state.agentName;
     var buttons = msg.quick_replies || msg.buttons;
     if (Array.isArray(buttons) && buttons.length && event !== "csat_request") {
