@@ -1,8 +1,9 @@
 """How an agent's message reaches the shopper's channel, and what we can truthfully say about it.
 
-  sent       Rasa accepted it and pushed it to the channel, which does not confirm (web widget,
-             app callback): it is in the transcript and on its way.
-  delivered  The channel confirmed it: WeChat's customer-service API answered errcode 0.
+  sent       Rasa accepted it and pushed it to the channel, which does not confirm (yet): it is
+             in the transcript and on its way.
+  delivered  The channel confirmed it: WeChat's customer-service API answered errcode 0, or
+             the web widget acknowledged it (handoff.receipts).
   failed     It cannot reach the shopper; `reason` says why and the console says what the agent
              can do (DELIVERY_HELP in handoff.console.i18n).
 

@@ -12,10 +12,10 @@ from tests.integration.handoff_support import (pg_url, prefix, rasa_stub,  # noq
 pytestmark = pytest.mark.integration
 
 
-async def handoff_on(stack, channel, agent="ann"):
+async def handoff_on(stack, channel, agent="ann", conversation_id=None):
     stack.agent(agent)
     headers = await stack.login(agent)
-    ticket = sample_ticket(channel=channel)
+    ticket = sample_ticket(conversation_id, channel=channel)
     _, place = await stack.hand_off(ticket)
     tid = place["ticket_id"]
     await stack.call("POST", f"/api/tickets/{tid}/claim", headers=headers)
