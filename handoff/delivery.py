@@ -37,7 +37,10 @@ WECHAT_SEND_PATH = "/webhooks/wechat/send"
 # Channels whose conversations cannot receive a message pushed later.
 NO_PUSH = {"rest", "cmdline"}
 WECHAT_REASONS = {"outside_window", "quota_exhausted"}
-SENT_MARKER_SECONDS = 24 * 3600  # re-deliveries come within minutes; a day is plenty
+# The markers cover the minutes between a send and its bookkeeping in SQL (a crash, a second
+# entry); after that the message's delivery state in SQL says it was handled (Service.
+# handle_relay checks it for a re-delivered entry). An hour each keeps Redis small.
+SENT_MARKER_SECONDS = 3600
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,8 @@ class Service:
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
         if item["kind"] == "agent_message":
+            if redelivered and await self.db(store.relay_handled, item.get("message_id")):
+                return  # handled before the crash; the Redis markers last only an hour
             outcome = await self.delivery.agent_message(item, redelivered)
             if outcome is None:  # a second entry for a message already handled
                 return

@@ -4,7 +4,7 @@ The widget keeps every message it sent until the server acknowledged it (the soc
 comes when the channel has handled the message), and after a reconnect sends the unacknowledged
 ones again with the same ``message_id``. The first copy may have been handled already (the ack
 was lost with the connection), or may still be in progress in this process: this record tells.
-Handled ids are kept in Redis for a day (``<prefix>:web:handled:<conversation>:<id>``, so a
+Handled ids are kept in Redis for an hour (``<prefix>:web:handled:<conversation>:<id>``, so a
 restarted Rasa knows them too); without Redis (unit tests) only in this process.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 from common.ratelimit import connect
 
 logger = logging.getLogger(__name__)
-HANDLED_SECONDS = 24 * 3600
+HANDLED_SECONDS = 3600  # the widget sends again on its next (re)connect: minutes, not hours
 
 
 class HandledMessages:

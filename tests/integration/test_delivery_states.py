@@ -134,3 +134,20 @@ async def test_wechat_reply_confirmed_just_before_redis_died_is_not_sent_again(s
     assert len([m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]) == 1
     assert await real.exists(f"{stack.settings.redis_prefix}:relayed:msg:redis-died")
     assert await delivery.agent_message(item, redelivered=True) is None
+
+
+async def test_redelivery_after_the_markers_expired_is_not_sent_again(stack, rasa_stub):
+    """The Redis markers last an hour; later, the delivery state in SQL says it was handled."""
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    first = await reply_state(stack, headers, tid, "一小时后又来一次")
+    assert first["delivery"] == "delivered"
+    prefix = stack.settings.redis_prefix
+    await stack.service.redis.delete(f"{prefix}:relayed:msg:{first['id']}",
+                                     f"{prefix}:wechat-sent:msg:{first['id']}")
+    rasa_stub.trackers[ticket.conversation_id] = []
+    item = {"kind": "agent_message", "conversation_id": ticket.conversation_id,
+            "text": "一小时后又来一次", "relay_id": f"msg:{first['id']}", "channel": "wechat",
+            "message_id": first["id"], "ticket_id": tid}
+    await stack.service.handle_relay("0-1", item, redelivered=True)
+    assert len([m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]) == 1
+    assert await stack.service.redis.ttl(f"{prefix}:relayed:msg:{first['id']}") == -2
