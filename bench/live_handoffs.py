@@ -50,6 +50,11 @@ class WebShopper:
         again (it sends at least once), not a second message."""
         data = data if isinstance(data, dict) else {}
         message_id = (data.get("frontline") or {}).get("id")
+        if str(message_id or "").startswith("msg:") and self.session_id:
+            # The widget confirms an agent's message (a copy too: the first confirmation may
+            # have been lost); the console then shows it delivered.
+            await self.sio.emit("message_received", {"session_id": self.session_id,
+                                                     "id": message_id})
         if message_id and message_id in self.seen:
             self.copies += 1
             return
