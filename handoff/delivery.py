@@ -37,9 +37,10 @@ WECHAT_SEND_PATH = "/webhooks/wechat/send"
 # Channels whose conversations cannot receive a message pushed later.
 NO_PUSH = {"rest", "cmdline"}
 WECHAT_REASONS = {"outside_window", "quota_exhausted"}
-# The markers cover the minutes between a send and its bookkeeping in SQL (a crash, a second
-# entry); after that the message's delivery state in SQL says it was handled (Service.
-# handle_relay checks it for a re-delivered entry). An hour each keeps Redis small.
+# The markers cover the moments between a send and its outcome in SQL (a crash, a second entry);
+# once the outcome is committed, SQL answers (Service.handle_relay checks it first) and they are
+# deleted (`forget`), so Redis does not grow with the message count. The expiry only bounds
+# what a crash before that leaves behind.
 SENT_MARKER_SECONDS = 3600
 
 
@@ -80,6 +81,16 @@ class ChannelDelivery:
     async def _mark(self, key: str, value: str) -> None:
         self.outcomes.add(key, value)
         await self.redis.set(key, value, ex=SENT_MARKER_SECONDS)
+
+    async def forget(self, relay_id: str) -> None:
+        """The outcome is in SQL: the markers are no longer needed."""
+        keys = [f"{self.prefix}:relayed:{relay_id}", f"{self.prefix}:wechat-sent:{relay_id}"]
+        for key in keys:
+            self.outcomes.items.pop(key, None)
+        try:
+            await self.redis.delete(*keys)
+        except Exception as exc:  # Redis away: they expire on their own
+            log.warning("delivery markers of %s not deleted: %s", relay_id, exc)
 
     async def agent_message(self, item: Dict[str, Any], redelivered: bool) -> Optional[Outcome]:
         """The outcome, or None when this message was handled before (a second entry)."""

@@ -80,20 +80,36 @@ async def test_web_reply_is_sent_and_rest_reply_cannot_be_pushed(stack, rasa_stu
 
 
 async def test_wechat_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub):
-    """WeChat confirmed, then the service died before the tracker append and the ack."""
+    """WeChat confirmed, then the service died before the tracker append, the outcome in SQL
+    and the ack: the markers in Redis keep the re-delivered entry from being sent again."""
     headers, ticket, tid = await handoff_on(stack, "wechat")
-    first = await reply_state(stack, headers, tid, "只发一次")
-    assert first["delivery"] == "delivered"
     item = {"kind": "agent_message", "conversation_id": ticket.conversation_id,
-            "text": "只发一次", "relay_id": f"msg:{first['id']}", "channel": "wechat",
-            "message_id": first["id"], "ticket_id": tid}
+            "text": "只发一次", "relay_id": "msg:crashed-1", "channel": "wechat",
+            "message_id": 0, "ticket_id": tid}
+    first = await stack.service.delivery.agent_message(item, redelivered=False)
+    assert first.state == "delivered"
+    stack.service.delivery.outcomes.items.clear()  # a new process: only Redis remembers
     rasa_stub.trackers[ticket.conversation_id] = []  # the append never happened
     assert await stack.service.delivery.agent_message(item, redelivered=True) is None
     # ...and the outcome was not recorded either:
-    await stack.service.redis.delete(f"{stack.settings.redis_prefix}:relayed:msg:{first['id']}")
+    await stack.service.redis.delete(f"{stack.settings.redis_prefix}:relayed:msg:crashed-1")
     outcome = await stack.service.delivery.agent_message(item, redelivered=True)
     assert outcome.state == "delivered"
-    assert len(rasa_stub.wechat_sent) == 1
+    assert len([m for m in rasa_stub.wechat_sent if m.get("text") == "只发一次"]) == 1
+
+
+async def test_markers_are_deleted_once_the_outcome_is_in_sql(stack, rasa_stub):
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    first = await reply_state(stack, headers, tid, "记下之后不占 Redis")
+    assert first["delivery"] == "delivered"
+    prefix = stack.settings.redis_prefix
+    for _ in range(50):
+        left = await stack.service.redis.exists(f"{prefix}:relayed:msg:{first['id']}",
+                                                f"{prefix}:wechat-sent:msg:{first['id']}")
+        if not left:
+            break
+        await asyncio.sleep(0.1)
+    assert left == 0
 
 
 class RedisDiesOnSet:
