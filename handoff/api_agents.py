@@ -192,10 +192,10 @@ async def post_message(request: web.Request) -> web.Response:
         return store.ticket_view(row), store.message_view(msg), created, msg.relay_entry
     view, msg, created, entry = await run(request, work)
     svc = service_of(request)
+    if created:  # announced before it is relayed, so its delivery update never comes first
+        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     if entry is None:  # new, or a retry of one Redis could not take
         await svc.relay_agent_message(msg["id"])
-    if created:
-        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     return web.json_response(msg, status=201 if created else 200)
 
 

@@ -56,6 +56,9 @@ ROUTES: List[Route] = [
     Route("POST", "/api/bot/typing", bot.post_typing,
           "The shopper is typing: a live 'typing' event for the conversation's open ticket",
           "bot", request="Typing", response="Ok", errors=[400, 401, 403, 404]),
+    Route("POST", "/api/bot/received", bot.post_received,
+          "The shopper's widget showed an agent's message: it becomes 'delivered'",
+          "bot", request="Receipt", response="Ok", errors=[400, 401, 403, 404]),
     # agents
     Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
           "an HttpOnly session cookie", "none", request="Login", response="Session",

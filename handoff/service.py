@@ -310,6 +310,8 @@ class Service:
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
         if item["kind"] == "agent_message":
+            if await self.db(store.relay_handled, item.get("message_id")):
+                return  # a re-delivered or second entry of a message whose outcome is recorded
             outcome = await self.delivery.agent_message(item, redelivered)
             if outcome is None:  # a second entry for a message already handled
                 return
@@ -355,6 +357,7 @@ class Service:
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None
         result = await self.db(work)
+        await self.delivery.forget(item["relay_id"])  # SQL has it now: Redis need not keep it
         if result:
             view, queue = result
             self.hub.publish({"type": "message.delivered", "message": view}, queue=queue)
