@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from common.ticket import QUEUES
+from handoff.console.canned import TITLES
 from handoff.render import (CHANNEL_LABELS, EMOTION_LABELS, INTENT_LABELS, RISK_LABELS,
                             STATUS_LABELS, TRIGGER_LABELS)
 
@@ -164,7 +165,7 @@ class Translator:
             return ""
         pair = self.TABLES[table].get(str(code))
         if pair is None and table == "intent" and str(code).startswith("faq/"):
-            from handoff.console.canned import TITLES  # FAQ intents share the FAQ titles
+            # FAQ intents share the FAQ titles
             pair = TITLES.get(str(code)[4:])
             pair = (f"常见问题:{pair[0]}", f"FAQ: {pair[1]}") if pair else None
         if pair is None and table == "intent" and code == "csat_score":

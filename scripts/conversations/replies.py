@@ -13,6 +13,10 @@ import string
 from functools import lru_cache
 from typing import Dict, Iterable, List, Pattern, Tuple
 
+from actions import emotion_offer, handoff_texts, messages
+from actions.flows import texts as flow_texts
+from common.flows.model import Bilingual
+
 MIN_LITERAL = 6  # shorter templates ("{x}", "已附照片") would match too much to name anything
 
 
@@ -29,10 +33,6 @@ def _pattern(template: str) -> Tuple[Pattern[str], int]:
 
 
 def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
-    from actions import emotion_offer, handoff_texts, messages
-    from actions.flows import texts as flow_texts
-    from common.flows.model import Bilingual
-
     for key, entry in messages.M.items():
         yield key, entry
     for key, entry in handoff_texts.TEXTS.items():
