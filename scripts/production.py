@@ -4,7 +4,7 @@ Unlike `make demo` it seeds no demo shop, starts no embedded Redis, no WeChat st
 demo page, creates no demo account and generates no secret: every secret comes from the
 environment and is checked first. Each service binds the address its *_HOST variable names,
 loopback by default (put a TLS reverse proxy in front of what shoppers and agents reach).
-`--check` only reports what is missing. README.md, "Running in production", lists everything.
+`--check` only reports what is missing. docs/operations.md, "Running in production", lists everything.
 """
 from __future__ import annotations
 

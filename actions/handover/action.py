@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff_texts import text
+from actions.texts import text
 from actions.handover.client import deliver
 from actions.handover.ticket import build_ticket
 from actions.identity.link import linked_identities
@@ -68,10 +68,10 @@ def when_back(opens_at: Optional[str], language: str, now: Optional[datetime] = 
     today = (now or datetime.now(back.tzinfo)).astimezone(back.tzinfo).date()
     clock = back.strftime("%H:%M")
     if back.date() == today:
-        return text("today", language, time=clock)
+        return text("handoff.today", language, time=clock)
     if back.date() == today + timedelta(days=1):
-        return text("tomorrow", language, time=clock)
-    return text("on_date", language, date=back.date().isoformat(), time=clock)
+        return text("handoff.tomorrow", language, time=clock)
+    return text("handoff.on_date", language, date=back.date().isoformat(), time=clock)
 
 
 def shopper_message(status: str, placement: Optional[Dict[str, Any]], language: str) -> str:
@@ -79,19 +79,19 @@ def shopper_message(status: str, placement: Optional[Dict[str, Any]], language: 
     days = hours["days"].get(language, "") if isinstance(hours["days"], dict) else hours["days"]
     common = {"open": hours["open"], "close": hours["close"], "days": days}
     if status == "queued":
-        return text("service_down", language)
+        return text("handoff.service_down", language)
     if status != "accepted" or placement is None:
-        return text("failed", language, **common)
+        return text("handoff.failed", language, **common)
     if not placement.get("open_now", True):
-        return text("closed", language, when=when_back(placement.get("opens_at"), language),
+        return text("handoff.closed", language, when=when_back(placement.get("opens_at"), language),
                     **common)
     if int(placement.get("agents_online", 1)) == 0:  # no promise we cannot keep
-        return text("no_agents", language)
+        return text("handoff.no_agents", language)
     wait = max(1, int(placement.get("expected_wait_minutes") or 1))
     position = int(placement.get("position") or 1)
     if position <= 1:
-        return text("queued_next", language, wait=wait)
-    return text("queued", language, ahead=position - 1, wait=wait)
+        return text("handoff.queued_next", language, wait=wait)
+    return text("handoff.queued", language, ahead=position - 1, wait=wait)
 
 
 class ActionHandoff(Action):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions.form_reading import canonical, declines_photo
 from actions.identity.metadata import conversation_metadata
-from actions.messages import method_name, status_name, text
+from actions.texts import method_name, status_name, text
 from actions.orders.common import money
 from actions.orders.status import goodwill_sentence, open_case, refund_days, refund_sentence
 from actions.store.models import Order, ReturnRequest

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form_steps import ask_text, misses
-from actions.messages import text
+from actions.texts import text
 from actions.orders.aftersales import REASONS, ask_photo_key
 from actions.orders.changes import AskConfirm
 from actions.orders.common import accessible_order, language, session_scope
@@ -49,7 +49,7 @@ class ActionAskOrderConfirmed(Action):
             message = AskConfirm.message(order, tracker, lang) if order else ""
         if misses(tracker) >= 2:
             message = text("reask_order_confirmed", lang)
-        yes, no = ("是的", "不用了") if lang == "zh" else ("Yes", "No")
+        yes, no = text("btn_yes", lang), text("btn_no", lang)
         dispatcher.utter_message(text=message, buttons=[{"title": yes, "payload": "/affirm"},
                                                         {"title": no, "payload": "/deny"}])
         return []

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.messages import method_name, status_name, text
+from actions.texts import method_name, status_name, text
 from actions.orders.common import items_text, money, shipment_values
 from actions.orders.status import human_button, refund_days
 from actions.store.models import Order, OrderLog, Refund

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.identity import access
-from actions.messages import carrier_name, lang_of
+from actions.texts import carrier_name, lang_of
 from actions.store import build_context, find_order, session_scope  # noqa: F401
 from actions.store.models import Order
 

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_reading, form_steps
 from actions.identity import access
-from actions.messages import status_name, text
+from actions.texts import status_name, text
 from actions.orders import aftersales, changes, status
 from actions.orders.common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,

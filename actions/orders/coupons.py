@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.identity import access
-from actions.messages import text
+from actions.texts import text
 from actions.orders.common import language, local_time, money, session_scope
 from actions.orders.goodwill import GOODWILL_CODE, grant
 from actions.store.context import hours_since

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.messages import method_name, status_name, text
+from actions.texts import method_name, status_name, text
 from actions.orders import goodwill
 from actions.orders.common import items_text, local_time, money, shipment_values
 from actions.store.context import hours_since

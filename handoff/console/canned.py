@@ -8,14 +8,7 @@ from typing import Dict, List, Optional
 
 from common.faq_answers import faq_answers, fill
 
-
-TITLES = {
-    "shipping_time": ("发货与配送时效", "Shipping time"), "shipping_fee": ("运费", "Shipping fee"),
-    "return_policy": ("退货政策", "Return policy"), "payment_methods": ("支付方式", "Payment"),
-    "invoice": ("发票", "Invoice"), "points": ("积分", "Points"), "warranty": ("保修", "Warranty"),
-    "business_hours": ("人工服务时间", "Business hours"), "size_guide": ("尺码", "Size guide"),
-    "coupon_rules": ("优惠券规则", "Coupon rules"),
-}
+from handoff.texts import TEXTS
 
 
 @dataclass(frozen=True)
@@ -28,12 +21,11 @@ class CannedReply:
 def canned_replies(language: str, domain: Optional[Path] = None) -> List[CannedReply]:
     """The FAQ answers in `language` ("zh"/"en"), placeholders filled."""
     raw = faq_answers(domain)
-    index = 0 if language == "zh" else 1
     replies = []
     for key, texts in raw.items():
         text = texts.get(language) or texts.get("zh")
         if text:
-            title = TITLES.get(key, (key, key))[index]
+            title = TEXTS.label("faq", key, language)
             replies.append(CannedReply(key, title, fill(text, language)))
     return replies
 

@@ -7,7 +7,7 @@ import time
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import text
+from actions.texts import text
 from actions.orders import aftersales as order_aftersales, conversation as orders
 from common.ticket import shopper_text
 from tests.unit.sealed import as_sent_by

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.messages import text
+from actions.texts import text
 from actions.orders import conversation as orders
 from actions.orders.goodwill import grant
 from actions.store import session_scope
