@@ -11,15 +11,17 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from common import production, streams
 from common.ticket import Ticket, shopper_text, utcnow
 from common.typing_relay import TypingRelay
 from handoff import bus, health, store, survey_flow
+from handoff.agents import create_agent, verify_password
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.config import Settings
-from handoff.db import TicketRow, make_engine, make_sessionmaker
+from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
@@ -125,10 +127,6 @@ class Service:
         return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
-        from sqlalchemy import select
-
-        from handoff.agents import create_agent
-        from handoff.db import Agent
         username, _, password = str(self.settings.demo_agent).partition(":")
         if username and password and db.execute(
                 select(Agent).where(Agent.username == username)).scalar_one_or_none() is None:
@@ -138,10 +136,6 @@ class Service:
     @staticmethod
     def _refuse_demo_account(db) -> None:
         """Production mode: the demo supervisor with its public password must not exist."""
-        from sqlalchemy import select
-
-        from handoff.agents import verify_password
-        from handoff.db import Agent
         username = production.DEMO_VALUES["HANDOFF_DEMO_AGENT"].partition(":")[0]
         agent = db.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
         if agent is not None and agent.is_active and verify_password(
@@ -349,7 +343,6 @@ class Service:
 
     async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
-            from handoff.db import Message
             msg = db.get(Message, int(item["message_id"]))
             if msg is not None and msg.delivery in (None, "queued", "sent"):
                 msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
