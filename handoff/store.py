@@ -304,7 +304,8 @@ def assign(db: Session, supervisor: Agent, ticket_id: int, agent_id: int) -> Tic
     row.assignee_id = target.id
     if row.status in ("waiting", "transferred"):
         row.status = "assigned"
-    record(db, row, "assigned", supervisor.username, from_agent_id=old, to_agent_id=target.id)
+    record(db, row, "assigned", supervisor.username, from_agent_id=old, to_agent_id=target.id,
+           to_username=target.username)
     return row
 
 
