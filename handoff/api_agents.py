@@ -19,7 +19,7 @@ from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
 from handoff.access import read_json as _read_json
 from handoff.bodies import body_of
 from handoff.db import Agent
-from handoff.domain import OPEN_STATUSES, QUEUES, STATUSES
+from common.statuses import OPEN, OPEN_STATUSES, QUEUED, STATUSES, WORKING
 from handoff.errors import ApiError
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
@@ -110,7 +110,8 @@ async def me(request: web.Request) -> web.Response:
 # -- tickets ---------------------------------------------------------------------------
 async def list_tickets(request: web.Request) -> web.Response:
     agent = agent_of(request)
-    statuses = [s for s in request.query.get("status", "waiting,transferred").split(",") if s]
+    default = ",".join(s.value for s in QUEUED)
+    statuses = [s for s in request.query.get("status", default).split(",") if s]
     if statuses == ["open"]:
         statuses = list(OPEN_STATUSES)
     if set(statuses) - set(STATUSES):
@@ -182,7 +183,8 @@ async def transfer(request: web.Request) -> web.Response:
 
     def work(db):
         old["queue"] = store.visible_ticket(db, agent, ticket_id(request)).queue
-        return store.ticket_view(store.transfer(db, agent, ticket_id(request), queue, note))
+        return store.ticket_view(store.transfer(db, agent, ticket_id(request), queue, note,
+                                                service_of(request).routing.queues))
     view = await run(request, work)
     svc = service_of(request)
     event = {"type": "ticket.updated", "change": "transferred", "ticket": view, "note": note}
@@ -252,8 +254,8 @@ async def typing(request: web.Request) -> web.Response:
 
     def work(db):
         row = store.visible_ticket(db, agent, tid)
-        return row.queue, row.conversation_id, row.assignee_id == agent.id and row.status in (
-            "assigned", "active")
+        return row.queue, row.conversation_id, row.assignee_id == agent.id and row.status in \
+            WORKING
     queue, conversation_id, holds = await run(request, work)
     if not holds:
         raise error(403, "not_your_ticket", "not your ticket")
@@ -269,13 +271,16 @@ async def typing(request: web.Request) -> web.Response:
 async def queues(request: web.Request) -> web.Response:
     agent = agent_of(request)
     rows = await run(request, lambda db: [store.ticket_view(r) for r in store.list_tickets(
-        db, agent, OPEN_STATUSES)])
+        db, agent, OPEN)])
     hub = service_of(request).hub
     summary = {q: {"waiting": 0, "in_progress": 0, "agents_online": hub.online_for(q)}
-               for q in QUEUES if agent.role == "supervisor" or q in (agent.queues or [])}
+               for q in service_of(request).routing.queues
+               if agent.role == "supervisor" or q in (agent.queues or [])}
     for row in rows:
-        key = "waiting" if row["status"] in ("waiting", "transferred") else "in_progress"
-        summary[row["queue"]][key] += 1
+        key = "waiting" if row["status"] in QUEUED else "in_progress"
+        # a queue removed from routing.yml still shows while its old tickets are open
+        summary.setdefault(row["queue"], {"waiting": 0, "in_progress": 0,
+                                          "agents_online": 0})[key] += 1
     return web.json_response({"queues": summary})
 
 

@@ -9,7 +9,9 @@ from typing import Any, Dict, List
 from pydantic.schema import schema as model_schemas
 
 from handoff.bodies import MODELS
-from handoff.domain import QUEUES, STATUSES, TRIGGERS
+from common.statuses import STATUSES
+from handoff.domain import TRIGGERS
+from handoff.queues import configured as configured_queues
 
 S = Dict[str, Any]
 
@@ -29,6 +31,9 @@ STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"
 TIME = {"type": "string", "format": "date-time", "nullable": True}
 ANY = {"type": "object", "additionalProperties": True}
 LANG_TEXT = obj({"zh": STR, "en": STR})
+# routing.yml is read at start (the service loads it once; edits need a restart).
+QUEUE = {"type": "string", "enum": list(configured_queues()),
+         "description": "a queue of handoff/routing.yml"}
 SCHEMAS: S = {
     "Error": obj({"error": STR, "message": STR, "fields": {
         "type": "array", "description": "a body that fails its model: each field at fault",
@@ -40,14 +45,14 @@ SCHEMAS: S = {
                    "streams": {"type": "object", "description": "per stream (events, relay): "
                                "lag, pending, handled, refused, recreated, failing_seconds",
                                "additionalProperties": ANY}}),
-    "Placement": obj({"ticket_id": INT, "queue": {"type": "string", "enum": list(QUEUES)},
+    "Placement": obj({"ticket_id": INT, "queue": QUEUE,
                       "priority": INT, "position": INT, "expected_wait_minutes": INT,
                       "agents_online": INT, "open_now": BOOL, "opens_at": TIME,
                       "sla_due_at": TIME, "duplicate": BOOL}),
     "TicketSummary": obj({
         "id": INT, "handoff_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
         "reason": {"type": "string", "enum": list(TRIGGERS)}, "top_intent": STR,
-        "top_confidence": NUM, "queue": {"type": "string", "enum": list(QUEUES)},
+        "top_confidence": NUM, "queue": QUEUE,
         "priority": {**INT, "description": "1 most urgent .. 4"}, "priority_score": NUM,
         "status": {"type": "string", "enum": list(STATUSES)},
         "assignee_id": {**INT, "nullable": True}, "sla_due_at": TIME, "escalation_level": INT,

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from handoff.domain import QUEUES, Ticket
+from handoff.domain import Ticket
+from handoff.queues import names_of
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,13 @@ class Routing:
     def load(cls, path: Path, timezone: str = "Asia/Shanghai") -> "Routing":
         with open(path, encoding="utf-8") as handle:
             rules = yaml.safe_load(handle) or {}
-        unknown = set(rules.get("queues", {})) - set(QUEUES)
-        if unknown:
-            raise ValueError(f"{path}: unknown queues {sorted(unknown)}")
+        names_of(rules, str(path))  # the file defines the queues: they must be coherent
         return cls(rules=rules, tz=ZoneInfo(timezone))
+
+    @property
+    def queues(self) -> Tuple[str, ...]:
+        """The queues of this routing file, in file order."""
+        return tuple(self.rules.get("queues") or {})
 
     # -- queue ---------------------------------------------------------------------------
     def queue_for(self, ticket: Ticket) -> str:
