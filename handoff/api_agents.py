@@ -15,9 +15,10 @@ from aiohttp import WSMsgType, web
 
 from handoff import agents as accounts
 from handoff import store
+from handoff.access import bearer  # noqa: F401  (where callers have always found it)
 from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
 from handoff.access import read_json as _read_json
-from handoff.bodies import body_of
+from handoff.bodies import MAX_FIELD, MAX_TEXT, body_of  # noqa: F401  (limits, for callers)
 from handoff.db import Agent
 from common.statuses import OPEN, OPEN_STATUSES, QUEUED, STATUSES, WORKING
 from handoff.errors import ApiError

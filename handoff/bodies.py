@@ -9,7 +9,7 @@ Strings are strict (a number is not a string) and stripped; unknown keys are ign
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, Type, TypeVar
+from typing import Any, Dict, List, Literal, Optional
 
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictInt, StrictStr, constr, validator
@@ -25,7 +25,6 @@ MAX_TITLE, MAX_ARTICLE, MAX_TAGS = 200, 20000, 20
 ASSIST_KINDS = ("kb", "faq", "policy", "phrase")
 
 BODY = "handoff.body"  # request key of the validated body
-M = TypeVar("M", bound=BaseModel)
 
 
 def text(max_length: int = MAX_TEXT) -> Any:
@@ -224,11 +223,3 @@ class QualityVerdict(Body):
     def no_note(cls, value: Optional[str]) -> str:
         return value or ""
 
-
-def parse(model: Type[M], data: Any) -> M:
-    """`model` from plain data; raises pydantic.ValidationError."""
-    return model.parse_obj(data)
-
-
-MODELS: List[Type[Body]] = [Ticket, Typing, KbQuestion, Login, AgentMessage, Transfer, Resolve,
-                            Assign, Note, KbArticleInput, AssistUsed, QualityVerdict]

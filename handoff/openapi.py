@@ -8,7 +8,6 @@ from typing import Any, Dict, List
 
 from pydantic.schema import schema as model_schemas
 
-from handoff.bodies import MODELS
 from common.statuses import STATUSES
 from handoff.domain import TRIGGERS
 from handoff.queues import configured as configured_queues
@@ -125,9 +124,6 @@ SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits
     "reviewed_at": TIME})
 SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
     ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
-# Request bodies: the models the middleware validates against (handoff.bodies).
-SCHEMAS.update(model_schemas(MODELS, ref_prefix="#/components/schemas/")["definitions"])
-
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "public": []}
 ERROR_TEXT = {400: "Bad request: malformed JSON, or a body that fails its model (the fields "
@@ -177,6 +173,15 @@ def _operation(route) -> S:
     return op
 
 
+def body_schemas(routes) -> S:
+    """The schemas of the routes' body models (the very ones the middleware validates with)."""
+    models = {r.request for r in routes if r.request is not None and
+              not isinstance(r.request, str)}
+    found = model_schemas(sorted(models, key=lambda m: m.__name__),
+                          ref_prefix="#/components/schemas/")
+    return found["definitions"]
+
+
 def document(routes) -> S:
     paths: S = {}
     for route in routes:
@@ -192,7 +197,7 @@ def document(routes) -> S:
                                 "cookie session and CSRF token."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "components": {"schemas": {**SCHEMAS, **body_schemas(routes)}, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "cookie": {"type": "apiKey", "in": "cookie", "name": "handoff_session"},
             "hmac": {"type": "apiKey", "in": "header", "name": "X-Handoff-Signature",

@@ -11,8 +11,10 @@ line names a console path. To add an endpoint:
 
 - auth: PUBLIC, BOT (HMAC-signed by the bot side), AGENT_SESSION or SUPERVISOR (a session with
   that role); the short strings "none", "bot", "agent", "supervisor" mean the same.
-- request: a pydantic model (handoff.bodies); the handler reads `body_of(request)`. A bad body
-  gets 400 `{"error": <invalid>, "message", "fields"}`.
+- request: a pydantic model (handoff.bodies, or a module of the feature); the handler reads
+  `body_of(request)`, and the OpenAPI document takes the model's schema. A bad body gets 400
+  `{"error": <invalid>, "message", "fields": [{"field", "problem"}]}`. (A schema name instead
+  of a model documents a body the handler still checks itself.)
 - response: the name of a schema in handoff.openapi.SCHEMAS; status: the success status.
 - errors: statuses beyond those the auth and the body already imply (401, 403, 400).
 - the handler reads the caller with `access.agent_of(request)`; store errors (NotFound,
@@ -35,6 +37,7 @@ from handoff.assist import api as assist
 from handoff.console import setup_console
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
+from handoff.openapi import document
 from handoff.quality import api as quality
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -62,7 +65,6 @@ class Route:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    from handoff.openapi import document
     return web.json_response(document(ROUTES))
 
 
