@@ -21,8 +21,8 @@ from typing import Any, Dict, Optional, Tuple
 from aiohttp import web
 from pydantic import ValidationError
 
+from common import signing
 from handoff import agents as accounts
-from handoff import security
 from handoff.bodies import BODY
 from handoff.console.auth import check_csrf, current_agent, same_origin
 from handoff.db import Agent
@@ -118,9 +118,9 @@ async def verify_signature(request: web.Request) -> bytes:
     """Refuse unsigned, forged, altered or replayed calls before reading anything else."""
     raw = await request.read()
     settings = request.app[SERVICE].settings
-    if security.SIGNATURE_HEADER not in request.headers:
+    if signing.SIGNATURE_HEADER not in request.headers:
         raise ApiError(401, "unsigned", "a signed request is required")
-    if not security.verify(settings.token, request.method, request.path, raw,
+    if not signing.verify(settings.token, request.method, request.path, raw,
                            dict(request.headers), settings.signature_skew_seconds):
         raise ApiError(403, "bad_signature", "the request signature is not valid")
     return raw

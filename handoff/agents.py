@@ -14,9 +14,9 @@ import bcrypt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handoff.db import Agent, AgentSession
+from common.ticket import utcnow
 from handoff import queues as queue_config
-from handoff.domain import utcnow
+from handoff.db import Agent, AgentSession
 
 ROLES = ("agent", "supervisor")
 

@@ -13,6 +13,7 @@ from typing import Any, Dict
 
 from aiohttp import WSMsgType, web
 
+from common.statuses import OPEN, OPEN_STATUSES, QUEUED, STATUSES, WORKING
 from handoff import agents as accounts
 from handoff import store
 from handoff.access import bearer  # noqa: F401  (where callers have always found it)
@@ -20,7 +21,6 @@ from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
 from handoff.access import read_json as _read_json
 from handoff.bodies import MAX_FIELD, MAX_TEXT, body_of  # noqa: F401  (limits, for callers)
 from handoff.db import Agent
-from common.statuses import OPEN, OPEN_STATUSES, QUEUED, STATUSES, WORKING
 from handoff.errors import ApiError
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
@@ -159,10 +159,10 @@ async def post_message(request: web.Request) -> web.Response:
         return store.ticket_view(row), store.message_view(msg), created, msg.relay_entry
     view, msg, created, entry = await run(request, work)
     svc = service_of(request)
+    if created:  # announced before it is relayed, so its delivery update never comes first
+        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     if entry is None:  # new, or a retry of one Redis could not take
         await svc.relay_agent_message(msg["id"])
-    if created:
-        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     return web.json_response(msg, status=201 if created else 200)
 
 
@@ -249,7 +249,7 @@ async def add_note(request: web.Request) -> web.Response:
 
 async def typing(request: web.Request) -> web.Response:
     """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)
-    and to the shopper's web widget (handoff.typing_relay). Only the agent who holds the
+    and to the shopper's web widget (common.typing_relay). Only the agent who holds the
     ticket may say so: anyone else of the queue gets 403 and nothing is shown."""
     agent, tid = agent_of(request), ticket_id(request)
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handoff import store
+from common.ticket import Ticket
+from common.typing_relay import MAX_BODY  # noqa: F401  (the typing route's body limit)
+from handoff import receipts, store
 from handoff.access import raw_body, verify_signature
 from handoff.api_agents import error, service_of
 from handoff.bodies import body_of
-from handoff.domain import Ticket
 from handoff.health import report
-from handoff.typing_relay import MAX_BODY  # noqa: F401  (the typing route's body limit)
 
 # The signature check is the route table's (handoff.access); kept importable by this name.
 verified_body = verify_signature
@@ -48,6 +48,21 @@ async def post_typing(request: web.Request) -> web.Response:
     service_of(request).hub.publish({"type": "typing", "ticket_id": tid, "role": "shopper"},
                                     queue=queue, agent_ids=[assignee] if assignee else None)
     return web.json_response({"ok": True})
+
+
+async def post_received(request: web.Request) -> web.Response:
+    """The shopper's widget confirmed an agent's message (the web channel vouches for the
+    socket being in the conversation's room): the console shows it as delivered."""
+    data = body_of(request)
+    cid, message_id = data.conversation_id, receipts.message_id(data.relay_id)
+    svc = service_of(request)
+    found = await svc.db(receipts.confirm, cid, message_id)
+    if found is None:
+        raise error(404, "not_found", "no agent message with this id in this conversation")
+    view, queue, changed = found
+    if changed:
+        svc.hub.publish({"type": "message.delivered", "message": view}, queue=queue)
+    return web.json_response({"ok": True, "delivery": view["delivery"]})
 
 
 async def health(request: web.Request) -> web.Response:

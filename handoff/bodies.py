@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Literal, Optional
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictInt, StrictStr, constr, validator
 
-from handoff.domain import TRIGGERS
+from common.ticket import TRIGGERS
 from handoff.quality.store import VERDICTS
 
 MAX_TEXT = 4000  # an agent's message or note
@@ -44,7 +44,7 @@ def body_of(request: web.Request) -> Any:
 
 
 # -- the bot's ticket ----------------------------------------------------------------------
-# Nested parts are lenient: the ticket keeps whatever the bot knows (handoff.domain keeps
+# Nested parts are lenient: the ticket keeps whatever the bot knows (common.ticket keeps
 # unknown keys in `extra`); only what the service relies on is enforced.
 class Loose(Body):
     class Config:
@@ -108,7 +108,7 @@ class TranscriptEntry(Loose):
 
 
 class Ticket(Loose):
-    """What the bot hands over (handoff.domain.Ticket)."""
+    """What the bot hands over (common.ticket.Ticket)."""
     handoff_id: Optional[constr(strict=True, min_length=1, max_length=64)] = Field(
         None, description="idempotency key chosen by the bot")
     conversation_id: text(255)
@@ -130,6 +130,13 @@ class Ticket(Loose):
 
 class Typing(Body):
     conversation_id: text(255)
+
+
+class Receipt(Body):
+    """The shopper's widget showed an agent's message (handoff.receipts)."""
+    conversation_id: text(255)
+    relay_id: constr(strict=True, regex=r"^msg:\d{1,18}$") = Field(
+        ..., description="msg:<id> of an agent message, as the relay sent it")
 
 
 class KbQuestion(Body):

@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Strin
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from handoff.utc import UTCDateTime
 
 Base = declarative_base()
@@ -72,7 +72,7 @@ class TicketRow(Base):
     csat = Column(Integer, nullable=True)
     csat_at = Column(UTCDateTime(), nullable=True)
     decided_at = Column(Float, nullable=True)
-    payload = Column(JSON, nullable=False)  # the full Ticket from the bot (handoff.domain)
+    payload = Column(JSON, nullable=False)  # the full Ticket from the bot (common.ticket)
 
 
 class TicketEvent(Base):

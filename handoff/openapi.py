@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 from pydantic.schema import schema as model_schemas
 
 from common.statuses import STATUSES
-from handoff.domain import TRIGGERS
+from common.ticket import TRIGGERS
 from handoff.queues import configured as configured_queues
 
 S = Dict[str, Any]

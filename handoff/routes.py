@@ -91,6 +91,9 @@ ROUTES: List[Route] = [
     Route("POST", "/api/bot/typing", bot.post_typing,
           "The shopper is typing: a live 'typing' event for the conversation's open ticket",
           BOT, request=bodies.Typing, response="Ok", errors=[404], max_body=bot.MAX_BODY),
+    Route("POST", "/api/bot/received", bot.post_received,
+          "The shopper's widget showed an agent's message: it becomes 'delivered'",
+          BOT, request=bodies.Receipt, response="Ok", errors=[404], max_body=bot.MAX_BODY),
     # agents
     Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
           "an HttpOnly session cookie", PUBLIC, request=bodies.Login, response="Session",

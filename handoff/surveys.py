@@ -18,9 +18,9 @@ import yaml
 from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Session
 
+from common.ticket import utcnow
 from handoff.config import PACKAGE_DIR
 from handoff.db import Base
-from handoff.domain import utcnow
 from handoff.utc import UTCDateTime
 
 ANSWER_WINDOW = timedelta(hours=1)

@@ -7,13 +7,13 @@ from typing import Any, Dict
 from aiohttp import web
 from sqlalchemy import select
 
+from common.kb_links import public_url
 from handoff import store
 from handoff.access import agent_of
 from handoff.api_agents import error, run, ticket_id
 from handoff.assist import emotion, policy, suggest
 from handoff.bodies import ASSIST_KINDS, body_of
 from handoff.db import Message
-from handoff.kb.links import public_url
 
 KINDS = ASSIST_KINDS
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from common.ticket import utcnow
 from handoff.access import agent_of
 from handoff.api_agents import error, run, service_of
 from handoff.bodies import MAX_QUESTION, body_of
-from handoff.domain import utcnow
 from handoff.kb import store
 from handoff.kb.render import article_page
 

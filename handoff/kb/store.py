@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from common.ticket import utcnow
 from handoff.bodies import LANGUAGES, KbArticleInput  # noqa: F401  (LANGUAGES: for callers)
-from handoff.domain import utcnow
 from handoff.kb import search
 from handoff.kb.models import KbArticle, KbMiss
 from handoff.store import NotFound, iso

@@ -10,10 +10,10 @@ from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Session
 
 from common.statuses import TicketStatus
+from common.ticket import utcnow
 from handoff import store
 from handoff.assist.emotion import MessageEmotion
 from handoff.db import Base, TicketRow
-from handoff.domain import utcnow
 from handoff.quality.rules import Conversation, RuleSet, Said, inspect
 from handoff.store import iso
 from handoff.utc import UTCDateTime

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from handoff import security, store
+from common import signing as security
+from handoff import store
 from tests.integration.handoff_support import (TOKEN, pg_url, prefix, rasa_stub,  # noqa: F401
                                                sample_ticket, stack)
 
