@@ -12,10 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Type, TypeVar
 
+from common.statuses import OPEN_STATUSES, STATUSES  # noqa: F401  (the ticket's states)
+
 TRIGGERS = ("request_human", "complaint", "flow_unresolved", "fallback", "negative_emotion")
-QUEUES = ("logistics", "after_sales", "tech_support", "complaints", "general")
-STATUSES = ("waiting", "assigned", "active", "transferred", "resolved")
-OPEN_STATUSES = ("waiting", "assigned", "active", "transferred")
 
 T = TypeVar("T")
 

@@ -1,8 +1,9 @@
-"""Console accounts CLI: `python -m handoff.accounts add USERNAME [--role supervisor] ...`.
+"""The one accounts CLI of agents and supervisors: `python -m handoff.accounts COMMAND ...`.
 
-Accounts live in the handoff service's agents table (handoff.agents owns the model and the
-bcrypt hashing; this is the operator-facing front door). The password comes from
-HANDOFF_AGENT_PASSWORD or a prompt, never from the command line (shell history, ps).
+Accounts live in the handoff service's agents table (handoff.agents owns the model, the
+bcrypt hashing and the sessions). The password comes from HANDOFF_AGENT_PASSWORD or a prompt,
+never from the command line (shell history, ps), and has at least 8 characters. Queues are
+those of routing.yml (handoff.queues).
   add USERNAME [--name N] [--role agent|supervisor] [--queues a,b] [--languages zh,en]
   list
   passwd USERNAME          set a new password and end the account's sessions
@@ -22,8 +23,8 @@ from typing import List, Optional
 
 from sqlalchemy import select, update
 
-from common.ticket import QUEUES
 from handoff import agents
+from handoff import queues as queue_config
 from handoff.bus import connect
 from handoff.config import Settings
 from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
@@ -53,20 +54,21 @@ def _unlock(username: str) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    known = queue_config.configured()
     parser = argparse.ArgumentParser(prog="python -m handoff.accounts")
     sub = parser.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="create an account")
     add.add_argument("username")
     add.add_argument("--name", default=None)
     add.add_argument("--role", default="agent", choices=agents.ROLES)
-    add.add_argument("--queues", default=",".join(QUEUES))
+    add.add_argument("--queues", default=",".join(known))
     add.add_argument("--languages", default="zh,en")
     sub.add_parser("list", help="list accounts")
     for name in ("passwd", "disable", "enable", "unlock"):
         sub.add_parser(name).add_argument("username")
     queues = sub.add_parser("queues", help="set the queues an agent works")
     queues.add_argument("username")
-    queues.add_argument("queues", help=f"comma list among {','.join(QUEUES)}")
+    queues.add_argument("queues", help=f"comma list among {','.join(known)}")
     args = parser.parse_args(argv)
     if args.cmd == "unlock":
         _unlock(args.username)
@@ -95,8 +97,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             agent.password_hash = agents.hash_password(_password())
         elif args.cmd == "queues":
             chosen = [q for q in args.queues.split(",") if q]
-            if set(chosen) - set(QUEUES):
-                raise SystemExit(f"unknown queues {sorted(set(chosen) - set(QUEUES))}")
+            if queue_config.unknown(chosen, known):
+                raise SystemExit(f"unknown queues {queue_config.unknown(chosen, known)}")
             agent.queues = chosen
         else:
             agent.is_active = args.cmd == "enable"

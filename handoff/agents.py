@@ -1,25 +1,22 @@
 """Agent accounts and sessions: bcrypt password hashes, opaque bearer tokens (stored hashed).
 
-`python -m handoff.agents add USERNAME --queues logistics,general [--role supervisor]` creates
-an account (the password is read from HANDOFF_AGENT_PASSWORD or prompted).
+The operators' command line over these is `python -m handoff.accounts` (add, list, passwd,
+disable, enable, queues, unlock).
 """
 from __future__ import annotations
 
-import argparse
-import getpass
 import hashlib
-import os
 import secrets
 from datetime import timedelta
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 import bcrypt
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from common.ticket import QUEUES, utcnow
-from handoff.config import Settings
-from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
+from common.ticket import utcnow
+from handoff import queues as queue_config
+from handoff.db import Agent, AgentSession
 
 ROLES = ("agent", "supervisor")
 
@@ -48,14 +45,15 @@ def agent_view(agent: Agent) -> dict:
 
 
 def create_agent(db: Session, username: str, password: str, display_name: Optional[str] = None,
-                 role: str = "agent", queues: Iterable[str] = QUEUES,
+                 role: str = "agent", queues: Optional[Iterable[str]] = None,
                  languages: Iterable[str] = ("zh", "en")) -> Agent:
+    """`queues`: default every queue of the routing file (handoff.queues)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    queues = list(queues)
-    bad = set(queues) - set(QUEUES)
+    queues = list(queues if queues is not None else queue_config.configured())
+    bad = queue_config.unknown(queues)
     if bad:
-        raise ValueError(f"unknown queues {sorted(bad)}")
+        raise ValueError(f"unknown queues {bad}")
     agent = Agent(username=username, display_name=display_name or username,
                   password_hash=hash_password(password), role=role, queues=queues,
                   languages=list(languages), is_active=True, created_at=utcnow())
@@ -88,7 +86,7 @@ def authenticate(db: Session, token: Optional[str]) -> Optional[Agent]:
     if not token:
         return None
     row = db.get(AgentSession, _token_hash(token))
-    if row is None or row.revoked or _aware(row.expires_at) <= utcnow():
+    if row is None or row.revoked or row.expires_at <= utcnow():
         return None
     agent = db.get(Agent, row.agent_id)
     return agent if agent is not None and agent.is_active else None
@@ -109,42 +107,9 @@ def live_sessions(db: Session, keys: Iterable[str]) -> Dict[str, Tuple[str, froz
     now = utcnow()
     return {row.token_hash: (agent.role, frozenset(agent.queues or []))
             for row, agent in rows
-            if not row.revoked and _aware(row.expires_at) > now and agent.is_active}
+            if not row.revoked and row.expires_at > now and agent.is_active}
 
 
 def logout(db: Session, token: str) -> None:
     db.execute(update(AgentSession).where(AgentSession.token_hash == _token_hash(token))
                .values(revoked=True))
-
-
-def _aware(value):
-    # SQLite returns naive datetimes even for timezone=True columns; they are stored as UTC.
-    from datetime import timezone
-
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m handoff.agents")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    add = sub.add_parser("add", help="create an agent account")
-    add.add_argument("username")
-    add.add_argument("--name", default=None)
-    add.add_argument("--role", default="agent", choices=ROLES)
-    add.add_argument("--queues", default=",".join(QUEUES))
-    add.add_argument("--languages", default="zh,en")
-    args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    engine = make_engine(settings.resolved_db_url)
-    migrate(engine, settings.sqlite_path)
-    password = os.environ.get("HANDOFF_AGENT_PASSWORD") or getpass.getpass("password: ")
-    maker: sessionmaker = make_sessionmaker(engine)
-    with maker.begin() as db:
-        agent = create_agent(db, args.username, password, args.name, args.role,
-                             [q for q in args.queues.split(",") if q],
-                             [x for x in args.languages.split(",") if x])
-        print(f"created agent {agent.username} (id {agent.id}, {agent.role})")
-
-
-if __name__ == "__main__":
-    main()

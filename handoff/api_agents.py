@@ -1,85 +1,61 @@
-"""Agents' API: sessions, queue, claim, messages, transfer, resolve, notes, live WebSocket."""
+"""Agents' API: sessions, queue, claim, messages, transfer, resolve, notes, live WebSocket.
+
+Auth, body validation and error answers are the route table's (handoff.routes): a handler
+finds its caller in `agent_of(request)` and its validated body in `body_of(request)`. The
+console mounts these same handlers behind its own session.
+"""
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from aiohttp import WSMsgType, web
 
-from common.ticket import OPEN_STATUSES, QUEUES, STATUSES
+from common.statuses import OPEN, OPEN_STATUSES, QUEUED, STATUSES, WORKING
 from handoff import agents as accounts
 from handoff import store
+from handoff.access import bearer  # noqa: F401  (where callers have always found it)
+from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
+from handoff.access import read_json as _read_json
+from handoff.bodies import MAX_FIELD, MAX_TEXT, body_of  # noqa: F401  (limits, for callers)
 from handoff.db import Agent
+from handoff.errors import ApiError
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
 from handoff.notices import notice
 from handoff.service import SERVICE, Service
 
-MAX_TEXT = 4000
-MAX_FIELD = 200  # username / password: the console form cuts at the same length
-SESSION_COOKIE = "handoff_session"
+def error(status: int, code: str, message: str) -> ApiError:
+    """An error answer; `raise error(...)` in a handler (handoff.errors renders it)."""
+    return ApiError(status, code, message)
 
 
-def error(status: int, code: str, message: str) -> web.HTTPException:
-    cls = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-           404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
-    return cls(text=json.dumps({"error": code, "message": message}),
-               content_type="application/json")
-
-
-def too_many(seconds: int, scope: str) -> web.HTTPException:
+def too_many(seconds: int, scope: str) -> ApiError:
     what = "this network" if scope == "address" else "this account"
-    return web.HTTPTooManyRequests(
-        text=json.dumps({"error": "locked", "message": f"too many failed logins for {what}; "
-                         f"try again in {max(1, seconds)} s", "retry_after": max(1, seconds)}),
-        content_type="application/json", headers=retry_headers(seconds))
+    seconds = max(1, seconds)
+    return ApiError(429, "locked", f"too many failed logins for {what}; try again in "
+                    f"{seconds} s", headers=retry_headers(seconds), retry_after=seconds)
 
 
 def service_of(request: web.Request) -> Service:
     return request.app[SERVICE]
 
 
-def bearer(request: web.Request) -> Optional[str]:
-    """The session token from the Authorization header or the session cookie.
-
-    Never from the query string (`?token=`): URLs end up in logs, proxies and browser history.
-    A browser's WebSocket handshake carries the cookie.
-    """
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    if request.cookies.get(SESSION_COOKIE):
-        return request.cookies[SESSION_COOKIE]
-    return None
-
-
 async def require_agent(request: web.Request) -> Agent:
-    token = bearer(request)
-    agent = await service_of(request).db(accounts.authenticate, token) if token else None
-    if agent is None:
-        raise error(401, "unauthenticated", "log in first")
-    return agent
+    """The caller of a route declared with agent auth (already checked by handoff.access)."""
+    if "handoff.agent" in request:
+        return agent_of(request)
+    return (await api_session(request))[0]
 
 
 async def body(request: web.Request) -> Dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise error(400, "bad_json", "the body must be JSON")
+    """A JSON object body, for a route that declares no model (prefer declaring one)."""
+    data = await _read_json(request)
     if not isinstance(data, dict):
         raise error(400, "bad_json", "the body must be a JSON object")
     return data
-
-
-def text_field(data: Dict[str, Any], name: str, required: bool = True) -> str:
-    value = data.get(name, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise error(400, "bad_field", f"'{name}' must be a non-empty string")
-    if len(value) > MAX_TEXT:
-        raise error(400, "too_long", f"'{name}' is longer than {MAX_TEXT} characters")
-    return value.strip()
 
 
 def ticket_id(request: web.Request) -> int:
@@ -90,27 +66,18 @@ def ticket_id(request: web.Request) -> int:
 
 
 async def run(request: web.Request, fn, *args):
-    """A store call with its exceptions mapped to HTTP answers."""
+    """A store call in a worker thread; its ValueError is the caller's bad request (the
+    store's NotFound, Forbidden and Conflict are answered by handoff.errors)."""
     try:
         return await service_of(request).db(fn, *args)
-    except store.NotFound as exc:
-        raise error(404, "not_found", str(exc))
-    except store.Forbidden as exc:
-        raise error(403, "forbidden", str(exc))
-    except store.Conflict as exc:
-        raise error(409, "conflict", str(exc))
     except ValueError as exc:
         raise error(400, "bad_request", str(exc))
 
 
 # -- sessions --------------------------------------------------------------------------
 async def login(request: web.Request) -> web.Response:
-    data = await body(request)
-    username, password = data.get("username"), data.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise error(400, "bad_field", "username and password are required")
-    username = username.strip()[:MAX_FIELD]
-    password = password[:MAX_FIELD]
+    data = body_of(request)
+    username, password = data.username, data.password
     lockout = lockout_of(request.app)
     attempt = await lockout.begin(username, request.remote)
     if not attempt.allowed:
@@ -130,8 +97,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    await require_agent(request)
-    token = bearer(request) or ""
+    token = token_of(request)
     await service_of(request).db(accounts.logout, token)
     await service_of(request).hub.close_session(accounts.session_key(token))
     resp = web.json_response({"ok": True})
@@ -140,13 +106,14 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    return web.json_response(accounts.agent_view(await require_agent(request)))
+    return web.json_response(accounts.agent_view(agent_of(request)))
 
 
 # -- tickets ---------------------------------------------------------------------------
 async def list_tickets(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    statuses = [s for s in request.query.get("status", "waiting,transferred").split(",") if s]
+    agent = agent_of(request)
+    default = ",".join(s.value for s in QUEUED)
+    statuses = [s for s in request.query.get("status", default).split(",") if s]
     if statuses == ["open"]:
         statuses = list(OPEN_STATUSES)
     if set(statuses) - set(STATUSES):
@@ -160,7 +127,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 
 async def get_ticket(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
+    agent = agent_of(request)
     tid = ticket_id(request)
 
     def work(db):
@@ -174,7 +141,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 
 async def claim(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
+    agent = agent_of(request)
     view = await run(request, lambda db: store.ticket_view(store.claim(db, agent, ticket_id(request))))
     service_of(request).hub.publish({"type": "ticket.updated", "change": "claimed",
                                      "ticket": view}, queue=view["queue"])
@@ -182,10 +149,10 @@ async def claim(request: web.Request) -> web.Response:
 
 
 async def post_message(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    data = await body(request)
-    text = text_field(data, "text")
-    client_id = str(data.get("client_id") or uuid.uuid4().hex)[:64]
+    agent = agent_of(request)
+    data = body_of(request)
+    text = data.text
+    client_id = str(data.client_id or uuid.uuid4().hex)[:64]
     tid = ticket_id(request)
 
     def work(db):
@@ -201,7 +168,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 async def list_messages(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
+    agent = agent_of(request)
     tid = ticket_id(request)
 
     def work(db):
@@ -211,14 +178,15 @@ async def list_messages(request: web.Request) -> web.Response:
 
 
 async def transfer(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    data = await body(request)
-    queue, note = text_field(data, "queue"), text_field(data, "note")
+    agent = agent_of(request)
+    data = body_of(request)
+    queue, note = data.queue, data.note
     old = {}
 
     def work(db):
         old["queue"] = store.visible_ticket(db, agent, ticket_id(request)).queue
-        return store.ticket_view(store.transfer(db, agent, ticket_id(request), queue, note))
+        return store.ticket_view(store.transfer(db, agent, ticket_id(request), queue, note,
+                                                service_of(request).routing.queues))
     view = await run(request, work)
     svc = service_of(request)
     event = {"type": "ticket.updated", "change": "transferred", "ticket": view, "note": note}
@@ -231,10 +199,9 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 async def resolve(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    data = await body(request) if request.can_read_body else {}
-    code = str(data.get("code") or "resolved")[:32]
-    note = str(data.get("note") or "")[:MAX_TEXT]
+    agent = agent_of(request)
+    data = body_of(request)
+    code, note = data.code, data.note
     view = await run(request, lambda db: store.ticket_view(
         store.resolve(db, agent, ticket_id(request), code, note)))
     svc = service_of(request)
@@ -247,12 +214,10 @@ async def resolve(request: web.Request) -> web.Response:
 
 
 async def assign(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    data = await body(request)
-    if not isinstance(data.get("agent_id"), int):
-        raise error(400, "bad_field", "'agent_id' must be an integer")
+    agent = agent_of(request)
+    target = body_of(request).agent_id
     view = await run(request, lambda db: store.ticket_view(
-        store.assign(db, agent, ticket_id(request), data["agent_id"])))
+        store.assign(db, agent, ticket_id(request), target)))
     service_of(request).hub.publish({"type": "ticket.updated", "change": "assigned",
                                      "ticket": view}, queue=view["queue"],
                                     agent_ids=[view["assignee_id"]])
@@ -260,9 +225,6 @@ async def assign(request: web.Request) -> web.Response:
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    if agent.role != "supervisor":
-        raise error(403, "forbidden", "only supervisors list agents")
     hub = service_of(request).hub
     online = {s.agent_id for s in hub.subscribers}
     rows = await run(request, lambda db: [dict(accounts.agent_view(a), online=a.id in online)
@@ -271,8 +233,8 @@ async def list_agents(request: web.Request) -> web.Response:
 
 
 async def add_note(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    text = text_field(await body(request), "text")
+    agent = agent_of(request)
+    text = body_of(request).text
     event = await run(request, lambda db: (store.event_view(
         store.add_note(db, agent, ticket_id(request), text)),
         store.get_ticket(db, ticket_id(request)).queue))
@@ -281,27 +243,52 @@ async def add_note(request: web.Request) -> web.Response:
     return web.json_response(view, status=201)
 
 
+async def typing(request: web.Request) -> web.Response:
+    """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)
+    and to the shopper's web widget (common.typing_relay). Only the agent who holds the
+    ticket may say so: anyone else of the queue gets 403 and nothing is shown."""
+    agent, tid = agent_of(request), ticket_id(request)
+
+    def work(db):
+        row = store.visible_ticket(db, agent, tid)
+        return row.queue, row.conversation_id, row.assignee_id == agent.id and row.status in \
+            WORKING
+    queue, conversation_id, holds = await run(request, work)
+    if not holds:
+        raise error(403, "not_your_ticket", "not your ticket")
+    svc = service_of(request)
+    svc.hub.publish({"type": "typing", "ticket_id": tid, "role": "agent",
+                     "agent_id": agent.id, "name": agent.display_name}, queue=queue)
+    if svc.typing is not None:
+        # In the background: a slow or absent Rasa must not hold up the agent's console.
+        svc.background(svc.typing.agent_typing(conversation_id, tid, agent.display_name))
+    return web.json_response({"ok": True})
+
+
 async def queues(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
+    agent = agent_of(request)
     rows = await run(request, lambda db: [store.ticket_view(r) for r in store.list_tickets(
-        db, agent, OPEN_STATUSES)])
+        db, agent, OPEN)])
     hub = service_of(request).hub
     summary = {q: {"waiting": 0, "in_progress": 0, "agents_online": hub.online_for(q)}
-               for q in QUEUES if agent.role == "supervisor" or q in (agent.queues or [])}
+               for q in service_of(request).routing.queues
+               if agent.role == "supervisor" or q in (agent.queues or [])}
     for row in rows:
-        key = "waiting" if row["status"] in ("waiting", "transferred") else "in_progress"
-        summary[row["queue"]][key] += 1
+        key = "waiting" if row["status"] in QUEUED else "in_progress"
+        # a queue removed from routing.yml still shows while its old tickets are open
+        summary.setdefault(row["queue"], {"waiting": 0, "in_progress": 0,
+                                          "agents_online": 0})[key] += 1
     return web.json_response({"queues": summary})
 
 
 # -- live events -------------------------------------------------------------------------
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    agent = await require_agent(request)
+    agent = agent_of(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     hub = service_of(request).hub
     sub = Subscriber(ws=ws, agent_id=agent.id, role=agent.role, queues=set(agent.queues or []),
-                     session=accounts.session_key(bearer(request) or ""))
+                     session=accounts.session_key(token_of(request)))
     await ws.send_json({"type": "hello", "agent": accounts.agent_view(agent)})
     hub.add(sub)
     writer = asyncio.create_task(hub.writer(sub))

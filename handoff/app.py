@@ -7,6 +7,7 @@ from typing import Optional
 from aiohttp import web
 
 from common import production
+from handoff import access, errors
 from handoff.config import SECRETS, Settings
 from handoff.kb.files import import_on_startup as import_kb_files
 from handoff.routes import add_routes
@@ -26,7 +27,10 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=2 * 1024 * 1024)
     app[SETTINGS] = settings
     app[SERVICE] = Service(settings)
-    add_routes(app)
+    add_routes(app)  # also the console, whose cookie-session middleware comes first
+    # Then, for every route of the table: JSON errors around auth around body validation.
+    app.middlewares.extend([errors.middleware(access.is_declared), access.authorize,
+                            access.bodies])
 
     async def on_startup(app: web.Application) -> None:
         await app[SERVICE].start()

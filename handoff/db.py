@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String,
+from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, String,
                         Text, UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from common.ticket import utcnow
+from handoff.utc import UTCDateTime
 
 Base = declarative_base()
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -28,8 +29,8 @@ class Agent(Base):
     queues = Column(JSON, nullable=False, default=list)
     languages = Column(JSON, nullable=False, default=list)
     is_active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=True)
 
 
 class AgentSession(Base):
@@ -37,8 +38,8 @@ class AgentSession(Base):
     # Only a hash of the bearer token is stored: a leaked table does not leak sessions.
     token_hash = Column(String(64), primary_key=True)
     agent_id = Column(Integer, ForeignKey("handoff_agents.id"), nullable=False, index=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False)
     revoked = Column(Boolean, nullable=False, default=False)
 
 
@@ -58,18 +59,18 @@ class TicketRow(Base):
     priority_score = Column(Float, nullable=False, default=0.0)
     status = Column(String(16), nullable=False, index=True, default="waiting")
     assignee_id = Column(Integer, ForeignKey("handoff_agents.id"), nullable=True)
-    sla_due_at = Column(DateTime(timezone=True), nullable=False)
+    sla_due_at = Column(UTCDateTime(), nullable=False)
     escalation_level = Column(Integer, nullable=False, default=0)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    first_response_at = Column(DateTime(timezone=True), nullable=True)
-    last_shopper_at = Column(DateTime(timezone=True), nullable=True)
-    last_agent_at = Column(DateTime(timezone=True), nullable=True)
-    silence_notified_at = Column(DateTime(timezone=True), nullable=True)
-    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    first_response_at = Column(UTCDateTime(), nullable=True)
+    last_shopper_at = Column(UTCDateTime(), nullable=True)
+    last_agent_at = Column(UTCDateTime(), nullable=True)
+    silence_notified_at = Column(UTCDateTime(), nullable=True)
+    resolved_at = Column(UTCDateTime(), nullable=True)
     resolution_code = Column(String(32), nullable=True)
     csat = Column(Integer, nullable=True)
-    csat_at = Column(DateTime(timezone=True), nullable=True)
+    csat_at = Column(UTCDateTime(), nullable=True)
     decided_at = Column(Float, nullable=True)
     payload = Column(JSON, nullable=False)  # the full Ticket from the bot (common.ticket)
 
@@ -81,7 +82,7 @@ class TicketEvent(Base):
     kind = Column(String(32), nullable=False)  # created claimed transferred resolved note ...
     actor = Column(String(64), nullable=False, default="system")
     data = Column(JSON, nullable=False, default=dict)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Message(Base):
@@ -95,10 +96,10 @@ class Message(Base):
     agent_id = Column(Integer, ForeignKey("handoff_agents.id"), nullable=True)
     # Where the message came from (Rasa message_id, agent client id): redelivery is a no-op.
     dedup_key = Column(String(128), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     # Agent messages: queued -> sent (Rasa accepted it) -> delivered (the channel confirmed)
     # or failed (delivery_reason: outside_window, quota_exhausted, no_callback, ...).
-    delivered_at = Column(DateTime(timezone=True), nullable=True)  # when it reached a final state
+    delivered_at = Column(UTCDateTime(), nullable=True)  # when it reached a final state
     delivery = Column(String(16), nullable=True)
     delivery_reason = Column(String(32), nullable=True)
     # The relay stream entry carrying it; None while Redis could not take it (the service

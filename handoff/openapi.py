@@ -1,10 +1,16 @@
-"""OpenAPI 3 document, built from the route table (handoff.routes) plus the schemas below."""
+"""OpenAPI 3 document, built from the route table (handoff.routes): paths, auth, query
+parameters and errors from each Route, request bodies from its pydantic model (handoff.bodies),
+response bodies from the schemas below (answers are built by the views, not validated)."""
 from __future__ import annotations
 
 import re
 from typing import Any, Dict, List
 
-from common.ticket import QUEUES, STATUSES, TRIGGERS
+from pydantic.schema import schema as model_schemas
+
+from common.statuses import STATUSES
+from common.ticket import TRIGGERS
+from handoff.queues import configured as configured_queues
 
 S = Dict[str, Any]
 
@@ -24,9 +30,13 @@ STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"
 TIME = {"type": "string", "format": "date-time", "nullable": True}
 ANY = {"type": "object", "additionalProperties": True}
 LANG_TEXT = obj({"zh": STR, "en": STR})
-intent = obj({"name": STR, "confidence": NUM, "text": STR, "at": NUM}, ["name"])
+# routing.yml is read at start (the service loads it once; edits need a restart).
+QUEUE = {"type": "string", "enum": list(configured_queues()),
+         "description": "a queue of handoff/routing.yml"}
 SCHEMAS: S = {
-    "Error": obj({"error": STR, "message": STR}, ["error"]),
+    "Error": obj({"error": STR, "message": STR, "fields": {
+        "type": "array", "description": "a body that fails its model: each field at fault",
+        "items": obj({"field": STR, "problem": STR})}}, ["error", "message"]),
     "Ok": obj({"ok": BOOL}),
     "OpenAPI": ANY,
     "Health": obj({"ok": BOOL, "problems": {"type": "array", "items": STR},
@@ -34,41 +44,14 @@ SCHEMAS: S = {
                    "streams": {"type": "object", "description": "per stream (events, relay): "
                                "lag, pending, handled, refused, recreated, failing_seconds",
                                "additionalProperties": ANY}}),
-    "Intent": intent,
-    "OrderContext": obj({"order_id": STR, "status": STR, "items": {"type": "array", "items": ANY},
-                         "amount": NUM, "carrier": STR, "tracking_no": STR, "last_event": STR,
-                         "last_event_at": STR, "hours_stale": NUM, "refund_status": STR,
-                         "extra": ANY}, ["order_id"]),
-    "EmotionSummary": obj({"current": STR, "peak": STR, "trajectory": {"type": "array"},
-                           "negative_share": NUM, "cues": {"type": "array", "items": STR},
-                           "risk_flags": {"type": "array", "items": STR}, "extra": ANY}),
-    "CustomerCard": obj({"customer_id": STR, "name": STR, "masked_phone": STR, "tier": STR,
-                         "identities": {"type": "array", "items": ANY}, "extra": ANY}),
-    "FlowStep": obj({"flow": STR, "step": STR, "prompt": STR, "answer": STR, "at": {}},
-                    ["flow", "step"]),
-    "TranscriptEntry": obj({"role": {"type": "string", "enum": ["shopper", "bot", "agent",
-                                                                "system"]},
-                            "text": STR, "at": NUM, "intent": STR, "emotion": STR},
-                           ["role", "text"]),
-    "Ticket": obj({
-        "handoff_id": {**STR, "description": "idempotency key chosen by the bot"},
-        "conversation_id": STR, "trigger": {"type": "string", "enum": list(TRIGGERS)},
-        "language": {"type": "string", "enum": ["zh", "en"]}, "channel": STR,
-        "top_intent": ref("Intent"), "intent_history": {"type": "array", "items": ref("Intent")},
-        "entities": ANY, "customer": ref("CustomerCard"), "order": ref("OrderContext"),
-        "emotion": ref("EmotionSummary"), "flow_steps": {"type": "array", "items": ref("FlowStep")},
-        "transcript": {"type": "array", "items": ref("TranscriptEntry")},
-        "summary": LANG_TEXT, "first_sentence": LANG_TEXT,
-        "decided_at": {**NUM, "description": "epoch seconds of the bot's handoff decision"}},
-        ["conversation_id", "trigger"]),
-    "Placement": obj({"ticket_id": INT, "queue": {"type": "string", "enum": list(QUEUES)},
+    "Placement": obj({"ticket_id": INT, "queue": QUEUE,
                       "priority": INT, "position": INT, "expected_wait_minutes": INT,
                       "agents_online": INT, "open_now": BOOL, "opens_at": TIME,
                       "sla_due_at": TIME, "duplicate": BOOL}),
     "TicketSummary": obj({
         "id": INT, "handoff_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
         "reason": {"type": "string", "enum": list(TRIGGERS)}, "top_intent": STR,
-        "top_confidence": NUM, "queue": {"type": "string", "enum": list(QUEUES)},
+        "top_confidence": NUM, "queue": QUEUE,
         "priority": {**INT, "description": "1 most urgent .. 4"}, "priority_score": NUM,
         "status": {"type": "string", "enum": list(STATUSES)},
         "assignee_id": {**INT, "nullable": True}, "sla_due_at": TIME, "escalation_level": INT,
@@ -81,8 +64,6 @@ SCHEMAS: S = {
                     "created_at": TIME, "delivered_at": TIME}),
     "TicketEvent": obj({"id": INT, "ticket_id": INT, "kind": STR, "actor": STR, "data": ANY,
                         "created_at": TIME}),
-    "Login": obj({"username": STR, "password": {**STR, "format": "password"}},
-                 ["username", "password"]),
     "Agent": obj({"id": INT, "username": STR, "display_name": STR,
                   "role": {"type": "string", "enum": ["agent", "supervisor"]},
                   "queues": {"type": "array", "items": STR},
@@ -90,24 +71,12 @@ SCHEMAS: S = {
     "Session": obj({"token": STR, "agent": ref("Agent")}),
     "Queues": obj({"queues": {"type": "object", "additionalProperties": obj(
         {"waiting": INT, "in_progress": INT, "agents_online": INT})}}),
-    "AgentMessage": obj({"text": STR, "client_id": {**STR, "description":
-                                                     "retry-safe id chosen by the console"}},
-                        ["text"]),
-    "Transfer": obj({"queue": {"type": "string", "enum": list(QUEUES)}, "note": STR},
-                    ["queue", "note"]),
-    "Resolve": obj({"code": {**STR, "description": "resolution code, default 'resolved'"},
-                    "note": STR}),
-    "Note": obj({"text": STR}, ["text"]),
     "LiveEvent": obj({"type": {"type": "string", "enum": [
         "hello", "pong", "ticket.new", "ticket.updated", "ticket.escalated", "ticket.note",
         "message.new", "message.delivered", "typing"]}, "ticket": ref("TicketSummary"),
         "message": ref("Message"), "change": STR, "cause": STR, "ticket_id": INT,
         "role": {"type": "string", "enum": ["agent", "shopper"]}, "name": STR}, ["type"]),
 }
-SCHEMAS["Typing"] = obj({"conversation_id": STR}, ["conversation_id"])
-SCHEMAS["Receipt"] = obj({"conversation_id": STR, "relay_id": STR},
-                         ["conversation_id", "relay_id"])
-SCHEMAS["Assign"] = obj({"agent_id": INT}, ["agent_id"])
 SCHEMAS["AgentList"] = obj({"agents": {"type": "array", "items": {"allOf": [
     ref("Agent"), obj({"online": BOOL})]}}})
 SCHEMAS["TicketList"] = obj({"tickets": {"type": "array", "items": ref("TicketSummary")}})
@@ -116,10 +85,6 @@ SCHEMAS["TicketDetail"] = {"allOf": [ref("TicketSummary"), obj({
     "ticket": ref("Ticket"), "messages": {"type": "array", "items": ref("Message")},
     "events": {"type": "array", "items": ref("TicketEvent")}})]}
 STRS = {"type": "array", "items": STR}
-SCHEMAS["KbArticleInput"] = obj({"title": STR, "body": {**STR, "description": "Markdown"},
-                                 "language": {"type": "string", "enum": ["zh", "en"]},
-                                 "tags": STRS, "intents": STRS, "products": STRS},
-                                ["title", "body"])
 SCHEMAS["KbArticle"] = {"allOf": [ref("KbArticleInput"), obj({
     "id": INT, "slug": {**STR, "nullable": True}, "updated_by": STR, "created_at": TIME,
     "updated_at": TIME, "url": STR})]}
@@ -128,8 +93,6 @@ SCHEMAS["KbSearch"] = obj({"hits": {"type": "array", "items": obj({
     "article": ref("KbArticle"), "confidence": NUM, "confident": BOOL})}})
 SCHEMAS["KbMisses"] = obj({"misses": {"type": "array", "items": obj({
     "question": STR, "language": STR, "count": INT, "last_at": TIME})}})
-SCHEMAS["KbQuestion"] = obj({"question": STR, "language": STR, "conversation_id": STR},
-                            ["question"])
 SCHEMAS["KbAnswer"] = obj({"article": {**ref("KbArticle"), "nullable": True},
                            "confidence": {**NUM, "nullable": True}})
 _RATE = {**NUM, "nullable": True}
@@ -153,9 +116,6 @@ SCHEMAS["Assist"] = obj({"ticket_id": INT, "message": obj({"id": {**INT, "nullab
                                          "cues": STRS, "risk_flags": STRS}),
                          "suggestions": {"type": "array", "items": _SUGGESTION},
                          "policy": {"type": "array", "items": _POLICY_LINE}})
-SCHEMAS["AssistUsed"] = obj({"kind": {"type": "string", "enum": ["kb", "faq", "policy",
-                                                                  "phrase"]},
-                             "ref": STR, "edited": BOOL}, ["kind", "ref"])
 SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits": {
     "type": "array", "items": obj({"rule": STR, "label": STR, "role": STR, "evidence": STR})},
     "checked_at": TIME, "verdict": {"type": "string", "nullable": True,
@@ -164,24 +124,39 @@ SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits
     "reviewed_at": TIME})
 SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
     ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
-SCHEMAS["QualityVerdict"] = obj({"verdict": {"type": "string", "enum": ["pass", "coach",
-                                                                        "fail"]},
-                                 "note": STR}, ["verdict"])
-
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
-            "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
-ERROR_TEXT = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden",
-              404: "Not found", 409: "Conflict",
+            "bot": [{"hmac": [], "hmacTimestamp": []}], "public": []}
+ERROR_TEXT = {400: "Bad request: malformed JSON, or a body that fails its model (the fields "
+                   "at fault listed)", 401: "Not authenticated", 403: "Forbidden",
+              404: "Not found", 409: "Conflict", 413: "Body too large",
               429: "Too many failed attempts; wait for the Retry-After header's seconds",
               503: "Degraded or not ready (problems listed)"}
 
 
+def implied_errors(route) -> List[int]:
+    """What the route's auth and body bring by themselves, plus what it declares."""
+    codes = set(route.errors)
+    if route.auth.kind in ("bot", "agent"):
+        codes.add(401)
+    if route.auth.kind == "bot" or route.auth.role:
+        codes.add(403)
+    if route.request is not None:
+        codes.add(400)
+    return sorted(codes)
+
+
+def _schema_ref(target) -> S:
+    return ref(target if isinstance(target, str) else target.__name__)
+
+
 def _operation(route) -> S:
     op: S = {"summary": route.summary, "operationId": route.handler.__name__,
-             "security": SECURITY[route.auth],
+             "security": SECURITY[route.auth.kind], "x-auth": route.auth.name,
              "responses": {str(route.status): {"description": "OK", "content": {
                  "application/json": {"schema": ref(route.response)}}} if route.response else
                  {"description": "OK"}}}
+    if route.console:
+        op["x-console-path"] = route.console
     params = [{"name": p, "in": "path", "required": True,
                "schema": INT if p in ("ticket_id", "article_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
@@ -189,13 +164,22 @@ def _operation(route) -> S:
                for k, v in route.query.items()]
     if params:
         op["parameters"] = params
-    if route.request:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": ref(route.request)}}}
-    for code in route.errors:
+    if route.request is not None:
+        op["requestBody"] = {"required": not route.body_optional, "content": {
+            "application/json": {"schema": _schema_ref(route.request)}}}
+    for code in implied_errors(route):
         op["responses"][str(code)] = {"description": ERROR_TEXT[code], "content": {
             "application/json": {"schema": ref("Health" if code == 503 else "Error")}}}
     return op
+
+
+def body_schemas(routes) -> S:
+    """The schemas of the routes' body models (the very ones the middleware validates with)."""
+    models = {r.request for r in routes if r.request is not None and
+              not isinstance(r.request, str)}
+    found = model_schemas(sorted(models, key=lambda m: m.__name__),
+                          ref_prefix="#/components/schemas/")
+    return found["definitions"]
 
 
 def document(routes) -> S:
@@ -207,10 +191,13 @@ def document(routes) -> S:
         "info": {"title": "Frontline handoff service", "version": "1.0.0",
                  "description": "Warm transfer from the bot to human agents: tickets, queues, "
                                 "SLA, live relay. Bot-side calls are HMAC-signed with "
-                                "HANDOFF_TOKEN; agents use a session token."},
+                                "HANDOFF_TOKEN; agents use a session token. `x-auth` names "
+                                "who may call an operation (public, bot, agent, supervisor); "
+                                "`x-console-path` where the console offers it behind its "
+                                "cookie session and CSRF token."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "components": {"schemas": {**SCHEMAS, **body_schemas(routes)}, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "cookie": {"type": "apiKey", "in": "cookie", "name": "handoff_session"},
             "hmac": {"type": "apiKey", "in": "header", "name": "X-Handoff-Signature",

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from common import policy  # one file for the shop's hours, shared with the bot
-from common.ticket import QUEUES, Ticket
+from common.ticket import Ticket
+from handoff.queues import names_of
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,13 @@ class Routing:
     def load(cls, path: Path, timezone: str = "Asia/Shanghai") -> "Routing":
         with open(path, encoding="utf-8") as handle:
             rules = yaml.safe_load(handle) or {}
-        unknown = set(rules.get("queues", {})) - set(QUEUES)
-        if unknown:
-            raise ValueError(f"{path}: unknown queues {sorted(unknown)}")
+        names_of(rules, str(path))  # the file defines the queues: they must be coherent
         return cls(rules=rules, tz=ZoneInfo(timezone))
+
+    @property
+    def queues(self) -> Tuple[str, ...]:
+        """The queues of this routing file, in file order."""
+        return tuple(self.rules.get("queues") or {})
 
     # -- queue ---------------------------------------------------------------------------
     def queue_for(self, ticket: Ticket) -> str:

@@ -6,16 +6,19 @@ UPDATEs so two agents can never both win, on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from common.ticket import OPEN_STATUSES, QUEUES, Placement, Ticket, utcnow
+from common.statuses import OPEN, QUEUED, WORKING, TicketStatus
+from common.ticket import Placement, Ticket, utcnow
 from handoff.db import Agent, Message, TicketEvent, TicketRow
+from handoff.queues import configured as configured_queues
 from handoff.routing import Routing
+from handoff.utc import as_utc
 
 
 class NotFound(Exception):
@@ -30,15 +33,9 @@ class Forbidden(Exception):
     pass
 
 
-def aware(value: Optional[datetime]) -> Optional[datetime]:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def iso(value: Optional[datetime]) -> Optional[str]:
-    value = aware(value)
+    """Timestamps read back aware and in UTC (handoff.utc.UTCDateTime)."""
+    value = as_utc(value)
     return value.isoformat() if value else None
 
 
@@ -105,7 +102,7 @@ def visible_ticket(db: Session, agent: Agent, ticket_id: int) -> TicketRow:
 def position(db: Session, row: TicketRow) -> int:
     """1-based place in its queue: more urgent tickets and older equals go first."""
     ahead = db.execute(select(func.count(TicketRow.id)).where(
-        TicketRow.queue == row.queue, TicketRow.status.in_(("waiting", "transferred")),
+        TicketRow.queue == row.queue, TicketRow.status.in_(QUEUED),
         TicketRow.id != row.id,
         or_(TicketRow.priority < row.priority,
             and_(TicketRow.priority == row.priority, TicketRow.id < row.id)))).scalar_one()
@@ -122,11 +119,11 @@ def create_ticket(db: Session, ticket: Ticket, routing: Routing, agents_online: 
         return existing, placement(db, existing, routing, agents_online, now, duplicate=True)
     queue = routing.queue_for(ticket)
     waiting = db.execute(select(func.count(TicketRow.id)).where(
-        TicketRow.queue == queue, TicketRow.status.in_(("waiting", "transferred")))).scalar_one()
+        TicketRow.queue == queue, TicketRow.status.in_(QUEUED))).scalar_one()
     score = routing.priority_score(ticket, routing.expected_wait(int(waiting) + 1, agents_online),
                                    queue)
     level = routing.level_for(score)
-    ticket.queue, ticket.priority, ticket.status = queue, level, "waiting"
+    ticket.queue, ticket.priority, ticket.status = queue, level, TicketStatus.WAITING.value
     due = routing.sla_due(now, queue, level)
     ticket.sla_due_at = due.isoformat()
     row = TicketRow(
@@ -134,7 +131,7 @@ def create_ticket(db: Session, ticket: Ticket, routing: Routing, agents_online: 
         channel=ticket.channel, language=ticket.language, reason=ticket.trigger,
         top_intent=ticket.top_intent.name if ticket.top_intent else None,
         top_confidence=ticket.top_intent.confidence if ticket.top_intent else None,
-        queue=queue, priority=level, priority_score=score, status="waiting", sla_due_at=due,
+        queue=queue, priority=level, priority_score=score, status=TicketStatus.WAITING, sla_due_at=due,
         escalation_level=0, created_at=now, updated_at=now, last_shopper_at=now,
         decided_at=ticket.decided_at, payload=ticket.to_dict())
     db.add(row)
@@ -146,7 +143,7 @@ def create_ticket(db: Session, ticket: Ticket, routing: Routing, agents_online: 
 
 def placement(db: Session, row: TicketRow, routing: Routing, agents_online: int,
               now: datetime, duplicate: bool = False) -> Placement:
-    pos = position(db, row) if row.status in ("waiting", "transferred") else 0
+    pos = position(db, row) if row.status in QUEUED else 0
     is_open, opens_at = routing.open_state(now)
     wait = routing.expected_wait(pos, agents_online)
     return Placement(ticket_id=row.id, queue=row.queue, priority=row.priority, position=pos,
@@ -155,7 +152,7 @@ def placement(db: Session, row: TicketRow, routing: Routing, agents_online: int,
                      sla_due_at=iso(row.sla_due_at), duplicate=duplicate)
 
 
-def list_tickets(db: Session, agent: Agent, statuses: Iterable[str] = ("waiting", "transferred"),
+def list_tickets(db: Session, agent: Agent, statuses: Iterable[str] = QUEUED,
                  queue: Optional[str] = None, mine: bool = False) -> List[TicketRow]:
     query = select(TicketRow).where(TicketRow.status.in_(list(statuses)))
     if agent.role != "supervisor":
@@ -173,8 +170,8 @@ def claim(db: Session, agent: Agent, ticket_id: int) -> TicketRow:
     result = db.execute(
         update(TicketRow)
         .where(TicketRow.id == ticket_id, TicketRow.assignee_id.is_(None),
-               TicketRow.status.in_(("waiting", "transferred")))
-        .values(status="assigned", assignee_id=agent.id, updated_at=utcnow())
+               TicketRow.status.in_(QUEUED))
+        .values(status=TicketStatus.ASSIGNED, assignee_id=agent.id, updated_at=utcnow())
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict("ticket already claimed or closed")
@@ -184,7 +181,7 @@ def claim(db: Session, agent: Agent, ticket_id: int) -> TicketRow:
 
 
 def _assigned_to(agent: Agent, row: TicketRow) -> None:
-    if row.status == "resolved":
+    if row.status == TicketStatus.RESOLVED:
         raise Conflict("ticket is resolved")
     if row.assignee_id != agent.id and agent.role != "supervisor":
         raise Forbidden("claim the ticket first")
@@ -223,9 +220,9 @@ def agent_message(db: Session, agent: Agent, ticket_id: int, text: str,
         row.silence_notified_at = None
         if row.first_response_at is None:
             row.first_response_at = now
-        if row.status == "assigned":
-            row.status = "active"
-            record(db, row, "status", agent.username, status="active")
+        if row.status == TicketStatus.ASSIGNED:
+            row.status = TicketStatus.ACTIVE
+            record(db, row, "status", agent.username, status=TicketStatus.ACTIVE.value)
         row.updated_at = now
     return row, msg, created
 
@@ -278,13 +275,15 @@ def unrelayed_before(db: Session, message_id: int) -> List[int]:
         Message.relay_entry.is_(None), Message.delivery.is_(None)).order_by(Message.id)).scalars())
 
 
-def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str) -> TicketRow:
-    if queue not in QUEUES:
+def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str,
+             queues: Optional[Iterable[str]] = None) -> TicketRow:
+    """`queues`: the service's routing (default: the routing file's queues)."""
+    if queue not in (queues if queues is not None else configured_queues()):
         raise ValueError(f"unknown queue {queue}")
     row = visible_ticket(db, agent, ticket_id)
     _assigned_to(agent, row)
     old = row.queue
-    row.queue, row.status, row.assignee_id = queue, "transferred", None
+    row.queue, row.status, row.assignee_id = queue, TicketStatus.TRANSFERRED, None
     record(db, row, "transferred", agent.username, from_queue=old, to_queue=queue, note=note)
     return row
 
@@ -292,7 +291,7 @@ def transfer(db: Session, agent: Agent, ticket_id: int, queue: str, note: str) -
 def resolve(db: Session, agent: Agent, ticket_id: int, code: str, note: str = "") -> TicketRow:
     row = visible_ticket(db, agent, ticket_id)
     _assigned_to(agent, row)
-    row.status, row.resolved_at, row.resolution_code = "resolved", utcnow(), code
+    row.status, row.resolved_at, row.resolution_code = TicketStatus.RESOLVED, utcnow(), code
     record(db, row, "resolved", agent.username, code=code, note=note)
     return row
 
@@ -302,7 +301,7 @@ def assign(db: Session, supervisor: Agent, ticket_id: int, agent_id: int) -> Tic
     if supervisor.role != "supervisor":
         raise Forbidden("only supervisors assign tickets")
     row = get_ticket(db, ticket_id)
-    if row.status == "resolved":
+    if row.status == TicketStatus.RESOLVED:
         raise Conflict("ticket is resolved")
     target = db.get(Agent, agent_id)
     if target is None or not target.is_active:
@@ -311,9 +310,10 @@ def assign(db: Session, supervisor: Agent, ticket_id: int, agent_id: int) -> Tic
         raise ValueError("that agent does not work this ticket's queue")
     old = row.assignee_id
     row.assignee_id = target.id
-    if row.status in ("waiting", "transferred"):
-        row.status = "assigned"
-    record(db, row, "assigned", supervisor.username, from_agent_id=old, to_agent_id=target.id)
+    if row.status in QUEUED:
+        row.status = TicketStatus.ASSIGNED
+    record(db, row, "assigned", supervisor.username, from_agent_id=old, to_agent_id=target.id,
+           to_username=target.username)
     return row
 
 
@@ -329,7 +329,7 @@ def add_note(db: Session, agent: Agent, ticket_id: int, text: str) -> TicketEven
 
 def open_ticket_for(db: Session, conversation_id: str) -> Optional[TicketRow]:
     return db.execute(select(TicketRow).where(
-        TicketRow.conversation_id == conversation_id, TicketRow.status.in_(OPEN_STATUSES))
+        TicketRow.conversation_id == conversation_id, TicketRow.status.in_(OPEN))
         .order_by(TicketRow.id.desc()).limit(1)).scalar_one_or_none()
 
 
@@ -337,7 +337,7 @@ def awaiting_csat(db: Session, conversation_id: str, within: timedelta) -> Optio
     """The conversation's ticket resolved recently and not rated yet."""
     since = utcnow() - within
     return db.execute(select(TicketRow).where(
-        TicketRow.conversation_id == conversation_id, TicketRow.status == "resolved",
+        TicketRow.conversation_id == conversation_id, TicketRow.status == TicketStatus.RESOLVED,
         TicketRow.csat.is_(None), TicketRow.resolved_at >= since)
         .order_by(TicketRow.id.desc()).limit(1)).scalar_one_or_none()
 
@@ -361,7 +361,7 @@ def overdue(db: Session, routing: Routing, silence: timedelta, now: Optional[dat
     now = now or utcnow()
     changed: List[Tuple[TicketRow, str]] = []
     breached = db.execute(select(TicketRow).where(
-        TicketRow.status.in_(("waiting", "transferred")), TicketRow.sla_due_at < now,
+        TicketRow.status.in_(QUEUED), TicketRow.sla_due_at < now,
         TicketRow.escalation_level == 0)).scalars()
     for row in breached:
         old = row.priority
@@ -370,16 +370,16 @@ def overdue(db: Session, routing: Routing, silence: timedelta, now: Optional[dat
                to_priority=row.priority)
         changed.append((row, "sla_breach"))
     silent = db.execute(select(TicketRow).where(
-        TicketRow.status.in_(("assigned", "active")), TicketRow.silence_notified_at.is_(None),
+        TicketRow.status.in_(WORKING), TicketRow.silence_notified_at.is_(None),
         TicketRow.last_shopper_at.isnot(None), TicketRow.last_shopper_at < now - silence)).scalars()
     for row in silent:
-        last_agent = aware(row.last_agent_at)
-        if last_agent is not None and last_agent >= aware(row.last_shopper_at):
+        last_agent = row.last_agent_at
+        if last_agent is not None and last_agent >= row.last_shopper_at:
             continue  # the agent answered the shopper's latest message
         row.silence_notified_at = now
         row.escalation_level += 1
         row.priority = routing.escalated(row.priority)
         record(db, row, "escalated", "system", cause="agent_silent",
-               waited_seconds=int((now - aware(row.last_shopper_at)).total_seconds()))
+               waited_seconds=int((now - row.last_shopper_at).total_seconds()))
         changed.append((row, "agent_silent"))
     return changed

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import yaml
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Session
 
 from common.ticket import utcnow
 from handoff.config import PACKAGE_DIR
 from handoff.db import Base
+from handoff.utc import UTCDateTime
 
 ANSWER_WINDOW = timedelta(hours=1)
 _CSAT_DIGIT = re.compile(r"([1-5])")
@@ -37,8 +38,8 @@ class SurveyRow(Base):
     language = Column(String(8), nullable=False)
     kind = Column(String(8), nullable=False)
     score = Column(Integer, nullable=True)
-    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    answered_at = Column(DateTime(timezone=True), nullable=True)
+    asked_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    answered_at = Column(UTCDateTime(), nullable=True)
 
 
 @dataclass(frozen=True)

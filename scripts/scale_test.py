@@ -129,10 +129,10 @@ class Cluster:
             os.environ.update(saved)
         self.stack.migrate()  # the step, once; replicas only check the schema
         self.stack.seed_store()
-        subprocess.run([sys.executable, "-m", "handoff.agents", "add", "agent0", "--role",
+        subprocess.run([sys.executable, "-m", "handoff.accounts", "add", "agent0", "--role",
                         "supervisor"], cwd=ROOT, env=dict(self.env, HANDOFF_AGENT_PASSWORD=PASSWORD),
                        check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([sys.executable, "-m", "handoff.agents", "add", "agent1", "--role",
+        subprocess.run([sys.executable, "-m", "handoff.accounts", "add", "agent1", "--role",
                         "supervisor"], cwd=ROOT, env=dict(self.env, HANDOFF_AGENT_PASSWORD=PASSWORD),
                        check=True, stdout=subprocess.DEVNULL)
         for i in range(self.counts["handoff"]):

@@ -9,16 +9,17 @@ from sqlalchemy import select
 
 from common.kb_links import public_url
 from handoff import store
-from handoff.api_agents import body, error, require_agent, run, ticket_id
+from handoff.access import agent_of
+from handoff.api_agents import error, run, ticket_id
 from handoff.assist import emotion, policy, suggest
+from handoff.bodies import ASSIST_KINDS, body_of
 from handoff.db import Message
 
-KINDS = ("kb", "faq", "policy", "phrase")
+KINDS = ASSIST_KINDS
 
 
 async def suggestions(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    tid = ticket_id(request)
+    agent, tid = agent_of(request), ticket_id(request)
     wanted = request.query.get("message_id")
     if wanted is not None and not wanted.isdigit():
         raise error(400, "bad_message_id", "'message_id' must be a message id")
@@ -49,12 +50,8 @@ async def suggestions(request: web.Request) -> web.Response:
 
 
 async def suggestion_used(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    data = await body(request)
-    kind, ref = data.get("kind"), data.get("ref")
-    if kind not in KINDS or not isinstance(ref, str) or not 0 < len(ref) <= 128:
-        raise error(400, "bad_suggestion", f"'kind' must be one of {list(KINDS)}, 'ref' a string")
-    edited = bool(data.get("edited"))
+    agent, data = agent_of(request), body_of(request)
+    kind, ref, edited = data.kind, data.ref, data.edited
 
     def work(db):
         row = store.visible_ticket(db, agent, ticket_id(request))

@@ -1,8 +1,10 @@
 """The agent console: pages, JSON calls and a WebSocket under /console on the handoff service.
 
 `setup_console(app)` mounts it (called once from handoff.routes.add_routes). Pages are
-Jinja2 (autoescaped), scripts are small vanilla JS served from handoff/static; JSON calls
-and the WebSocket go through the agents' API (see handoff.console.api).
+Jinja2 (autoescaped), scripts are small vanilla JS served from handoff/static. The JSON calls
+and the WebSocket under /console/api and /console/ws are the agents' API handlers themselves,
+mounted by the route table (handoff.routes, `console=`) behind the console's cookie session
+and CSRF check (handoff.access).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import create_engine
 
 from handoff.config import PACKAGE_DIR
-from handoff.console import api, kb_console, pages
+from handoff.console import kb_console, pages
 from handoff.console.auth import ConsoleCookieStorage
 from handoff.console.settings import ConsoleSettings
 from handoff.console.common import CONSOLE_SETTINGS, PREFIX, TRACKER
@@ -78,13 +80,7 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     r.add_get(PREFIX + "/queue", pages.queue_page)
     r.add_get(PREFIX + "/tickets/{ticket_id}", pages.ticket_page)
     r.add_get(PREFIX + "/dashboard", pages.dashboard_page)
-    r.add_get(PREFIX + "/api/tickets", api.list_tickets)
-    r.add_get(PREFIX + "/api/tickets/{ticket_id}", api.get_ticket)
-    r.add_post(PREFIX + "/api/tickets/{ticket_id}/reassign", api.reassign)
-    r.add_post(PREFIX + "/api/tickets/{ticket_id}/typing", api.typing)
-    r.add_post(PREFIX + "/api/tickets/{ticket_id}/{action}", api.ticket_action)
-    r.add_get(PREFIX + "/ws", api.websocket)
-    kb_console.setup(app)  # knowledge-base editor, metrics charts
+    kb_console.setup(app)  # pages of the knowledge-base editor and of quality review
     r.add_static(PREFIX + "/static", PACKAGE_DIR / "static")
 
     async def close_tracker(_app: web.Application) -> None:

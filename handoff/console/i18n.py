@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from common.ticket import QUEUES
+from handoff.queues import configured as configured_queues
 from handoff.texts import TEXTS
 
 LANGS = ("zh", "en")
@@ -73,4 +73,4 @@ class Translator:
                 "strings": TEXTS.group("console", self.lang),
                 "labels": {name: TEXTS.group(group, self.lang)
                            for name, group in self.TABLES.items()},
-                "queues": list(QUEUES)}
+                "queues": list(configured_queues())}

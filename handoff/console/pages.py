@@ -7,7 +7,6 @@ from typing import Any, Dict, Tuple
 
 from aiohttp import web
 
-from common.ticket import QUEUES
 from handoff import agents as accounts
 from handoff import store
 from handoff.console import actions, stats
@@ -85,7 +84,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def queue_page(request: web.Request) -> web.Response:
     session, agent = await page_agent(request)
-    queues = list(QUEUES) if agent.role == "supervisor" else list(agent.queues or [])
+    every = request.app[SERVICE].routing.queues
+    queues = list(every) if agent.role == "supervisor" else list(agent.queues or [])
     return render(request, session, "queue.html", agent, queues=queues)
 
 
@@ -113,7 +113,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     except store.Forbidden:
         return render(request, session, "error.html", agent, status=403, message="forbidden")
     return render(request, session, "ticket.html", agent, canned=canned_bundle(),
-                  queues=list(QUEUES), **context)
+                  queues=list(request.app[SERVICE].routing.queues), **context)
 
 
 def period(query) -> Tuple[datetime, datetime, str, str]:

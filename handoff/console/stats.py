@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from common.ticket import TRIGGERS, utcnow
 from handoff.db import TicketEvent, TicketRow
 from handoff.metrics import api as metrics_api, compute, sources
-from handoff.store import aware
 from handoff.surveys import csat_score
 
 log = logging.getLogger(__name__)
@@ -69,18 +68,18 @@ def ticket_figures(db: Session, start: datetime, end: datetime,
                                   .where(TicketEvent.kind == "claimed",
                                          TicketEvent.ticket_id.in_([r.id for r in rows]))
                                   .group_by(TicketEvent.ticket_id)):
-            claims[tid] = aware(at)
+            claims[tid] = at
     dash = Dashboard(start=start, end=end, tickets=len(rows))
     conversations = {r.conversation_id for r in rows}
     dash.handed_off = len(conversations)
     reasons = Counter(r.reason for r in rows)
     dash.by_reason = [(reason, reasons.get(reason, 0), None) for reason in TRIGGERS]
-    waits = [(aware(r.first_response_at) - aware(r.created_at)).total_seconds()
+    waits = [(r.first_response_at - r.created_at).total_seconds()
              for r in rows if r.first_response_at is not None]
     dash.median_first_reply_seconds = statistics.median(waits) if waits else None
     # A breach: picked up after the SLA due time, or still not picked up past it.
     dash.sla_breaches = sum(1 for r in rows
-                            if (claims.get(r.id) or now) > aware(r.sla_due_at))
+                            if (claims.get(r.id) or now) > r.sla_due_at)
     dash.csat_handoff = Csat.of([r.csat for r in rows if r.csat is not None])
     return dash, conversations
 

@@ -2,25 +2,16 @@
 (signed like every bot->service call), shoppers read an article at /kb/{id}."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from typing import Any, Dict
 
 from aiohttp import web
 
 from common.ticket import utcnow
-from handoff.api_agents import body, error, require_agent, run, service_of
-from handoff.api_bot import verified_body
-from handoff.db import Agent
+from handoff.access import agent_of
+from handoff.api_agents import error, run, service_of
+from handoff.bodies import MAX_QUESTION, body_of
 from handoff.kb import store
 from handoff.kb.render import article_page
-
-MAX_QUESTION = 500
-
-
-def _supervisor(agent: Agent) -> None:
-    if agent.role != "supervisor":
-        raise error(403, "forbidden", "only supervisors edit the knowledge base")
 
 
 def _article_id(request: web.Request) -> int:
@@ -30,15 +21,11 @@ def _article_id(request: web.Request) -> int:
         raise error(404, "not_found", "no such article")
 
 
-def _input(data: Dict[str, Any]) -> store.ArticleInput:
-    try:
-        return store.ArticleInput.parse(data)
-    except ValueError as exc:
-        raise error(400, "bad_article", str(exc))
+def _input(request: web.Request) -> store.ArticleInput:
+    return store.ArticleInput.of(body_of(request))
 
 
 async def list_articles(request: web.Request) -> web.Response:
-    await require_agent(request)
     lang = request.query.get("language") or None
     rows = await run(request, lambda db: [store.article_view(r, snippet=True)
                                           for r in store.list_articles(db, lang)])
@@ -46,32 +33,25 @@ async def list_articles(request: web.Request) -> web.Response:
 
 
 async def get_article(request: web.Request) -> web.Response:
-    await require_agent(request)
     aid = _article_id(request)
     return web.json_response(await run(request, lambda db: store.article_view(store.get(db, aid))))
 
 
 async def create_article(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
-    data = _input(await body(request))
+    agent, data = agent_of(request), _input(request)
     view = await run(request, lambda db: store.article_view(store.create(db, data,
                                                                          agent.username)))
     return web.json_response(view, status=201)
 
 
 async def update_article(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
-    aid, data = _article_id(request), _input(await body(request))
+    agent, aid, data = agent_of(request), _article_id(request), _input(request)
     view = await run(request, lambda db: store.article_view(store.update(db, aid, data,
                                                                          agent.username)))
     return web.json_response(view)
 
 
 async def delete_article(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
     aid = _article_id(request)
     await run(request, lambda db: store.remove(db, aid))
     return web.json_response({"ok": True})
@@ -84,15 +64,12 @@ def _hits(db, question: str, language, limit: int = 5):
 
 
 async def search_articles(request: web.Request) -> web.Response:
-    await require_agent(request)
     question = request.query.get("q", "")[:MAX_QUESTION]
     lang = request.query.get("language") or None
     return web.json_response({"hits": await run(request, _hits, question, lang)})
 
 
 async def list_misses(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
     try:
         days = max(1, min(int(request.query.get("days", "7")), 366))
     except ValueError:
@@ -103,19 +80,8 @@ async def list_misses(request: web.Request) -> web.Response:
 
 async def bot_answer(request: web.Request) -> web.Response:
     """The bot's long-tail question: the confident article, else a recorded miss."""
-    raw = await verified_body(request)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise error(400, "bad_json", "the body must be JSON")
-    question = data.get("question") if isinstance(data, dict) else None
-    language = data.get("language") if isinstance(data, dict) else None
-    if not isinstance(question, str) or not question.strip() or len(question) > MAX_QUESTION:
-        raise error(400, "bad_question", f"'question' must be 1-{MAX_QUESTION} characters")
-    if language not in store.LANGUAGES:
-        language = "zh"
-    conversation = data.get("conversation_id")
-    conversation = conversation if isinstance(conversation, str) else None
+    data = body_of(request)
+    question, language, conversation = data.question, data.language, data.conversation_id
 
     def work(db):
         hits = store.find(db, question, language, limit=1)
@@ -123,7 +89,7 @@ async def bot_answer(request: web.Request) -> web.Response:
             return {"article": store.article_view(hits[0].article, snippet=True),
                     "confidence": hits[0].confidence}
         best = hits[0].confidence if hits else None
-        store.record_miss(db, question.strip(), language, conversation, best)
+        store.record_miss(db, question, language, conversation, best)
         return {"article": None, "confidence": best}
     return web.json_response(await run(request, work))
 
@@ -131,10 +97,7 @@ async def bot_answer(request: web.Request) -> web.Response:
 async def public_article(request: web.Request) -> web.Response:
     """What a shopper's link opens: the article as a small, script-free HTML page."""
     aid = _article_id(request)
-    try:
-        row = await service_of(request).db(lambda db: store.article_view(store.get(db, aid)))
-    except store.NotFound:
-        raise web.HTTPNotFound(text="not found")
+    row = await service_of(request).db(lambda db: store.article_view(store.get(db, aid)))
     response = web.Response(text=article_page(row), content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline';"
                                                    " img-src 'self' https:; base-uri 'none'")

@@ -1,10 +1,11 @@
 """Tables of the knowledge base (created by migration handoff_kb_0002)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Column, Integer, String, Text
 
 from common.ticket import utcnow
 from handoff.db import Base
+from handoff.utc import UTCDateTime
 
 
 class KbArticle(Base):
@@ -23,8 +24,8 @@ class KbArticle(Base):
     # Hash of the file last imported, so a restart re-imports only files that changed.
     file_hash = Column(String(64), nullable=True)
     updated_by = Column(String(64), nullable=False, default="system")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class KbMiss(Base):
@@ -35,4 +36,4 @@ class KbMiss(Base):
     language = Column(String(8), nullable=False)
     conversation_id = Column(String(255), nullable=True)
     best_score = Column(Integer, nullable=True)  # percent, of the best candidate if any
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)

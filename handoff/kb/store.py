@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from common.ticket import utcnow
+from handoff.bodies import LANGUAGES, KbArticleInput  # noqa: F401  (LANGUAGES: for callers)
 from handoff.kb import search
 from handoff.kb.models import KbArticle, KbMiss
 from handoff.store import NotFound, iso
 
-LANGUAGES = ("zh", "en")
-MAX_TITLE, MAX_BODY, MAX_TAGS = 200, 20000, 20
 CANDIDATES = 10
 
 
@@ -33,23 +33,17 @@ class ArticleInput:
 
     @classmethod
     def parse(cls, data: Dict[str, Any]) -> "ArticleInput":
-        """Raises ValueError with a message fit for the caller."""
-        title, body = data.get("title"), data.get("body")
-        if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE:
-            raise ValueError(f"'title' must be a non-empty string of at most {MAX_TITLE} characters")
-        if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-            raise ValueError(f"'body' must be non-empty Markdown of at most {MAX_BODY} characters")
-        language = data.get("language", "zh")
-        if language not in LANGUAGES:
-            raise ValueError(f"'language' must be one of {list(LANGUAGES)}")
-        lists = {}
-        for name in ("tags", "intents", "products"):
-            value = data.get(name) or []
-            if not isinstance(value, list) or len(value) > MAX_TAGS or not all(
-                    isinstance(v, str) and 0 < len(v.strip()) <= 64 for v in value):
-                raise ValueError(f"'{name}' must be a list of at most {MAX_TAGS} short strings")
-            lists[name] = [v.strip() for v in value]
-        return cls(title.strip(), body.strip(), language, **lists)
+        """Raises ValueError with a message fit for the caller (e.g. an article file)."""
+        try:
+            return cls.of(KbArticleInput.parse_obj(data))
+        except ValidationError as exc:
+            raise ValueError("; ".join(f"'{'.'.join(map(str, e['loc']))}': {e['msg']}"
+                                       for e in exc.errors()))
+
+    @classmethod
+    def of(cls, model: KbArticleInput) -> "ArticleInput":
+        return cls(model.title, model.body, model.language, list(model.tags),
+                   list(model.intents), list(model.products))
 
 
 def article_view(row: KbArticle, snippet: bool = False) -> Dict[str, Any]:

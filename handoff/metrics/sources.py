@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from handoff.db import Agent, Message, TicketEvent, TicketRow
 from handoff.metrics.history import Contact, History, Survey, TicketFact
-from handoff.store import aware
 from handoff.surveys import SurveyRow, csat_score
 
 log = logging.getLogger(__name__)
@@ -44,10 +43,10 @@ def tickets(db: Session, start: datetime, end: datetime) -> List[TicketFact]:
                                   .where(TicketEvent.kind == "claimed",
                                          TicketEvent.ticket_id.in_([r[0].id for r in rows]))
                                   .group_by(TicketEvent.ticket_id)):
-            claims[tid] = aware(at)
+            claims[tid] = at
     return [TicketFact(t.id, t.conversation_id, t.channel, t.queue, t.reason, agent,
-                       aware(t.created_at), claims.get(t.id), aware(t.first_response_at),
-                       aware(t.resolved_at), t.csat) for t, agent in rows]
+                       t.created_at, claims.get(t.id), t.first_response_at,
+                       t.resolved_at, t.csat) for t, agent in rows]
 
 
 def assist_usage(db: Session, start: datetime, end: datetime) -> Dict[str, object]:
@@ -68,7 +67,7 @@ def surveys(db: Session, start: datetime, end: datetime) -> List[Survey]:
     rows = db.execute(select(SurveyRow).where(SurveyRow.answered_at >= start,
                                               SurveyRow.answered_at < end,
                                               SurveyRow.score.isnot(None)))
-    return [Survey(r.conversation_id, r.channel, r.kind, r.score, aware(r.answered_at))
+    return [Survey(r.conversation_id, r.channel, r.kind, r.score, r.answered_at)
             for (r,) in rows]
 
 

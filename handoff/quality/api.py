@@ -5,15 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from handoff import store
-from handoff.api_agents import body, error, require_agent, run, ticket_id
-from handoff.db import Agent
+from handoff.access import agent_of
+from handoff.api_agents import run, ticket_id
+from handoff.bodies import body_of
 from handoff.quality import rules as quality_rules
 from handoff.quality import store as quality
-
-
-def _supervisor(agent: Agent) -> None:
-    if agent.role != "supervisor":
-        raise error(403, "forbidden", "only supervisors review quality")
 
 
 def _lang(request: web.Request) -> str:
@@ -21,8 +17,7 @@ def _lang(request: web.Request) -> str:
 
 
 async def ticket_quality(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    tid, lang = ticket_id(request), _lang(request)
+    agent, tid, lang = agent_of(request), ticket_id(request), _lang(request)
     rules = quality_rules.load()
 
     def work(db):
@@ -32,8 +27,6 @@ async def ticket_quality(request: web.Request) -> web.Response:
 
 
 async def review_queue(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
     reviewed = request.query.get("status") == "reviewed"
     rules, lang = quality_rules.load(), _lang(request)
 
@@ -48,13 +41,8 @@ async def review_queue(request: web.Request) -> web.Response:
 
 
 async def verdict(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    _supervisor(agent)
-    data = await body(request)
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        raise error(400, "bad_field", "'note' must be a string")
+    agent, data = agent_of(request), body_of(request)
     rules, tid = quality_rules.load(), ticket_id(request)
     found = await run(request, lambda db: quality.view(quality.judge(
-        db, tid, str(data.get("verdict")), note, agent.username, rules), rules, _lang(request)))
+        db, tid, data.verdict, data.note, agent.username, rules), rules, _lang(request)))
     return web.json_response(found)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Dict, List
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Integer, String, Text,
                         and_, or_, select)
 from sqlalchemy.orm import Session
 
+from common.statuses import TicketStatus
 from common.ticket import utcnow
 from handoff import store
 from handoff.assist.emotion import MessageEmotion
 from handoff.db import Base, TicketRow
 from handoff.quality.rules import Conversation, RuleSet, Said, inspect
-from handoff.store import aware, iso
+from handoff.store import iso
+from handoff.utc import UTCDateTime
 
 VERDICTS = ("pass", "coach", "fail")
 BATCH = 200
@@ -25,12 +27,12 @@ class QualityRow(Base):
     ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), primary_key=True)
     score = Column(Integer, nullable=False)
     hits = Column(JSON, nullable=False, default=list)
-    checked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    checked_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     sampled = Column(Boolean, nullable=False, default=False)
     verdict = Column(String(16), nullable=True)
     verdict_note = Column(Text, nullable=True)
     reviewer = Column(String(64), nullable=True)
-    reviewed_at = Column(DateTime(timezone=True), nullable=True)
+    reviewed_at = Column(UTCDateTime(), nullable=True)
 
 
 def conversation(db: Session, row: TicketRow) -> Conversation:
@@ -41,11 +43,11 @@ def conversation(db: Session, row: TicketRow) -> Conversation:
     messages, events = store.history(db, row.id)
     feelings = {e.message_id: e.label for e in db.execute(
         select(MessageEmotion).where(MessageEmotion.ticket_id == row.id)).scalars()}
-    said += [Said(m.role, m.text, aware(m.created_at), feelings.get(m.id)) for m in messages
+    said += [Said(m.role, m.text, m.created_at, feelings.get(m.id)) for m in messages
              if m.role in ("shopper", "agent", "bot")]
     case = any(e.kind in ("note", "transferred") for e in events) or (
         row.resolution_code not in (None, "", "resolved"))
-    return Conversation(said, aware(row.created_at), aware(row.first_response_at),
+    return Conversation(said, row.created_at, row.first_response_at,
                         (payload.get("emotion") or {}).get("peak"), case)
 
 
@@ -66,7 +68,7 @@ def inspect_ticket(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
     # The version inspected, not the clock: a slower inspection of an older version that
     # commits last is redone at the next look.
     found.score, found.hits = score, hits
-    found.checked_at = aware(row.updated_at) or utcnow()
+    found.checked_at = row.updated_at or utcnow()
     if found.verdict is None:  # an open ticket's score changes until it is resolved
         found.sampled = sampled(row.id, score, rules)
     db.flush()
@@ -78,7 +80,7 @@ def result(db: Session, row: TicketRow, rules: RuleSet) -> QualityRow:
     the resolution) and never after a reviewer's verdict."""
     found = db.get(QualityRow, row.id)
     if found is None or (found.verdict is None and row.updated_at is not None
-                         and aware(found.checked_at) < aware(row.updated_at)):
+                         and found.checked_at < row.updated_at):
         found = inspect_ticket(db, row, rules)
     return found
 
@@ -87,7 +89,7 @@ def inspect_resolved(db: Session, rules: RuleSet) -> int:
     """Inspect resolved tickets with no result, or one from before they were resolved."""
     rows = list(db.execute(select(TicketRow).outerjoin(
         QualityRow, QualityRow.ticket_id == TicketRow.id).where(
-        TicketRow.status == "resolved",
+        TicketRow.status == TicketStatus.RESOLVED,
         or_(QualityRow.ticket_id.is_(None), and_(QualityRow.verdict.is_(None),
                                                  QualityRow.checked_at < TicketRow.resolved_at)))
         .order_by(TicketRow.id).limit(BATCH)).scalars())

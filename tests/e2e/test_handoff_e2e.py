@@ -63,7 +63,7 @@ class Shopper:
 async def test_warm_transfer_over_socketio(stack):
     env = dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD)
     agent_name = f"e2e-{uuid.uuid4().hex[:6]}"
-    subprocess.run([sys.executable, "-m", "handoff.agents", "add", agent_name], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "handoff.accounts", "add", agent_name], cwd=ROOT,
                    env=env, check=True)
     shopper = Shopper(stack.rasa_url)
     await shopper.connect()

@@ -41,7 +41,7 @@ def answer_within(chat, wanted, seconds=10.0):
 
 def test_a_knowledge_base_edit_changes_the_bots_answer(stack, chat):
     name = f"e2e-sup-{uuid.uuid4().hex[:6]}"
-    subprocess.run([sys.executable, "-m", "handoff.agents", "add", name, "--role", "supervisor"],
+    subprocess.run([sys.executable, "-m", "handoff.accounts", "add", name, "--role", "supervisor"],
                    cwd=ROOT, env=dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD), check=True)
     _, session = call("POST", f"{stack.handoff_url}/api/agents/login",
                       {"username": name, "password": PASSWORD})

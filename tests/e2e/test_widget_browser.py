@@ -83,7 +83,7 @@ def api(method: str, url: str, body: Optional[Dict[str, Any]] = None,
 def agent_login(stack) -> Tuple[str, Dict[str, str]]:
     """A new agent 小李: (username, API headers)."""
     username = f"widget-{uuid.uuid4().hex[:6]}"
-    subprocess.run([sys.executable, "-m", "handoff.agents", "add", username, "--name", "小李"],
+    subprocess.run([sys.executable, "-m", "handoff.accounts", "add", username, "--name", "小李"],
                    cwd=ROOT, env=dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD), check=True,
                    stdout=subprocess.DEVNULL)
     token = api("POST", f"{stack.handoff_url}/api/agents/login",
