@@ -82,6 +82,10 @@ STRINGS: Dict[str, tuple] = {
         "渠道发送失败(微信接口出错)。请稍后重发;若一直失败,请联系技术人员。",
         "The channel failed to send it (WeChat's API answered an error). Send it again in a "
         "moment; if it keeps failing, tell your technical team."),
+    "delivery_uncertain": (
+        "发送途中渠道断开(服务重启),无法确认顾客是否收到。请看顾客的回复,必要时重发。",
+        "The channel went down while sending (a restart): it is not known whether the shopper "
+        "got it. Check their reply and send it again if needed."),
     "delivery_channel_misconfigured": (
         "渠道配置有误(转发密钥不一致),消息未发出。请联系技术人员检查 WECHAT_RELAY_SECRET。",
         "The channel is misconfigured (relay secret mismatch): nothing was sent. Ask your "
