@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from handoff import store
 from handoff.db import Message, TicketRow
-from handoff.domain import utcnow
+from common.ticket import utcnow
 
 RECEIVED_PATH = "/api/bot/received"
 _RELAY_ID = re.compile(r"^msg:(\d{1,18})$")

@@ -17,9 +17,9 @@ from typing import Any, Optional, Set, Text
 
 import aiohttp
 
-from handoff import security
-from handoff.config import service_url, shared_token
-from handoff.typing_relay import WEB_PREFIX
+from common import signing
+from common.config import service_url, shared_token
+from common.typing_relay import WEB_PREFIX
 
 logger = logging.getLogger(__name__)
 RECEIVED_EVENT = "message_received"
@@ -62,7 +62,7 @@ class Receipts:
     async def notify(self, sender: str, relay_id: str) -> bool:
         body = json.dumps({"conversation_id": sender, "relay_id": relay_id}).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(shared_token(), "POST", RECEIVED_PATH, body)}
+                   **signing.sign(shared_token(), "POST", RECEIVED_PATH, body)}
         try:
             if self._http is None or self._http.closed:
                 self._http = aiohttp.ClientSession()

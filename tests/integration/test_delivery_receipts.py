@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from bot.channels.webchat_receipts import Receipts
-from handoff import security
+from common import signing
 from tests.integration.handoff_support import (TOKEN, next_event, pg_url,  # noqa: F401
                                                prefix, rasa_stub, stack)
 from tests.integration.test_delivery_states import handoff_on, reply_state
@@ -21,7 +21,7 @@ PATH = "/api/bot/received"
 
 async def receipt(stack, conversation_id, relay_id, secret: str = TOKEN):
     body = json.dumps({"conversation_id": conversation_id, "relay_id": relay_id}).encode()
-    headers = {"Content-Type": "application/json", **security.sign(secret, "POST", PATH, body)}
+    headers = {"Content-Type": "application/json", **signing.sign(secret, "POST", PATH, body)}
     return await stack.call("POST", PATH, headers=headers, data=body)
 
 
