@@ -23,6 +23,7 @@ A network failure to the Rasa server raises: the relay entry stays pending and i
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ class ChannelDelivery:
 
     async def forget(self, relay_id: str) -> None:
         """The outcome is in SQL: the markers are no longer needed."""
-        keys = [f"{self.prefix}:relayed:{relay_id}", f"{self.prefix}:wechat-sent:{relay_id}"]
+        keys = [f"{self.prefix}:{name}:{relay_id}"
+                for name in ("relayed", "wechat-sent", "wechat-sending")]
         for key in keys:
             self.outcomes.items.pop(key, None)
         try:
@@ -135,22 +137,38 @@ class ChannelDelivery:
                       "on WeChat cannot be sent")
             return Outcome("failed", "channel_misconfigured")
         marker = f"{self.prefix}:wechat-sent:{relay_id}"
+        sending = f"{self.prefix}:wechat-sending:{relay_id}"
         if await self._marked(marker):
             return Outcome("delivered")
+        if await self._marked(sending):
+            # An earlier attempt reached the send route and then we lost it (the Rasa server or
+            # this service died mid-send): WeChat may have it. WeChat's API takes no id to send
+            # it again safely, so the agent is told instead of the shopper getting it twice.
+            return Outcome("failed", "uncertain")
         url = self.rasa_url + WECHAT_SEND_PATH
         headers = {"Authorization": f"Bearer {self.wechat_secret}"}
         body = {"openid": openid, "text": text}
+        await self.redis.set(sending, "1", ex=SENT_MARKER_SECONDS)  # Redis first: if it fails,
+        self.outcomes.add(sending, "1")  # nothing was sent and the retry may send
         try:
             async with self.http.post(url, json=body, headers=headers,
                                       timeout=aiohttp.ClientTimeout(total=20)) as resp:
                 status = resp.status
                 data = await resp.json(content_type=None) if status < 500 or status == 502 \
                     else {}
-        except aiohttp.ClientError as exc:  # the Rasa server is down: retry the entry later
+        except aiohttp.ClientConnectorError as exc:  # never reached Rasa: retry the entry later
+            self.outcomes.items.pop(sending, None)
+            await self.redis.delete(sending)
             raise RasaError(f"WeChat send route unreachable: {exc}") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.error("WeChat send of %s cut off mid-way (%s): WeChat may or may not have it",
+                      relay_id, exc)
+            return Outcome("failed", "uncertain")
         if status == 200:
             await self._mark(marker, "1")
             return Outcome("delivered")
+        self.outcomes.items.pop(sending, None)  # the route answered: its answer is the truth
+        await self.redis.delete(sending)
         reason = str((data or {}).get("reason") or "")
         if status == 409 and reason in WECHAT_REASONS:
             return Outcome("failed", reason)

@@ -113,8 +113,8 @@ async def test_markers_are_deleted_once_the_outcome_is_in_sql(stack, rasa_stub):
 
 
 class RedisDiesOnSet:
-    """The real Redis, except that it goes away at the first marker write (as when Redis is
-    SIGKILLed between WeChat's confirmation and the marker)."""
+    """The real Redis, except that it goes away at the first write of the sent marker (as when
+    Redis is SIGKILLed between WeChat's confirmation and the marker)."""
 
     def __init__(self, redis):
         self.redis, self.failed = redis, False
@@ -122,12 +122,12 @@ class RedisDiesOnSet:
     def __getattr__(self, name):
         return getattr(self.redis, name)
 
-    async def set(self, *args, **kwargs):
-        if not self.failed:
+    async def set(self, key, *args, **kwargs):
+        if not self.failed and ":wechat-sent:" in key:
             self.failed = True
             from redis.exceptions import ConnectionError
             raise ConnectionError("Connection refused")
-        return await self.redis.set(*args, **kwargs)
+        return await self.redis.set(key, *args, **kwargs)
 
 
 async def test_wechat_reply_confirmed_just_before_redis_died_is_not_sent_again(stack, rasa_stub):
@@ -167,3 +167,30 @@ async def test_redelivery_after_the_markers_expired_is_not_sent_again(stack, ras
     await stack.service.handle_relay("0-1", item, redelivered=True)
     assert len([m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]) == 1
     assert await stack.service.redis.ttl(f"{prefix}:relayed:msg:{first['id']}") == -2
+
+
+async def test_wechat_send_cut_off_mid_way_is_shown_uncertain_not_sent_twice(stack, rasa_stub):
+    """The Rasa server (or this service) died while the send route was sending: WeChat may
+    have the message, and its API takes no id to send it again safely. The agent is told
+    (failed, uncertain); the shopper never gets it twice."""
+    headers, ticket, tid = await handoff_on(stack, "wechat")
+    delivery = stack.service.delivery
+    item = {"kind": "agent_message", "conversation_id": ticket.conversation_id,
+            "text": "发到一半断了", "relay_id": "msg:cut-1", "channel": "wechat",
+            "message_id": 0, "ticket_id": tid}
+    prefix = stack.settings.redis_prefix
+    # What an attempt cut off after reaching the route leaves behind (a new process: Redis only).
+    await stack.service.redis.set(f"{prefix}:wechat-sending:msg:cut-1", "1", ex=60)
+    outcome = await delivery.agent_message(item, redelivered=True)
+    assert (outcome.state, outcome.reason) == ("failed", "uncertain")
+    assert not [m for m in rasa_stub.wechat_sent if m.get("text") == item["text"]]
+    # An attempt that never reached the route (Rasa down: connection refused) is simply retried.
+    real = delivery.rasa_url
+    delivery.rasa_url = "http://127.0.0.1:9"
+    item2 = {**item, "relay_id": "msg:cut-2", "text": "连不上就重试"}
+    with pytest.raises(Exception):
+        await delivery.agent_message(item2, redelivered=False)
+    delivery.rasa_url = real
+    assert not await stack.service.redis.exists(f"{prefix}:wechat-sending:msg:cut-2")
+    assert (await delivery.agent_message(item2, redelivered=True)).state == "delivered"
+    assert len([m for m in rasa_stub.wechat_sent if m.get("text") == "连不上就重试"]) == 1

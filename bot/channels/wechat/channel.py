@@ -232,7 +232,9 @@ class WeChatInput(InputChannel):
         metadata = {"channel": "wechat", "openid": msg.from_user, "msg_type": msg.msg_type,
                     **self._media_metadata(msg)}
         channel_proof.seal(metadata, "wechat", msg.from_user, msg.from_user)  # signature checked
-        user_message = UserMessage(text, collector, msg.from_user, input_channel=self.name(), metadata=metadata)
+        # WeChat's own id: a delivery WeChat retries after a crash mid-turn is stored once.
+        user_message = UserMessage(text, collector, msg.from_user, input_channel=self.name(), metadata=metadata,
+                                   message_id=f"wechat-{msg.dedup_key}")
         task = asyncio.ensure_future(on_new_message(user_message))
         done, _ = await asyncio.wait({task}, timeout=self.config.reply_timeout)
         if task not in done:
