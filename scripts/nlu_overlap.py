@@ -2,8 +2,9 @@
 
 A held-out sentence or a test story's user text counts as seen when it equals a training
 example once both are normalised: Unicode NFKC (full-width and half-width forms alike),
-case-folded, with punctuation, symbols and spaces removed, and entity markup reduced to its
-text. `python -m scripts.nlu_overlap` lists every overlap as `file:line: "text" = file:line`.
+case-folded, with punctuation, symbols and spaces removed, entity markup reduced to its
+text, and Chinese modal particles dropped (吗/呢/啊/呀/吧/啦/哦/哈…, and a final 了/的), so
+"谢谢你啦" is the training example "谢谢你". `python -m scripts.nlu_overlap` lists every overlap as `file:line: "text" = file:line`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ TEST_STORIES = ROOT / "tests" / "test_stories.yml"
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
 _EXAMPLE = re.compile(r"^\s*-\s+(.*\S)\s*$")
 _USER = re.compile(r"^(\s*)-?\s*user:\s*(\|[-+]?|>[-+]?)?\s*(.*)$")
+# tone, not meaning: "谢谢你呀", "谢谢你啦" and "谢谢你" are one sentence to a classifier
+_PARTICLES = re.compile("[吗呢啊呀吧啦哦嘛哈呐嘞咯喔哇噢]")
+_FINAL_PARTICLES = re.compile("[了的]+$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ def plain(text: str) -> str:
 
 def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", plain(text)).casefold()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PSZC")
+    bare = "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PSZC")
+    return _FINAL_PARTICLES.sub("", _PARTICLES.sub("", bare)) or bare
 
 
 def _unquote(text: str) -> str:

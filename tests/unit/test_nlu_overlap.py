@@ -51,6 +51,17 @@ def test_normalising_folds_case_width_punctuation_spaces_and_entity_markup():
     assert normalise("is shipping free") != normalise("is shipping fee")
 
 
+def test_normalising_drops_chinese_modal_particles_but_keeps_words():
+    # the same sentence in a different tone is still the training sentence
+    assert normalise("谢谢你啦") == normalise("谢谢你")
+    assert normalise("咋取消订单 找不到按钮") == normalise("咋取消订单啊 找不到按钮")
+    assert normalise("物流三天没更新") == normalise("物流三天没更新了")
+    assert normalise("不可以的") == normalise("不可以")
+    # ...but a different question is not
+    assert normalise("运费要多少钱") != normalise("运费要多久")
+    assert normalise("了") == "了"
+
+
 def test_every_spelling_of_a_training_sentence_is_reported_with_both_places(tmp_path):
     training = list(nlu_examples(_write(tmp_path, "train.yml", NLU)))
     evaluation = list(nlu_examples(_write(tmp_path, "holdout.yml", HOLDOUT)))

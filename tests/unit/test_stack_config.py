@@ -6,6 +6,7 @@ from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import read_endpoint_config
 
+from bot.tracker_store import FrontlineSQLTrackerStore
 from scripts.stack import ROOT, Ports, Stack
 
 
@@ -22,6 +23,8 @@ def test_embedded_defaults_give_a_working_sqlite_tracker_store(tmp_path, monkeyp
     config = _endpoint("tracker_store", env, monkeypatch)
     store = TrackerStore.create(config, Domain.empty())
     assert isinstance(store, SQLTrackerStore)
+    # the store that saves without re-reading the conversation (bot/tracker_store.py)
+    assert isinstance(store, FrontlineSQLTrackerStore)
     assert str(tmp_path / "tracker.db") in str(store.engine.url)
 
 
