@@ -200,6 +200,28 @@ M: Dict[str, Dict[str, str]] = {
                     "en": "· {title} (min. spend {shop.currency}{min_spend}, valid until {until})"},
     "coupons_none": {"zh": "目前没有可用的优惠券,关注店铺活动可第一时间领取。", "en": "There are no coupons available right now; follow the shop for new offers."},
     "coupon_rules": {"zh": "每笔订单限用{shop.coupons.per_order}张优惠券。", "en": "{shop.coupons.per_order} coupon per order."},
+    # --- the shop connector: what was sent to the shop, and the shop's answer -------------
+    # A change is "submitted" until the shop confirms it; a refusal is told with the shop's reason.
+    "shop_submitted": {
+        "zh": "已将{what}提交给商家,商家确认后我会在这里通知您。",
+        "en": "I've sent {what} to the shop. I'll let you know here as soon as the shop confirms."},
+    "shop_refused": {
+        "zh": "抱歉,商家没有受理{what},原因:{reason}。如需帮助,可以说“转人工”。",
+        "en": "Sorry, the shop turned down {what}. Reason: {reason}. Say \"human agent\" if you'd like help."},
+    "shop_confirmed_later": {
+        "zh": "商家已确认:{done}", "en": "The shop has confirmed: {done}"},
+    "shop_what_cancel": {
+        "zh": "订单{order_id}的取消申请", "en": "the cancellation of order {order_id}"},
+    "shop_what_change_address": {
+        "zh": "订单{order_id}的地址修改", "en": "the address change for order {order_id}"},
+    "shop_what_return_request": {
+        "zh": "订单{order_id}的退货申请", "en": "the return request for order {order_id}"},
+    "shop_what_carrier_inquiry": {
+        "zh": "订单{order_id}的物流查询", "en": "the carrier inquiry for order {order_id}"},
+    "shop_what_coupon": {
+        "zh": "订单{order_id}的补偿券", "en": "the goodwill coupon for order {order_id}"},
+    "shop_what_refund_request": {
+        "zh": "订单{order_id}的退款申请", "en": "the refund request for order {order_id}"},
 }
 
 STATUS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -71,11 +71,40 @@ def human_button(lang: str) -> List[Dict[str, str]]:
     return [{"title": text("btn_human", lang), "payload": "/request_human"}]
 
 
-def goodwill_sentence(session: Session, order: Order, reason: str, lang: str) -> str:
+def goodwill_sentence(session: Session, order: Order, reason: str, lang: str,
+                      tracker: Optional[Tracker] = None) -> str:
     result = order_goodwill.grant(session, order.customer_id, order.id, reason)
-    if result.granted:
-        return " " + text("goodwill_granted", lang, amount=money(result.amount))
-    return ""
+    if not result.granted:
+        return ""
+    done = text("goodwill_granted", lang, amount=money(result.amount))
+    if tracker is not None:
+        done = shop_coupon(session, tracker, order.id, result, done, lang)
+    return " " + done
+
+
+def shop_coupon(session: Session, tracker: Tracker, order_id: str,
+                result: "order_goodwill.Goodwill", done: str, lang: str) -> str:
+    """A goodwill coupon goes to the shop like any change (it is refused: it is withdrawn)."""
+    from actions.shop import submit as shop
+
+    return shop.request(session, tracker, "coupon", order_id,
+                        {"code": order_goodwill.GOODWILL_CODE, "amount": str(result.amount),
+                         "reason": result.reason},
+                        done, lang, local={"issuance_id": result.issuance_id})
+
+
+def carrier_inquiry(session: Session, tracker: Tracker, order: Order, case: AfterSalesCase,
+                    lang: str) -> str:
+    """Ask the shop to chase the carrier for this case: an empty sentence when it confirms
+    at once (the reply already says the inquiry is open), else what is true."""
+    from actions.shop import submit as shop
+
+    shipment = order.shipment
+    said = shop.request(session, tracker, "carrier_inquiry", order.id,
+                        {"case_id": case.id, "kind": case.kind,
+                         "carrier": shipment.carrier if shipment else None,
+                         "tracking_no": shipment.tracking_no if shipment else None}, "", lang)
+    return " " + said if said else ""
 
 
 def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, order: Order,
@@ -94,13 +123,16 @@ def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatch
         order.delivery_disputed = True
         case = open_case(session, order, "not_received", "high", tracker)
         dispatcher.utter_message(text=text("logistics_not_received", lang, case_id=case.id,
-                                           **values) + " " + text("offer_human", lang),
+                                           **values)
+                                 + carrier_inquiry(session, tracker, order, case, lang)
+                                 + " " + text("offer_human", lang),
                                  buttons=human_button(lang))
         return [SlotSet("after_sales_case", case.id)]
     if hours is not None and hours >= stale_after:
         case = open_case(session, order, "carrier_inquiry", "normal", tracker)
         message = text("logistics_stale", lang, case_id=case.id, hours=int(hours), **values)
-        message += goodwill_sentence(session, order, "late_delivery", lang)
+        message += carrier_inquiry(session, tracker, order, case, lang)
+        message += goodwill_sentence(session, order, "late_delivery", lang, tracker)
         dispatcher.utter_message(text=message + " " + text("offer_human", lang),
                                  buttons=human_button(lang))
         return [SlotSet("after_sales_case", case.id)]

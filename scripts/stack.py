@@ -34,6 +34,7 @@ class Ports:
     web: int = 8080
     redis: int = 6390
     wechat_api: int = 5090
+    shop: int = 5070  # the stand-in shop backend (tools.shop_standin)
 
 
 # Channel settings for the demo and tests only; production sets them in the environment
@@ -124,6 +125,9 @@ class Stack:
             HANDOFF_PORT=str(self.ports.handoff),
             PYTHONPATH=str(ROOT),
         )
+        # The shop backend: the local stand-in unless SHOP_URL names a real one.
+        env.setdefault("SHOP_URL", f"http://127.0.0.1:{self.ports.shop}")
+        env["FRONTLINE_WEBHOOK_URL"] = f"{self.actions_url}/shop/webhooks"
         # The migration step (scripts.migrate) runs before the services; they only check.
         env.setdefault("HANDOFF_MIGRATE_ON_START", "0")
         env.update(channel_env(self.ports))
@@ -181,6 +185,18 @@ class Stack:
         self._spawn("wechat-api", [sys.executable, "-m", "bot.channels.wechat_sim", "--standin-only",
                                    "--standin-port", str(self.ports.wechat_api)])
 
+    def start_shop_standin(self) -> None:
+        """Local stand-in of a shop backend (the connector's contract; /calls, /behaviour)."""
+        if os.environ.get("SHOP_URL"):
+            return
+        self._spawn("shop", [sys.executable, "-m", "tools.shop_standin",
+                             "--port", str(self.ports.shop)])
+        wait_port("127.0.0.1", self.ports.shop, 30, "stand-in shop", self.procs["shop"])
+
+    @property
+    def shop_url(self) -> str:
+        return self.env.get("SHOP_URL") or f"http://127.0.0.1:{self.ports.shop}"
+
     def start_web(self) -> None:
         """The demo shop page with the chat widget (web/serve.py)."""
         self._spawn("web", [sys.executable, "-m", "web.serve", "--port", str(self.ports.web),
@@ -198,6 +214,7 @@ class Stack:
         self.start_redis()
         self.migrate()
         self.seed_store()
+        self.start_shop_standin()
         self.start_actions()
         self.start_wechat_standin()
         has_handoff = self.start_handoff()
@@ -222,7 +239,8 @@ class Stack:
         """Start a killed process again and wait until it answers."""
         starters = {"redis": self.start_redis, "actions": self.start_actions,
                     "handoff": self.start_handoff, "rasa": self.start_rasa,
-                    "web": self.start_web, "wechat-api": self.start_wechat_standin}
+                    "web": self.start_web, "wechat-api": self.start_wechat_standin,
+                    "shop": self.start_shop_standin}
         starters[name]()
         health = {"actions": f"{self.actions_url}/health", "handoff": f"{self.handoff_url}/ready",
                   "rasa": f"{self.rasa_url}/", "web": f"http://127.0.0.1:{self.ports.web}/health"}
@@ -291,6 +309,7 @@ def demo() -> int:
     print(f"""
 Frontline is running.
   Shop page with the chat widget:    http://127.0.0.1:{stack.ports.web}/
+  Stand-in shop backend:             {stack.shop_url}/calls  (POST /behaviour to make it refuse, fail or be slow)
   Agent console:                     {stack.handoff_url}/console/  (log in as {os.environ["HANDOFF_DEMO_AGENT"].replace(":", " / ")})
   Talk to the bot in this terminal:  .venv/bin/python -m scripts.chat   (or: make chat)
   REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"包邮吗"}}'
