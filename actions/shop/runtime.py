@@ -5,7 +5,8 @@
   missing signature, stale timestamp: 401; body over 1 MB: 413; malformed event: 400;
   an order that fails the import validation: 422 with every reason; a replay: 200 duplicate.
 - With SHOP_URL set, two background tasks: the outbox sender and the periodic sync
-  (SHOP_SYNC_SECONDS, default 300) that pulls events a webhook missed.
+  (SHOP_SYNC_SECONDS, default 300) that pulls events a webhook missed. Retries start after
+  SHOP_RETRY_BASE_SECONDS (2) and double; after SHOP_MAX_ATTEMPTS (8) a row is dead.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from actions.shop import answers, inbound
 from actions.store.records import RecordError
+from common.shop.backoff import Backoff
 from common.shop.client import ShopClient, shop_url
 from common.shop.outbox import STORE_OUTBOX
 from common.shop.sender import OutboxSender
@@ -29,6 +31,8 @@ from common.shop.signing import MAX_BODY, SignatureError, shop_secret, verify
 
 WEBHOOK_PATH = "/shop/webhooks"
 SYNC_ENV = "SHOP_SYNC_SECONDS"
+RETRY_ENV = "SHOP_RETRY_BASE_SECONDS"  # first retry after this, doubling up to 10 minutes
+ATTEMPTS_ENV = "SHOP_MAX_ATTEMPTS"  # then the row is dead-lettered
 log = logging.getLogger(__name__)
 _sender: Optional[OutboxSender] = None
 _tasks: List[asyncio.Task] = []
@@ -89,8 +93,10 @@ async def start(app: Sanic, loop) -> None:
     session = aiohttp.ClientSession()
     app.ctx.shop_session = session
     client = ShopClient(shop_url(), shop_secret(), session)
+    backoff = Backoff(base=float(os.environ.get(RETRY_ENV) or 2.0),
+                      max_attempts=int(os.environ.get(ATTEMPTS_ENV) or 8))
     _sender = OutboxSender(get_engine(), STORE_OUTBOX, client, apply=answers.apply,
-                           tell=answers.tell)
+                           tell=answers.tell, backoff=backoff)
     _tasks.append(loop.create_task(_sender.run_forever()))
     _tasks.append(loop.create_task(_sync_forever(client, float(os.environ.get(SYNC_ENV) or 300))))
     log.info("shop connector: sending to %s", shop_url())

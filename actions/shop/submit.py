@@ -40,7 +40,7 @@ def connected() -> bool:
 
 def inline_wait() -> float:
     """How long a reply waits for the shop's answer before saying "submitted"."""
-    return float(os.environ.get(WAIT_ENV) or 3.0)
+    return float(os.environ.get(WAIT_ENV) or 4.0)
 
 
 def request(session: Session, tracker: Tracker, kind: str, order_id: str,

@@ -15,6 +15,8 @@ import uuid
 from datetime import timedelta
 from typing import Awaitable, Callable, Optional
 
+import aiohttp
+from aiohttp import web
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
@@ -149,3 +151,30 @@ class OutboxSender:
                                      row.shopper_told or "submitted", "final")
             await asyncio.to_thread(undo)
         return told
+
+
+def outbox_cleanup_ctx(engine: Engine, table: Table, apply: Optional[ApplyAnswer] = None,
+                       tell: Optional[TellShopper] = None):
+    """An aiohttp `cleanup_ctx` running this process's sender while the app runs (the handoff
+    service: `app.cleanup_ctx.append(outbox_cleanup_ctx(engine, HANDOFF_OUTBOX, ...))`).
+    Nothing runs without SHOP_URL."""
+    from common.shop.client import shop_url
+    from common.shop.signing import shop_secret
+
+    async def ctx(app):  # type: ignore[no-untyped-def]
+        if not shop_url():
+            yield
+            return
+        session = aiohttp.ClientSession()
+        sender = OutboxSender(engine, table, ShopClient(shop_url(), shop_secret(), session),
+                              apply=apply, tell=tell)
+        app[SENDER] = sender
+        task = asyncio.ensure_future(sender.run_forever())
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await session.close()
+    return ctx
+
+
+SENDER = web.AppKey("shop_outbox_sender", OutboxSender)
