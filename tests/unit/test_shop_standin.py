@@ -111,3 +111,37 @@ async def test_outbox_reaches_the_shop_once_across_outage_and_retries(shop, tmp_
         assert outbox.find(conn, T, "once").status == "accepted"
     assert [c["idempotency_key"] for c in standin.calls] == ["once"]
     engine.dispose()
+
+
+async def test_handoff_service_sends_its_own_outbox_while_its_app_runs(shop, tmp_path,
+                                                                       monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from common.shop.outbox import HANDOFF_OUTBOX
+    from common.shop.sender import outbox_cleanup_ctx
+    from handoff.db import make_engine, migrate
+
+    standin, url, _ = shop
+    monkeypatch.setenv("SHOP_URL", url)
+    monkeypatch.setenv("SHOP_SECRET", SECRET)
+    engine = make_engine(f"sqlite:///{tmp_path / 'handoff.db'}")
+    migrate(engine)
+    with Session(engine, future=True) as s, s.begin():
+        outbox.enqueue(s, "reship", "E202611180001", {"reason": "damaged"}, "agent-1",
+                       HANDOFF_OUTBOX)
+    app = web.Application()
+    app.cleanup_ctx.append(outbox_cleanup_ctx(engine, HANDOFF_OUTBOX))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        for _ in range(100):
+            with engine.connect() as conn:
+                if outbox.find(conn, HANDOFF_OUTBOX, "agent-1").status == "accepted":
+                    break
+            await asyncio.sleep(0.05)
+    finally:
+        await runner.cleanup()
+    with engine.connect() as conn:
+        assert outbox.find(conn, HANDOFF_OUTBOX, "agent-1").status == "accepted"
+    assert [c["path"] for c in standin.calls] == ["/v1/orders/E202611180001/reships"]
+    engine.dispose()
