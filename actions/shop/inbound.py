@@ -22,6 +22,7 @@ from typing import Any, Dict, Optional
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, and_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.shop import answers
@@ -103,8 +104,17 @@ def apply_event(session: Session, event: Dict[str, Any]) -> str:
 
 def receive(engine: Engine, event: Any) -> str:
     """One event in its own transaction (used by the webhook and the sync)."""
-    with session_scope(engine) as session:
-        return apply_event(session, event)
+    try:
+        with session_scope(engine) as session:
+            return apply_event(session, event)
+    except IntegrityError:
+        # The webhook and the sync applied the same event at the same moment: the other
+        # transaction stored it (a bad record raises RecordError before any write).
+        with engine.connect() as conn:
+            if conn.execute(select(SEEN.c.event_id).where(SEEN.c.event_id == event["id"])
+                            ).first():
+                return "duplicate"
+        raise
 
 
 def _cursor(engine: Engine) -> Optional[str]:

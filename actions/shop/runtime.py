@@ -18,6 +18,7 @@ from typing import List, Optional
 
 import aiohttp
 from sanic import Sanic, response
+from sqlalchemy.exc import IntegrityError
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -65,6 +66,9 @@ async def webhook(request: Request) -> HTTPResponse:
         return response.json({"error": "bad event", "reasons": exc.reasons}, status=400)
     except RecordError as exc:
         return response.json({"error": "invalid record", "reasons": exc.reasons}, status=422)
+    except IntegrityError as exc:  # e.g. a tracking number that belongs to another order
+        return response.json({"error": "could not be stored",
+                              "reasons": [str(exc.orig).splitlines()[0][:200]]}, status=422)
     return response.json({"result": result})
 
 
