@@ -220,6 +220,8 @@ M: Dict[str, Dict[str, str]] = {
         "zh": "订单{order_id}的物流查询", "en": "the carrier inquiry for order {order_id}"},
     "shop_what_coupon": {
         "zh": "订单{order_id}的补偿券", "en": "the goodwill coupon for order {order_id}"},
+    "shop_done_carrier_inquiry": {
+        "zh": "已就订单{order_id}向快递公司发起查询。", "en": "it has asked the carrier about order {order_id}."},
     "shop_what_refund_request": {
         "zh": "订单{order_id}的退款申请", "en": "the refund request for order {order_id}"},
 }

@@ -103,7 +103,8 @@ def carrier_inquiry(session: Session, tracker: Tracker, order: Order, case: Afte
     said = shop.request(session, tracker, "carrier_inquiry", order.id,
                         {"case_id": case.id, "kind": case.kind,
                          "carrier": shipment.carrier if shipment else None,
-                         "tracking_no": shipment.tracking_no if shipment else None}, "", lang)
+                         "tracking_no": shipment.tracking_no if shipment else None}, "", lang,
+                        later=text("shop_done_carrier_inquiry", lang, order_id=order.id))
     return " " + said if said else ""
 
 

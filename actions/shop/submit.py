@@ -30,7 +30,7 @@ from common.shop.client import shop_url
 from common.shop.outbox import STORE_OUTBOX
 
 WAIT_ENV = "SHOP_INLINE_WAIT"
-_MARK = re.compile("\u2063shop:([A-Za-z0-9:_-]+)\u2063")
+_MARK = re.compile("( ?)\u2063shop:([A-Za-z0-9:_-]+)\u2063")
 _NOTICES: Dict[str, Dict[str, Any]] = {}  # placeholder key -> what to say, for this process
 
 
@@ -45,15 +45,16 @@ def inline_wait() -> float:
 
 def request(session: Session, tracker: Tracker, kind: str, order_id: str,
             payload: Dict[str, Any], done: str, lang: str,
-            local: Optional[Dict[str, Any]] = None) -> str:
+            local: Optional[Dict[str, Any]] = None, later: Optional[str] = None) -> str:
     """Queue `kind` for the shop with the local change; the text to put in the reply.
 
     `local` is what undoing the change takes if the shop refuses it (kept with the
-    shopper's notice, never sent to the shop)."""
+    shopper's notice, never sent to the shop). `later` is the confirmation told after the
+    reply when `done` alone would not say what happened (default: `done`)."""
     if not connected():
         return done
     key = f"fl-{kind}-{order_id}-{uuid.uuid4().hex[:12]}"
-    notice = {"lang": lang, "done": done, "local": local or {},
+    notice = {"lang": lang, "done": done, "later": later or done, "local": local or {},
               "what": text(f"shop_what_{kind}", lang, order_id=order_id)}
     outbox.enqueue(session, kind, order_id, payload, key, STORE_OUTBOX,
                    conversation_id=tracker.sender_id, notice=notice)
@@ -68,8 +69,9 @@ def final_text(row: outbox.OutboxRow, later: bool = False) -> str:
     if row.status == "refused":
         return text("shop_refused", lang, what=notice.get("what") or row.kind,
                     reason=row.reason or "-")
-    done = notice.get("done") or ""
-    return text("shop_confirmed_later", lang, done=done) if later else done
+    if later:
+        return text("shop_confirmed_later", lang, done=notice.get("later") or notice.get("done"))
+    return notice.get("done") or ""
 
 
 def _answer_or_submitted(key: str, notice: Dict[str, Any]) -> str:
@@ -91,7 +93,8 @@ def _answered(key: str) -> bool:
 
 async def resolve(dispatcher: CollectingDispatcher, wait: Optional[float] = None) -> None:
     """Replace every placeholder in the replies with what is true once the session committed."""
-    keys = [k for m in dispatcher.messages for k in _MARK.findall(str(m.get("text") or ""))]
+    keys = [k for m in dispatcher.messages
+            for _, k in _MARK.findall(str(m.get("text") or ""))]
     if not keys:
         return
     from actions.shop import runtime  # the sender runs in this process (when started)
@@ -111,4 +114,7 @@ async def resolve(dispatcher: CollectingDispatcher, wait: Optional[float] = None
             said[key] = text("shop_submitted", notice["lang"], what=notice["what"])
     for message in dispatcher.messages:
         if message.get("text"):
-            message["text"] = _MARK.sub(lambda m: said.get(m.group(1), ""), message["text"])
+            # an empty outcome takes its leading space with it
+            message["text"] = _MARK.sub(
+                lambda m: m.group(1) + said[m.group(2)] if said.get(m.group(2)) else "",
+                message["text"])

@@ -125,3 +125,21 @@ def test_order_and_customer_events_go_through_the_import_validation(store):
     with session_scope(store) as session:
         assert session.get(Order, order.id).status == "shipped"
         assert session.get(Customer, order.customer_id).name == "New Name"
+
+
+async def test_an_inquiry_confirmed_at_once_adds_nothing_and_later_says_what(connected):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    with session_scope(connected) as session:
+        mark = shop.request(session, tracker(), "carrier_inquiry", "E202600000002", {}, "", "en",
+                            later=text("shop_done_carrier_inquiry", "en",
+                                       order_id="E202600000002"))
+    row = only_row(connected)
+    answer(connected, row, "accepted")
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(text=f"Case opened. {mark} Talk to us.")
+    await shop.resolve(dispatcher, wait=0.5)
+    assert dispatcher.messages[0]["text"] == "Case opened. Talk to us."
+    with connected.connect() as conn:
+        later = shop.final_text(outbox.find(conn, T, row.idempotency_key), later=True)
+    assert later == "The shop has confirmed: it has asked the carrier about order E202600000002."
