@@ -22,7 +22,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.shop import runtime
 from common import production
+from common.shop.client import shop_url
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
 HOST_ENV = "ACTIONS_HOST"
@@ -47,7 +49,6 @@ def create(token: str, package: str = "actions") -> Sanic:
     if not token:
         raise ValueError(f"{TOKEN_ENV} is required: the action server never runs unauthenticated")
     app = create_app(package, cors_origins=None)  # browsers have no business here
-    from actions.shop import runtime
     runtime.install(app)
 
     @app.on_request
@@ -70,12 +71,11 @@ def main(argv: Optional[list] = None) -> None:
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from common.shop.client import shop_url
     production.require("the action server", SECRETS + (("SHOP_SECRET",) if shop_url() else ()))
     token = os.environ.get(TOKEN_ENV) or ""
     if not token:
         raise SystemExit(f"the action server refuses to start: {TOKEN_ENV} is missing "
-                         "(Rasa sends it with each call; see README, running in production)")
+                         "(Rasa sends it with each call; see docs/operations.md, running in production)")
     host = production.bind_host(HOST_ENV)
     app = create(token, args.actions)
     log.info("action server on http://%s:%d (token required)", host, args.port)

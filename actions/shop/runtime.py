@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import os
-from typing import List, Optional
+from typing import List
 
 import aiohttp
 from sanic import Sanic, response
@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.shop import answers, inbound
+from actions.shop import answers, inbound, wake
+from actions.store import get_engine
 from actions.store.records import RecordError
 from common.shop.backoff import Backoff
 from common.shop.client import ShopClient, shop_url
@@ -35,19 +36,10 @@ SYNC_ENV = "SHOP_SYNC_SECONDS"
 RETRY_ENV = "SHOP_RETRY_BASE_SECONDS"  # first retry after this, doubling up to 10 minutes
 ATTEMPTS_ENV = "SHOP_MAX_ATTEMPTS"  # then the row is dead-lettered
 log = logging.getLogger(__name__)
-_sender: Optional[OutboxSender] = None
 _tasks: List[asyncio.Task] = []
 
 
-def nudge() -> None:
-    """Queued something: the sender of this process sends it now."""
-    if _sender is not None:
-        _sender.nudge()
-
-
 async def webhook(request: Request) -> HTTPResponse:
-    from actions.store import get_engine
-
     body = request.body or b""
     if len(body) > MAX_BODY:
         return response.json({"error": "body too large"}, status=413)
@@ -73,8 +65,6 @@ async def webhook(request: Request) -> HTTPResponse:
 
 
 async def _sync_forever(client: ShopClient, every: float) -> None:
-    from actions.store import get_engine
-
     while True:
         try:
             counts = await inbound.sync_once(get_engine(), client)
@@ -88,9 +78,6 @@ async def _sync_forever(client: ShopClient, every: float) -> None:
 
 
 async def start(app: Sanic, loop) -> None:
-    global _sender
-    from actions.store import get_engine
-
     if not shop_url():
         log.info("shop connector: no SHOP_URL, the store is the record (nothing is sent)")
         return
@@ -99,20 +86,20 @@ async def start(app: Sanic, loop) -> None:
     client = ShopClient(shop_url(), shop_secret(), session)
     backoff = Backoff(base=float(os.environ.get(RETRY_ENV) or 2.0),
                       max_attempts=int(os.environ.get(ATTEMPTS_ENV) or 8))
-    _sender = OutboxSender(get_engine(), STORE_OUTBOX, client, apply=answers.apply,
-                           tell=answers.tell, backoff=backoff)
-    _tasks.append(loop.create_task(_sender.run_forever()))
+    sender = OutboxSender(get_engine(), STORE_OUTBOX, client, apply=answers.apply,
+                          tell=answers.tell, backoff=backoff)
+    wake.register(sender)
+    _tasks.append(loop.create_task(sender.run_forever()))
     _tasks.append(loop.create_task(_sync_forever(client, float(os.environ.get(SYNC_ENV) or 300))))
     log.info("shop connector: sending to %s", shop_url())
 
 
 async def stop(app: Sanic, loop) -> None:
-    global _sender
     for task in _tasks:
         task.cancel()
     await asyncio.gather(*_tasks, return_exceptions=True)
     _tasks.clear()
-    _sender = None
+    wake.register(None)
     session = getattr(app.ctx, "shop_session", None)
     if session is not None:
         await session.close()

@@ -23,7 +23,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.messages import text
+from actions.shop import wake
+from actions.texts import text
 from actions.store import get_engine
 from common.shop import outbox
 from common.shop.client import shop_url
@@ -97,8 +98,7 @@ async def resolve(dispatcher: CollectingDispatcher, wait: Optional[float] = None
             for _, k in _MARK.findall(str(m.get("text") or ""))]
     if not keys:
         return
-    from actions.shop import runtime  # the sender runs in this process (when started)
-    runtime.nudge()
+    wake.nudge()  # the sender runs in this process (when started)
     deadline = time.monotonic() + (inline_wait() if wait is None else wait)
     pending = list(keys)
     while pending and time.monotonic() < deadline:

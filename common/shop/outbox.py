@@ -21,10 +21,11 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text, and_,
-                        or_, select, update)
+                        create_engine, or_, select, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -224,13 +225,12 @@ def retry(conn: Connection, table: Table, row_id: int) -> bool:
 
 
 def _engine_for(which: str) -> Engine:
-    from sqlalchemy import create_engine
-
+    """The database of the store or of the handoff service, as each process finds it."""
+    var = Path(__file__).resolve().parents[2] / "var"
     if which == "handoff":
-        url = os.environ.get("HANDOFF_DB_URL") or "sqlite:///var/handoff.db"
+        url = os.environ.get("HANDOFF_DB_URL") or f"sqlite:///{var / 'handoff.db'}"
     else:
-        from actions.store.db import store_url
-        url = store_url()
+        url = os.environ.get("STORE_URL") or f"sqlite:///{var / 'shop.db'}"
     return create_engine(url, future=True)
 
 

@@ -22,8 +22,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from common.shop import outbox
 from common.shop.backoff import Backoff
-from common.shop.client import ShopAnswer, ShopClient, ShopRejected, ShopUnavailable
+from common.shop.client import (ShopAnswer, ShopClient, ShopRejected, ShopUnavailable,
+                                shop_url)
 from common.shop.outbox import OutboxRow
+from common.shop.signing import shop_secret
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +160,6 @@ def outbox_cleanup_ctx(engine: Engine, table: Table, apply: Optional[ApplyAnswer
     """An aiohttp `cleanup_ctx` running this process's sender while the app runs (the handoff
     service: `app.cleanup_ctx.append(outbox_cleanup_ctx(engine, HANDOFF_OUTBOX, ...))`).
     Nothing runs without SHOP_URL."""
-    from common.shop.client import shop_url
-    from common.shop.signing import shop_secret
-
     async def ctx(app):  # type: ignore[no-untyped-def]
         if not shop_url():
             yield

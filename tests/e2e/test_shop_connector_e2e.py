@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from actions.messages import text as msg
+from actions.texts import text as msg
 from common.shop.signing import EVENT_HEADER, shop_secret, sign
 from tests.e2e.conftest import post_json
 from tests.e2e.test_trust_boundaries_e2e import order_status

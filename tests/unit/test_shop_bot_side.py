@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from actions import orders
-from actions.messages import text
+from actions.orders import conversation as orders
+from actions.texts import text
 from actions.shop import inbound, submit as shop
 from actions.store import session_scope
 from actions.store.models import Customer, Order, OrderLog, Refund
