@@ -127,7 +127,6 @@ class Stack:
         )
         # The shop backend: the local stand-in unless SHOP_URL names a real one.
         env.setdefault("SHOP_URL", f"http://127.0.0.1:{self.ports.shop}")
-        env["FRONTLINE_WEBHOOK_URL"] = f"{self.actions_url}/shop/webhooks"
         # The migration step (scripts.migrate) runs before the services; they only check.
         env.setdefault("HANDOFF_MIGRATE_ON_START", "0")
         env.update(channel_env(self.ports))
@@ -145,10 +144,10 @@ class Stack:
         return env
 
     # --- processes ---------------------------------------------------------------
-    def _spawn(self, name: str, cmd: List[str]) -> None:
+    def _spawn(self, name: str, cmd: List[str], extra_env: Optional[Dict[str, str]] = None) -> None:
         log = open(self.var / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def start_redis(self) -> None:
@@ -185,8 +184,10 @@ class Stack:
         """Local stand-in of a shop backend (the connector's contract; /calls, /behaviour)."""
         if os.environ.get("SHOP_URL"):
             return
+        # where the stand-in pushes its webhooks: this stack's action server
         self._spawn("shop", [sys.executable, "-m", "tools.shop_standin",
-                             "--port", str(self.ports.shop)])
+                             "--port", str(self.ports.shop)],
+                    {"FRONTLINE_WEBHOOK_URL": f"{self.actions_url}/shop/webhooks"})
         wait_port("127.0.0.1", self.ports.shop, 30, "stand-in shop", self.procs["shop"])
 
     @property
