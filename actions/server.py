@@ -22,12 +22,15 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.shop import runtime
 from common import production
+from common.shop.client import shop_url
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
 HOST_ENV = "ACTIONS_HOST"
 DEFAULT_PORT = 5055
-OPEN_PATHS = ("/health",)
+# The shop's webhooks carry the shop's signature instead (actions.shop.runtime checks it).
+OPEN_PATHS = ("/health", "/shop/webhooks")
 # The secrets this process uses: its own token, the channels' seal key, the handoff token.
 SECRETS = (TOKEN_ENV, "CHANNEL_PROOF_SECRET", "HANDOFF_TOKEN")
 
@@ -46,6 +49,7 @@ def create(token: str, package: str = "actions") -> Sanic:
     if not token:
         raise ValueError(f"{TOKEN_ENV} is required: the action server never runs unauthenticated")
     app = create_app(package, cors_origins=None)  # browsers have no business here
+    runtime.install(app)
 
     @app.on_request
     async def authenticate(request: Request) -> Optional[HTTPResponse]:
@@ -67,7 +71,7 @@ def main(argv: Optional[list] = None) -> None:
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    production.require("the action server", SECRETS)
+    production.require("the action server", SECRETS + (("SHOP_SECRET",) if shop_url() else ()))
     token = os.environ.get(TOKEN_ENV) or ""
     if not token:
         raise SystemExit(f"the action server refuses to start: {TOKEN_ENV} is missing "

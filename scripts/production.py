@@ -57,6 +57,8 @@ class ProductionStack(Stack):
         env.pop("HANDOFF_DEMO_AGENT", None)
         # WeChat's real API unless the operator names another (never the demo's local stand-in)
         env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", "")
+        # The shop's own backend, or none (the store is then the record); never the stand-in.
+        env["SHOP_URL"] = os.environ.get("SHOP_URL", "")
         return env
 
     def start_rasa(self) -> None:

@@ -100,7 +100,8 @@ class Cluster:
         self.prefix = f"flscale:{uuid.uuid4().hex[:6]}:"
         self.stack = Stack(ports=Ports(rasa=self.lb["rasa"], actions=self.lb["actions"],
                                        handoff=self.lb["handoff"], web=free_port(),
-                                       redis=free_port(), wechat_api=free_port()),
+                                       redis=free_port(), wechat_api=free_port(),
+                                       shop=free_port()),
                            var=var, quiet=True)
 
     # -- setup -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class Ports:
     web: int = 8080
     redis: int = 6390
     wechat_api: int = 5090
+    shop: int = 5070  # the stand-in shop backend (tools.shop_standin)
 
 
 # Channel settings for the demo and tests only; production sets them in the environment
@@ -124,6 +125,8 @@ class Stack:
             HANDOFF_PORT=str(self.ports.handoff),
             PYTHONPATH=str(ROOT),
         )
+        # The shop backend: the local stand-in unless SHOP_URL names a real one.
+        env.setdefault("SHOP_URL", f"http://127.0.0.1:{self.ports.shop}")
         # The migration step (scripts.migrate) runs before the services; they only check.
         env.setdefault("HANDOFF_MIGRATE_ON_START", "0")
         env.update(channel_env(self.ports))
@@ -141,10 +144,10 @@ class Stack:
         return env
 
     # --- processes ---------------------------------------------------------------
-    def _spawn(self, name: str, cmd: List[str]) -> None:
+    def _spawn(self, name: str, cmd: List[str], extra_env: Optional[Dict[str, str]] = None) -> None:
         log = open(self.var / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def start_redis(self) -> None:
@@ -177,6 +180,20 @@ class Stack:
         self._spawn("wechat-api", [sys.executable, "-m", "tools.wechat_sim", "--standin-only",
                                    "--standin-port", str(self.ports.wechat_api)])
 
+    def start_shop_standin(self) -> None:
+        """Local stand-in of a shop backend (the connector's contract; /calls, /behaviour)."""
+        if os.environ.get("SHOP_URL"):
+            return
+        # where the stand-in pushes its webhooks: this stack's action server
+        self._spawn("shop", [sys.executable, "-m", "tools.shop_standin",
+                             "--port", str(self.ports.shop)],
+                    {"FRONTLINE_WEBHOOK_URL": f"{self.actions_url}/shop/webhooks"})
+        wait_port("127.0.0.1", self.ports.shop, 30, "stand-in shop", self.procs["shop"])
+
+    @property
+    def shop_url(self) -> str:
+        return self.env.get("SHOP_URL") or f"http://127.0.0.1:{self.ports.shop}"
+
     def start_web(self) -> None:
         """The demo shop page with the chat widget (web/serve.py)."""
         self._spawn("web", [sys.executable, "-m", "web.serve", "--port", str(self.ports.web),
@@ -194,6 +211,7 @@ class Stack:
         self.start_redis()
         self.migrate()
         self.seed_store()
+        self.start_shop_standin()
         self.start_actions()
         self.start_wechat_standin()
         self.start_handoff()
@@ -217,7 +235,8 @@ class Stack:
         """Start a killed process again and wait until it answers."""
         starters = {"redis": self.start_redis, "actions": self.start_actions,
                     "handoff": self.start_handoff, "rasa": self.start_rasa,
-                    "web": self.start_web, "wechat-api": self.start_wechat_standin}
+                    "web": self.start_web, "wechat-api": self.start_wechat_standin,
+                    "shop": self.start_shop_standin}
         starters[name]()
         health = {"actions": f"{self.actions_url}/health", "handoff": f"{self.handoff_url}/ready",
                   "rasa": f"{self.rasa_url}/", "web": f"http://127.0.0.1:{self.ports.web}/health"}
@@ -286,6 +305,7 @@ def demo() -> int:
     print(f"""
 Frontline is running.
   Shop page with the chat widget:    http://127.0.0.1:{stack.ports.web}/
+  Stand-in shop backend:             {stack.shop_url}/calls  (POST /behaviour to make it refuse, fail or be slow)
   Agent console:                     {stack.handoff_url}/console/  (log in as {os.environ["HANDOFF_DEMO_AGENT"].replace(":", " / ")})
   Talk to the bot in this terminal:  .venv/bin/python -m scripts.chat   (or: make chat)
   REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"包邮吗"}}'

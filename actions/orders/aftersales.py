@@ -15,6 +15,7 @@ from actions.identity.metadata import conversation_metadata
 from actions.texts import method_name, status_name, text
 from actions.orders.common import money
 from actions.orders.status import goodwill_sentence, open_case, refund_days, refund_sentence
+from actions.shop import submit as shop
 from actions.store.models import Order, ReturnRequest
 from common import policy
 
@@ -94,10 +95,12 @@ def return_request(session: Session, tracker: Tracker, dispatcher: CollectingDis
                         shipping_paid_by="shop" if shop_pays else "customer")
     session.add(ret)
     session.flush()
-    dispatcher.utter_message(text=text(
-        "return_created", lang, return_id=ret.id, shipping=text(shipping_key, lang),
-        amount=money(order.amount), method=method_name(order.payment_method, lang),
-        days=refund_days(order.payment_method or "bank_card")))
+    done = text("return_created", lang, return_id=ret.id, shipping=text(shipping_key, lang),
+                amount=money(order.amount), method=method_name(order.payment_method, lang),
+                days=refund_days(order.payment_method or "bank_card"))
+    dispatcher.utter_message(text=shop.request(
+        session, tracker, "return_request", order.id,
+        {"return_id": ret.id, "reason": reason, "shipping_paid_by": ret.shipping_paid_by}, done, lang))
     return [SlotSet("order_action_done", "return_created"), SlotSet("return_id", ret.id)]
 
 
@@ -188,7 +191,7 @@ def damaged(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher
                      photo_url=photo_url)
     message = text("damage_case", lang, case_id=case.id,
                    photo=text("photo_yes" if photo_url else "photo_no", lang))
-    message += goodwill_sentence(session, order, "damaged_item", lang)
+    message += goodwill_sentence(session, order, "damaged_item", lang, tracker)
     dispatcher.utter_message(text=message)
     return [SlotSet("after_sales_case", case.id), SlotSet("order_action_done", "case_opened"),
             SlotSet("damage_photo", photo_url)]

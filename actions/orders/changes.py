@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from actions.texts import method_name, status_name, text
 from actions.orders.common import items_text, money, shipment_values
 from actions.orders.status import human_button, refund_days
+from actions.shop import submit as shop
 from actions.store.models import Order, OrderLog, Refund
 
 OPEN = ("unpaid", "paid")
@@ -71,9 +72,11 @@ def change_address(session: Session, tracker: Tracker, dispatcher: CollectingDis
         dispatcher.utter_message(text=text("address_kept", lang))
         return []
     _log(session, order, "address_changed", tracker, {"from": order.address, "to": address})
-    order.address = address
-    dispatcher.utter_message(text=text("address_changed", lang, order_id=order.id,
-                                       address=address))
+    previous, order.address = order.address, address
+    said = shop.request(session, tracker, "change_address", order.id, {"address": address},
+                        text("address_changed", lang, order_id=order.id, address=address), lang,
+                        local={"previous_address": previous})
+    dispatcher.utter_message(text=said)
     return [SlotSet("order_action_done", "address_changed")]
 
 
@@ -91,13 +94,21 @@ def cancel(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher,
         return []
     note = refund_note(order, lang)
     was_paid = order.status == "paid" and order.payment_method
+    previous = order.status
     order.status, order.cancelled_at = "cancelled", datetime.utcnow()
+    refund_id = f"F{order.id.lstrip('E')}C" if was_paid else None
     if was_paid:
-        session.add(Refund(id=f"F{order.id.lstrip('E')}C", order_id=order.id,
+        session.add(Refund(id=refund_id, order_id=order.id,
                            amount=Decimal(str(order.amount)), method=order.payment_method,
                            status="processing", requested_at=datetime.utcnow()))
     _log(session, order, "cancelled", tracker, {"refund": bool(was_paid)})
-    dispatcher.utter_message(text=text("cancelled", lang, order_id=order.id, refund_note=note))
+    refund = {"id": refund_id, "amount": str(order.amount), "method": order.payment_method} \
+        if was_paid else None
+    said = shop.request(session, tracker, "cancel", order.id,
+                        {"reason": "shopper_request", "refund": refund},
+                        text("cancelled", lang, order_id=order.id, refund_note=note), lang,
+                        local={"previous_status": previous, "refund_id": refund_id})
+    dispatcher.utter_message(text=said)
     return [SlotSet("order_action_done", "cancelled")]
 
 

@@ -22,6 +22,7 @@ from actions.orders.common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
     session_scope,
 )
+from actions.shop import submit as shop
 from actions.store import find_order, normalize_order_id
 from actions.store.queries import recent_orders
 
@@ -296,5 +297,6 @@ class ActionOrderSubmit(Action):
             session.flush()
             session.refresh(order)
             events = context_events(order) + events
+        await shop.resolve(dispatcher)  # committed: say what the shop answered, or "submitted"
         # the topic's own slots last: a damage photo stays on the conversation with its case
         return reset_form_events() + events

@@ -16,6 +16,8 @@ from actions.identity import access
 from actions.texts import text
 from actions.orders.common import language, local_time, money, session_scope
 from actions.orders.goodwill import GOODWILL_CODE, grant
+from actions.orders.status import shop_coupon
+from actions.shop import submit as shop
 from actions.store.context import hours_since
 from actions.store.models import Coupon, CouponIssuance, Customer
 from actions.store.queries import recent_orders
@@ -82,7 +84,9 @@ class ActionCouponInquiry(Action):
                     events:
                 granted = late_order_goodwill(session, customer.id) if customer else None
                 if granted is not None:
-                    prefix = text("goodwill_granted", lang, amount=money(granted.amount)) + "\n"
+                    done = text("goodwill_granted", lang, amount=money(granted.amount))
+                    order_id = str(granted.order_id)
+                    prefix = shop_coupon(session, tracker, order_id, granted, done, lang) + "\n"
                     events.append(SlotSet("goodwill_coupon", {"code": GOODWILL_CODE,
                                                               "amount": float(granted.amount),
                                                               "reason": "late_delivery"}))
@@ -90,4 +94,5 @@ class ActionCouponInquiry(Action):
         body = text("coupons_list", lang, lines="\n".join(lines)) if lines else \
             text("coupons_none", lang)
         dispatcher.utter_message(text=prefix + body + "\n" + text("coupon_rules", lang))
+        await shop.resolve(dispatcher)
         return events

@@ -24,6 +24,9 @@ class Goodwill:
     granted: bool
     amount: Decimal
     refusal: Optional[str] = None  # not_authorized | already_given
+    reason: str = ""
+    issuance_id: Optional[int] = None
+    order_id: Optional[str] = None
 
 
 def _goodwill_coupon(session: Session) -> Coupon:
@@ -53,8 +56,9 @@ def grant(session: Session, customer_id: str, order_id: str, reason: str,
     if amount <= 0:
         return Goodwill(False, Decimal("0"), "not_authorized")
     _goodwill_coupon(session)
-    session.add(CouponIssuance(coupon_code=GOODWILL_CODE, customer_id=customer_id,
-                               order_id=order_id, reason=reason, amount=amount,
-                               issued_at=datetime.utcnow()))
+    issuance = CouponIssuance(coupon_code=GOODWILL_CODE, customer_id=customer_id,
+                              order_id=order_id, reason=reason, amount=amount,
+                              issued_at=datetime.utcnow())
+    session.add(issuance)
     session.flush()
-    return Goodwill(True, amount)
+    return Goodwill(True, amount, reason=reason, issuance_id=issuance.id, order_id=order_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from actions.texts import method_name, status_name, text
 from actions.orders import goodwill
 from actions.orders.common import items_text, local_time, money, shipment_values
+from actions.shop import submit as shop
 from actions.store.context import hours_since
 from actions.store.models import AfterSalesCase, Order
 from common import policy
@@ -71,11 +72,37 @@ def human_button(lang: str) -> List[Dict[str, str]]:
     return [{"title": text("btn_human", lang), "payload": "/request_human"}]
 
 
-def goodwill_sentence(session: Session, order: Order, reason: str, lang: str) -> str:
+def goodwill_sentence(session: Session, order: Order, reason: str, lang: str,
+                      tracker: Optional[Tracker] = None) -> str:
     result = goodwill.grant(session, order.customer_id, order.id, reason)
-    if result.granted:
-        return " " + text("goodwill_granted", lang, amount=money(result.amount))
-    return ""
+    if not result.granted:
+        return ""
+    done = text("goodwill_granted", lang, amount=money(result.amount))
+    if tracker is not None:
+        done = shop_coupon(session, tracker, order.id, result, done, lang)
+    return " " + done
+
+
+def shop_coupon(session: Session, tracker: Tracker, order_id: str,
+                result: goodwill.Goodwill, done: str, lang: str) -> str:
+    """A goodwill coupon goes to the shop like any change (it is refused: it is withdrawn)."""
+    return shop.request(session, tracker, "coupon", order_id,
+                        {"code": goodwill.GOODWILL_CODE, "amount": str(result.amount),
+                         "reason": result.reason},
+                        done, lang, local={"issuance_id": result.issuance_id})
+
+
+def carrier_inquiry(session: Session, tracker: Tracker, order: Order, case: AfterSalesCase,
+                    lang: str) -> str:
+    """Ask the shop to chase the carrier for this case: an empty sentence when it confirms
+    at once (the reply already says the inquiry is open), else what is true."""
+    shipment = order.shipment
+    said = shop.request(session, tracker, "carrier_inquiry", order.id,
+                        {"case_id": case.id, "kind": case.kind,
+                         "carrier": shipment.carrier if shipment else None,
+                         "tracking_no": shipment.tracking_no if shipment else None}, "", lang,
+                        later=text("shop_done_carrier_inquiry", lang, order_id=order.id))
+    return " " + said if said else ""
 
 
 def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, order: Order,
@@ -94,13 +121,16 @@ def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatch
         order.delivery_disputed = True
         case = open_case(session, order, "not_received", "high", tracker)
         dispatcher.utter_message(text=text("logistics_not_received", lang, case_id=case.id,
-                                           **values) + " " + text("offer_human", lang),
+                                           **values)
+                                 + carrier_inquiry(session, tracker, order, case, lang)
+                                 + " " + text("offer_human", lang),
                                  buttons=human_button(lang))
         return [SlotSet("after_sales_case", case.id)]
     if hours is not None and hours >= stale_after:
         case = open_case(session, order, "carrier_inquiry", "normal", tracker)
         message = text("logistics_stale", lang, case_id=case.id, hours=int(hours), **values)
-        message += goodwill_sentence(session, order, "late_delivery", lang)
+        message += carrier_inquiry(session, tracker, order, case, lang)
+        message += goodwill_sentence(session, order, "late_delivery", lang, tracker)
         dispatcher.utter_message(text=message + " " + text("offer_human", lang),
                                  buttons=human_button(lang))
         return [SlotSet("after_sales_case", case.id)]

@@ -119,26 +119,7 @@ def parse_record(raw: Any) -> Dict[str, Any]:
     if not isinstance(cust, dict):
         c.fail("customer is missing")
         cust = {}
-    customer = {
-        "id": c.text(cust, "id", "customer.", max_len=32),
-        "name": c.text(cust, "name", "customer.", max_len=100),
-        "phone": c.text(cust, "phone", "customer."),
-        "tier": c.choice(cust, "tier", TIERS, "customer.", default="normal"),
-        "language": c.choice(cust, "language", ("zh", "en"), "customer.", default="zh"),
-        "identities": {},
-    }
-    if customer["phone"] and not PHONE.match(customer["phone"]):
-        c.fail(f"customer.phone {customer['phone']!r} is not a Chinese mobile number")
-    idents = cust.get("identities") or {}
-    if not isinstance(idents, dict):
-        c.fail("customer.identities must be an object {channel: id}")
-        idents = {}
-    for channel, external in idents.items():
-        if channel not in CHANNELS:
-            c.fail(f"customer.identities has unknown channel {channel!r}")
-        elif external not in (None, ""):
-            customer["identities"][channel] = str(external).strip()[:128]
-    rec["customer"] = customer
+    rec["customer"] = customer = _customer(c, cust)
     rec["status"] = c.choice(raw, "status", ORDER_STATUSES, "")
     rec["amount"] = c.money(raw, "amount", "")
     rec["shipping_fee"] = c.money(raw, "shipping_fee", "", required=False) or Decimal("0")
@@ -180,6 +161,40 @@ def parse_record(raw: Any) -> Dict[str, Any]:
     if c.reasons:
         raise RecordError(c.reasons)
     return rec
+
+
+def _customer(c: _Checker, cust: Dict[str, Any]) -> Dict[str, Any]:
+    customer = {
+        "id": c.text(cust, "id", "customer.", max_len=32),
+        "name": c.text(cust, "name", "customer.", max_len=100),
+        "phone": c.text(cust, "phone", "customer."),
+        "tier": c.choice(cust, "tier", TIERS, "customer.", default="normal"),
+        "language": c.choice(cust, "language", ("zh", "en"), "customer.", default="zh"),
+        "identities": {},
+    }
+    if customer["phone"] and not PHONE.match(customer["phone"]):
+        c.fail(f"customer.phone {customer['phone']!r} is not a Chinese mobile number")
+    idents = cust.get("identities") or {}
+    if not isinstance(idents, dict):
+        c.fail("customer.identities must be an object {channel: id}")
+        idents = {}
+    for channel, external in idents.items():
+        if channel not in CHANNELS:
+            c.fail(f"customer.identities has unknown channel {channel!r}")
+        elif external not in (None, ""):
+            customer["identities"][channel] = str(external).strip()[:128]
+    return customer
+
+
+def parse_customer(raw: Any) -> Dict[str, Any]:
+    """A validated customer (the `customer` object of an order record) or RecordError."""
+    if not isinstance(raw, dict):
+        raise RecordError(["customer is not a JSON object"])
+    c = _Checker()
+    customer = _customer(c, raw)
+    if c.reasons:
+        raise RecordError(c.reasons)
+    return customer
 
 
 def _shipment(c: _Checker, raw: Any) -> Optional[Dict[str, Any]]:

@@ -77,6 +77,8 @@ def stack():
     policy.setdefault("verification", {})["address_max_attempts"] = 6
     (var / "shop.yml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
     os.environ["SHOP_POLICY_FILE"] = str(var / "shop.yml")
+    # The shop connector retries quickly here, so "shop down, then back" fits in a test.
+    os.environ.update(SHOP_RETRY_BASE_SECONDS="0.5", SHOP_SYNC_SECONDS="2")
     if backend == "pg":
         database = f"frontline_e2e_{uuid.uuid4().hex[:8]}"
         url = _create_database(database)
