@@ -14,7 +14,7 @@ from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import (form_reading, form_steps, identity, order_aftersales,
+from actions import (form_reading, form_steps, handoff_cases, identity, order_aftersales,
                      order_changes, order_status)
 from actions.messages import status_name, text
 from actions.order_common import (
@@ -295,5 +295,8 @@ class ActionOrderSubmit(Action):
             session.flush()
             session.refresh(order)
             events = context_events(order) + events
+            opened = handoff_cases.opened_case(session, events, tracker)
+        if opened is not None:  # committed: agents work it in the handoff service
+            await handoff_cases.send_case(opened)
         # the topic's own slots last: a damage photo stays on the conversation with its case
         return reset_form_events() + events
