@@ -21,12 +21,15 @@ DEMO_VALUES: Dict[str, str] = {
     "WECHAT_APP_SECRET": "frontline-demo-app-secret",
     "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "HANDOFF_DEMO_AGENT": "demo:frontline-demo",
+    # Signs requests to the shop backend and its webhooks (common.shop.signing).
+    "SHOP_SECRET": "frontline-demo-shop-secret",
 }
 DEMO_AGENT_PASSWORD = DEMO_VALUES["HANDOFF_DEMO_AGENT"].partition(":")[2]
 # Shortest acceptable value of each secret (the AES key's length is fixed by WeChat).
 MIN_LENGTH: Dict[str, int] = {"HANDOFF_TOKEN": 32, "RASA_TOKEN": 32, "ACTION_SERVER_TOKEN": 32,
                               "CHANNEL_PROOF_SECRET": 32, "APP_IDENTITY_SECRET": 32, "WEB_SESSION_SECRET": 32,
-                              "WECHAT_TOKEN": 16, "WECHAT_APP_SECRET": 16, "WECHAT_AES_KEY": 43}
+                              "WECHAT_TOKEN": 16, "WECHAT_APP_SECRET": 16, "WECHAT_AES_KEY": 43,
+                              "SHOP_SECRET": 32}
 # Set in production they would create or keep a demo account.
 FORBIDDEN = ("HANDOFF_DEMO_AGENT",)
 
