@@ -102,8 +102,9 @@ def change(db: Session, config: CaseConfig, agent: Agent, case_id: int,
     if department is not None and department not in config.departments:
         raise ValueError(f"department must be one of {tuple(config.departments)}")
     note = (note or "").strip()[:MAX_TEXT]
-    status_event = None
+    status_event, moved = None, False
     if department and department != row.department:
+        moved = True
         record(db, row, "department", agent.username, from_department=row.department,
                to_department=department, note=note)
         row.department = department
@@ -113,7 +114,7 @@ def change(db: Session, config: CaseConfig, agent: Agent, case_id: int,
         row.resolved_at = utcnow() if status == "resolved" else None
         status_event = record(db, row, "status", agent.username, from_status=old,
                               to_status=status, note=note)
-    elif note:
+    elif note and not moved:  # the department event carries the note otherwise
         record(db, row, "note", agent.username, text=note)
     return row, status_event
 

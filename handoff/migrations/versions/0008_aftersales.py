@@ -2,14 +2,14 @@
 a customer, the agent's authority level and the customer of each ticket.
 
 Revision ID: handoff_aftersales_0007
-Revises: handoff_quality_0005
+Revises: handoff_shop_outbox_0006
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "handoff_aftersales_0007"
-down_revision = "handoff_quality_0005"
+down_revision = "handoff_shop_outbox_0006"
 branch_labels = None
 depends_on = None
 
