@@ -158,7 +158,7 @@ async def request_grant(request: web.Request) -> web.Response:
     view = await run(request, work)
     if view["status"] == "pending":
         service_of(request).hub.publish({"type": "grant.pending", "grant": view},
-                                        supervisors=True)
+                                        agent_ids=[], supervisors=True)
     return web.json_response(view, status=201)
 
 
@@ -179,7 +179,8 @@ async def decide_grant(request: web.Request) -> web.Response:
     gid = _int(request, "grant_id")
     view = await run(request, lambda db: grants.grant_view(
         grants.decide(db, matrix(), agent, gid, data["approve"], note)))
-    service_of(request).hub.publish({"type": "grant.decided", "grant": view}, supervisors=True)
+    service_of(request).hub.publish({"type": "grant.decided", "grant": view}, agent_ids=[],
+                                    supervisors=True)
     return web.json_response(view)
 
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import create_engine
 
 from handoff.config import PACKAGE_DIR
-from handoff.console import api, kb_console, pages
+from handoff.console import aftersales_console, api, kb_console, pages
 from handoff.console.auth import ConsoleCookieStorage
 from handoff.console.settings import ConsoleSettings
 from handoff.console.common import CONSOLE_SETTINGS, PREFIX, TRACKER
@@ -85,6 +85,7 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     r.add_post(PREFIX + "/api/tickets/{ticket_id}/{action}", api.ticket_action)
     r.add_get(PREFIX + "/ws", api.websocket)
     kb_console.setup(app)  # knowledge-base editor, metrics charts
+    aftersales_console.setup(app)  # cases, approvals, customer 360, compensation
     r.add_static(PREFIX + "/static", PACKAGE_DIR / "static")
 
     async def close_tracker(_app: web.Application) -> None:
