@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_cases import shoppers_cases
 
-CASE_REF = re.compile(r"\b((?:AS|AC)\d{14}|R\d{10,16})\b", re.I)
+CASE_REF = re.compile(r"(?<![A-Za-z0-9])((?:AS|AC)\d{14}|R\d{10,16})(?![0-9])", re.I)
 MAX_LISTED = 3
 
 TEXTS: Dict[str, Dict[str, str]] = {
