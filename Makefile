@@ -13,8 +13,8 @@ help:
 	@echo "make validate  check domain, NLU data, stories and flows"
 	@echo "make eval      NLU report on the held-out split; add EVAL=path.tsv for an external set"
 	@echo "make eval-conversations  play tests/conversations/ on a fresh stack; pass rate per category and language"
-	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (README)"
-	@echo "make migrate   upgrade every schema once (before replicas start; README: Scaling out)"
+	@echo "make production  run for a shop: FRONTLINE_ENV=production, no demo data, secrets checked (docs/operations.md)"
+	@echo "make migrate   upgrade every schema once (before replicas start; docs/operations.md: Scaling out)"
 	@echo "make scale-test  two replicas of each process behind nginx, one of each killed mid-run"
 	@echo "make chat      talk to the running demo in this terminal"
 	@echo "make wechat-sim  talk to the running demo as a WeChat user (signed, AES safe mode)"
@@ -49,7 +49,7 @@ wechat-sim: setup
 
 validate: setup
 	$(PY) -m scripts.validate_data
-	@if [ -f scripts/validate_flows.py ]; then $(PY) scripts/validate_flows.py; fi
+	$(PY) scripts/validate_flows.py
 
 test: train
 	@bash scripts/setup.sh --browser --nginx

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff_cases import shoppers_cases
+from actions.handover.cases import shoppers_cases
 
 CASE_REF = re.compile(r"(?<![A-Za-z0-9])((?:AS|AC)\d{14}|R\d{10,16})(?![0-9])", re.I)
 MAX_LISTED = 3

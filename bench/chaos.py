@@ -27,9 +27,9 @@ import aiohttp
 import yaml
 
 from bench.live_handoffs import Agent, Conversation, Tally, WebShopper, WeChatShopper, settle
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.policy import DEFAULT_PATH as SHOP_POLICY
+from common.policy import DEFAULT_PATH as SHOP_POLICY
 from scripts.stack import Ports, Stack
+from tools.wechat_sim import WeChatSimulator
 
 VICTIMS = ("handoff", "actions", "rasa", "redis")
 AGENT = ("chaos-agent", "chaos agent password")
@@ -103,6 +103,9 @@ async def chaos(stack: Stack, per_channel: int, rounds: int, down: float, gap: f
         await asyncio.gather(*traffic)
         log("chaos: traffic stopped; waiting for everything to arrive")
         tallies = await settle(conversations, http, env["WECHAT_API_BASE"], timeout=120)
+        copies = sum(getattr(c.shopper, "copies", 0) for c in conversations)
+        log(f"chaos: {copies} agent message(s) pushed again to a web shopper after a crash "
+            "(same id: the widget shows them once)")
     finally:
         for conv in conversations:
             await conv.shopper.close()

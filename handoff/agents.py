@@ -17,8 +17,9 @@ import bcrypt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.db import Agent, AgentSession
-from handoff.domain import QUEUES, utcnow
+from common.ticket import QUEUES, utcnow
+from handoff.config import Settings
+from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
 
 ROLES = ("agent", "supervisor")
 
@@ -124,9 +125,6 @@ def _aware(value):
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    from handoff.config import Settings
-    from handoff.db import make_engine, make_sessionmaker, migrate
-
     parser = argparse.ArgumentParser(prog="python -m handoff.agents")
     sub = parser.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="create an agent account")

@@ -11,22 +11,25 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
-from common import production
+from common import production, streams
+from common.ticket import Ticket, shopper_text, utcnow
+from common.typing_relay import TypingRelay
 from handoff import bus, health, store, survey_flow
+from handoff.agents import create_agent, verify_password
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.config import Settings
-from handoff.db import TicketRow, make_engine, make_sessionmaker
+from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
-from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
+from handoff.render import fill
 from handoff.routing import Routing
 from handoff.schema import migrate_locked, require_current
-from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
 # Longest a clean stop waits for the leased stream consumers (the entry in flight, grace 10 s).
@@ -65,8 +68,8 @@ class Service:
         self.routing = Routing.load(settings.routing_file, settings.timezone)
         self.hub = Hub()
         self.redis = bus.connect(settings.redis_url)
-        self.events_stream = bus.key(settings.redis_prefix, bus.EVENTS)
-        self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
+        self.events_stream = streams.stream_key(settings.redis_prefix, streams.EVENTS)
+        self.relay_stream = streams.stream_key(settings.redis_prefix, streams.RELAY)
         self.http: Optional[aiohttp.ClientSession] = None
         self.rasa: Optional[RasaClient] = None
         self.delivery: Optional[ChannelDelivery] = None
@@ -124,10 +127,6 @@ class Service:
         return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
-        from sqlalchemy import select
-
-        from handoff.agents import create_agent
-        from handoff.db import Agent
         username, _, password = str(self.settings.demo_agent).partition(":")
         if username and password and db.execute(
                 select(Agent).where(Agent.username == username)).scalar_one_or_none() is None:
@@ -137,10 +136,6 @@ class Service:
     @staticmethod
     def _refuse_demo_account(db) -> None:
         """Production mode: the demo supervisor with its public password must not exist."""
-        from sqlalchemy import select
-
-        from handoff.agents import verify_password
-        from handoff.db import Agent
         username = production.DEMO_VALUES["HANDOFF_DEMO_AGENT"].partition(":")[0]
         agent = db.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
         if agent is not None and agent.is_active and verify_password(
@@ -179,6 +174,8 @@ class Service:
 
     # -- intake ----------------------------------------------------------------------------
     async def accept(self, ticket: Ticket) -> Dict[str, Any]:
+        if not ticket.summary or not ticket.first_sentence:  # the service owns these templates
+            fill(ticket)
         online = self.hub.online_for(self.routing.queue_for(ticket))
 
         def work(db):
@@ -204,7 +201,7 @@ class Service:
         if kind == "case_opened" and isinstance(event.get("case"), dict):
             await self.open_bot_case(event["case"])
             return
-        if kind == "handoff_request":  # the bot could not POST: it queued the ticket here
+        if kind == streams.HANDOFF_REQUEST:  # the bot could not POST: it queued the ticket here
             ticket = Ticket.from_dict(event["ticket"])
             place = await self.accept(ticket)
             if not place["duplicate"]:
@@ -319,6 +316,8 @@ class Service:
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
         if item["kind"] == "agent_message":
+            if await self.db(store.relay_handled, item.get("message_id")):
+                return  # a re-delivered or second entry of a message whose outcome is recorded
             outcome = await self.delivery.agent_message(item, redelivered)
             if outcome is None:  # a second entry for a message already handled
                 return
@@ -359,7 +358,6 @@ class Service:
 
     async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
-            from handoff.db import Message
             msg = db.get(Message, int(item["message_id"]))
             if msg is not None and msg.delivery in (None, "queued", "sent"):
                 msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
@@ -367,6 +365,7 @@ class Service:
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None
         result = await self.db(work)
+        await self.delivery.forget(item["relay_id"])  # SQL has it now: Redis need not keep it
         if result:
             view, queue = result
             self.hub.publish({"type": "message.delivered", "message": view}, queue=queue)

@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common.ticket import OPEN_STATUSES, QUEUES, Placement, Ticket, utcnow
 from handoff.db import Agent, Message, TicketEvent, TicketRow
-from handoff.domain import OPEN_STATUSES, QUEUES, Placement, Ticket, utcnow
 from handoff.routing import Routing
 
 
@@ -242,6 +242,15 @@ def relay_item(db: Session, message_id: int) -> Optional[Dict[str, Any]]:
             "conversation_id": msg.conversation_id, "ticket_id": msg.ticket_id,
             "message_id": msg.id, "agent": agent.display_name if agent else None,
             "channel": row.channel if row else None, "relay_id": f"msg:{msg.id}"}
+
+
+def relay_handled(db: Session, message_id: Any) -> bool:
+    """Whether the relay already recorded an outcome (sent, delivered, failed) for a message."""
+    try:
+        msg = db.get(Message, int(message_id))
+    except (TypeError, ValueError):
+        return False
+    return msg is not None and msg.delivery not in (None, "queued")
 
 
 def set_relay_entry(db: Session, message_id: int, entry: str) -> None:

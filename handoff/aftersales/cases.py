@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handoff.aftersales.config import PRIORITIES, STATUSES, CaseConfig
 from handoff.aftersales.models import CaseEvent, CaseRow
 from handoff.db import Agent
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from handoff.store import NotFound, aware, iso
 
 MAX_TEXT = 4000

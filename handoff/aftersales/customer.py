@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handoff.aftersales import cases, grants
 from handoff.aftersales.models import CustomerNote
 from handoff.db import Agent, Message, TicketRow
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from handoff.store import iso, visible_ticket
 
 MAX_NOTE = 2000

@@ -14,7 +14,7 @@ from handoff.aftersales import shop_out
 from handoff.aftersales.authority import APPROVAL, GRANT, Counts, Matrix
 from handoff.aftersales.models import GrantRow
 from handoff.db import Agent
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from handoff.store import Conflict, Forbidden, NotFound, iso
 
 LIVE = ("pending", "granted")  # what counts against the per-order and per-month limits

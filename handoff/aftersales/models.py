@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, Numeric, String, Text
 
 from handoff.db import Base
-from handoff.domain import utcnow
+from common.ticket import utcnow
 
 TZ = DateTime(timezone=True)
 

@@ -20,11 +20,11 @@ import redis as redis_sync
 from aiohttp import web
 
 from common import streams
-from handoff import security
+from common import signing
+from common.ticket import Ticket
 from handoff.agents import create_agent
 from handoff.config import Settings
 from handoff.db import make_engine, make_sessionmaker, migrate
-from handoff.domain import Ticket
 from tests.integration.handoff_support import RASA_TOKEN, TOKEN, RasaStub, sample_ticket
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -77,7 +77,8 @@ class ConsoleServer:
                             token=TOKEN, port=0, rasa_url=rasa_url, rasa_token=RASA_TOKEN,
                             consumer_name="console-test", sweep_seconds=3600)
         self.settings = settings
-        self.url = await self._serve(create_app(settings))
+        self.app = create_app(settings)
+        self.url = await self._serve(self.app)
 
     async def _serve(self, app: web.Application) -> str:
         runner = web.AppRunner(app)
@@ -115,7 +116,7 @@ class ConsoleServer:
         """POST a ticket as the bot does (signed with the bot token)."""
         body = json.dumps(ticket.to_dict(), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(TOKEN, "POST", "/api/bot/handoffs", body)}
+                   **signing.sign(TOKEN, "POST", "/api/bot/handoffs", body)}
         request = urllib.request.Request(f"{self.url}/api/bot/handoffs", body, headers)
         with urllib.request.urlopen(request, timeout=10) as resp:
             return json.loads(resp.read())
@@ -137,6 +138,11 @@ class ConsoleServer:
             conn.execute("INSERT INTO events (sender_id, type_name, timestamp, intent_name, data)"
                          " VALUES (?, 'user', ?, ?, ?)",
                          (sender, at or time.time(), intent, json.dumps(data, ensure_ascii=False)))
+
+    @property
+    def service(self):
+        from handoff.service import SERVICE
+        return self.app[SERVICE]
 
     def relayed(self, conversation_id: str) -> list:
         return self.rasa.bot_texts(conversation_id) if self.rasa else []

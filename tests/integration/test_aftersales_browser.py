@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, update
 
 from common.shop.outbox import HANDOFF_OUTBOX
-from handoff import security
+from common import signing as security
 from handoff.aftersales.models import CaseRow, GrantRow
 from handoff.db import make_engine, make_sessionmaker
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from tests.integration.console_support import (TOKEN, browser, console_server,  # noqa: F401
                                                login, new_page, shot, ticket_for, wait_until)
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select, text, update
 
 from common.shop.outbox import HANDOFF_OUTBOX
-from handoff import security
+from common import signing as security
 from handoff.aftersales.models import CaseRow
 from handoff.db import Agent, make_engine, make_sessionmaker
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from tests.integration.handoff_support import (TOKEN, make_broker, pg_url,  # noqa: F401
                                                prefix, rasa_stub, sample_ticket, signed, stack)
 

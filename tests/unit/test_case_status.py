@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from rasa_sdk.events import SlotSet
 
 from actions.case_status import answer, case_ref_in
-from actions.handoff_cases import _slot_value
+from actions.handover.cases import _slot_value
 
 
 def case(**overrides):
