@@ -69,6 +69,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     queues = sub.add_parser("queues", help="set the queues an agent works")
     queues.add_argument("username")
     queues.add_argument("queues", help=f"comma list among {','.join(known)}")
+    level = sub.add_parser("level", help="set an agent's compensation authority "
+                           "(a level of handoff/compensation.yml)")
+    level.add_argument("username")
+    level.add_argument("level")
     args = parser.parse_args(argv)
     if args.cmd == "unlock":
         _unlock(args.username)
@@ -100,6 +104,11 @@ def main(argv: Optional[List[str]] = None) -> None:
             if queue_config.unknown(chosen, known):
                 raise SystemExit(f"unknown queues {queue_config.unknown(chosen, known)}")
             agent.queues = chosen
+        elif args.cmd == "level":
+            from handoff.aftersales.authority import matrix
+            if args.level not in matrix().limits:
+                raise SystemExit(f"unknown level {args.level}: one of {sorted(matrix().limits)}")
+            agent.level = args.level
         else:
             agent.is_active = args.cmd == "enable"
         if args.cmd in ("passwd", "disable"):  # a changed or disabled account: log it out

@@ -53,6 +53,16 @@ async def body(request: web.Request) -> Dict[str, Any]:
     return data
 
 
+def text_field(data: Dict[str, Any], name: str, required: bool = True) -> str:
+    """A string field of a body that declares no model (prefer declaring one)."""
+    value = data.get(name, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise error(400, "bad_field", f"'{name}' must be a non-empty string")
+    if len(value) > MAX_TEXT:
+        raise error(400, "too_long", f"'{name}' is longer than {MAX_TEXT} characters")
+    return value.strip()
+
+
 def ticket_id(request: web.Request) -> int:
     try:
         return int(request.match_info["ticket_id"])

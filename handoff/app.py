@@ -7,11 +7,15 @@ from typing import Optional
 from aiohttp import web
 
 from common import production
+from common.shop import sender as shop_sender
+from common.shop.outbox import HANDOFF_OUTBOX
 from handoff import access, errors
 from handoff.config import SECRETS, Settings
 from handoff.kb.files import import_on_startup as import_kb_files
 from handoff.routes import add_routes
 from handoff.service import SERVICE, SETTINGS, Service
+
+SHOP_SENDER = web.AppKey("shop_sender", object)
 
 
 @web.middleware
@@ -35,7 +39,12 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
     async def on_startup(app: web.Application) -> None:
         await app[SERVICE].start()
 
+    async def start_shop_sender(app: web.Application) -> None:
+        # After the migrations of on_startup: the outbox table must exist before it is read.
+        app[SHOP_SENDER] = await shop_sender.start(app[SERVICE].engine, HANDOFF_OUTBOX)
+
     async def on_cleanup(app: web.Application) -> None:
+        await shop_sender.stop(app.get(SHOP_SENDER))
         await app[SERVICE].stop()
 
     async def on_shutdown(app: web.Application) -> None:
@@ -43,6 +52,7 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
 
     app.on_startup.append(on_startup)
     app.on_startup.append(import_kb_files)  # after the migrations of on_startup
+    app.on_startup.append(start_shop_sender)  # grants of compensation go to the shop
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app

@@ -31,6 +31,8 @@ class Agent(Base):
     is_active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     last_seen_at = Column(UTCDateTime(), nullable=True)
+    # Authority for compensation (handoff/compensation.yml); None: the matrix's default.
+    level = Column(String(16), nullable=True)
 
 
 class AgentSession(Base):
@@ -73,6 +75,8 @@ class TicketRow(Base):
     csat_at = Column(UTCDateTime(), nullable=True)
     decided_at = Column(Float, nullable=True)
     payload = Column(JSON, nullable=False)  # the full Ticket from the bot (common.ticket)
+    # The shop's customer, when the bot knew it: earlier tickets and cases on the ticket page.
+    customer_id = Column(String(64), nullable=True, index=True)
 
 
 class TicketEvent(Base):

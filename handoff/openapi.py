@@ -10,6 +10,7 @@ from pydantic.schema import schema as model_schemas
 
 from common.statuses import STATUSES
 from common.ticket import TRIGGERS
+from handoff.aftersales.schemas import SCHEMAS as AFTERSALES_SCHEMAS
 from handoff.queues import configured as configured_queues
 
 S = Dict[str, Any]
@@ -124,6 +125,7 @@ SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits
     "reviewed_at": TIME})
 SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
     ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
+SCHEMAS.update(AFTERSALES_SCHEMAS)
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "public": []}
 ERROR_TEXT = {400: "Bad request: malformed JSON, or a body that fails its model (the fields "
@@ -158,7 +160,7 @@ def _operation(route) -> S:
     if route.console:
         op["x-console-path"] = route.console
     params = [{"name": p, "in": "path", "required": True,
-               "schema": INT if p in ("ticket_id", "article_id") else STR}
+               "schema": INT if p in ("ticket_id", "article_id", "case_id", "grant_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
     params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
                for k, v in route.query.items()]

@@ -33,6 +33,7 @@ from handoff import api_bot as bot
 from handoff import bodies
 from handoff.access import (AGENT_SESSION, API, BOT, CONSOLE, DECLARED, PUBLIC, SUPERVISOR,
                             Auth)
+from handoff.aftersales import api as aftersales
 from handoff.assist import api as assist
 from handoff.console import setup_console
 from handoff.kb import api as kb
@@ -213,6 +214,64 @@ ROUTES += [
           console=C + "/quality/reviews/{ticket_id}"),
     Route("GET", "/kb/{article_id}", kb.public_article, "An article as a page (the link in "
           "the bot's answer)", PUBLIC, errors=[404]),
+]
+
+# after-sales: cases, compensation, customer 360
+CASE_ERRORS = [401, 404]
+ROUTES += [
+    Route("GET", "/api/tickets/{ticket_id}/customer", aftersales.customer_360, "Customer 360: "
+          "all the customer's orders, earlier tickets with CSAT, conversations on other "
+          "channels, cases, grants and agents' notes", "agent", response="Customer360",
+          errors=TICKET_ERRORS,
+          console=C + "/tickets/{ticket_id}/customer"),
+    Route("POST", "/api/tickets/{ticket_id}/customer/notes", aftersales.add_customer_note,
+          "Leave a note on the customer for the next agent", "agent", request="Note",
+          response="CustomerNote", status=201, errors=[400] + TICKET_ERRORS,
+          console=C + "/tickets/{ticket_id}/customer/notes"),
+    Route("POST", "/api/tickets/{ticket_id}/cases", aftersales.open_case, "Open an after-sales "
+          "case for the ticket's customer (owner department and resolution SLA from "
+          "cases.yml)", "agent", request="CaseInput", response="Case", status=201,
+          errors=[400] + TICKET_ERRORS,
+          console=C + "/tickets/{ticket_id}/aftersales/cases"),
+    Route("GET", "/api/cases", aftersales.list_cases, "After-sales cases, due first", "agent",
+          response="CaseList", errors=[401],
+          query={"department": "one department", "status": "a status or 'unresolved'",
+                 "overdue": "1: only unresolved cases past their resolution SLA"},
+          console=C + "/cases"),
+    Route("GET", "/api/cases/{case_id}", aftersales.get_case, "A case with its history",
+          "agent", response="Case", errors=CASE_ERRORS,
+          console=C + "/cases/{case_id}"),
+    Route("POST", "/api/cases/{case_id}", aftersales.update_case, "Change a case's status "
+          "and/or department with a note; a status change is told to the shopper on their "
+          "channel", "agent", request="CaseChange", response="Case",
+          errors=[400] + CASE_ERRORS,
+          console=C + "/cases/{case_id}"),
+    Route("POST", "/api/cases/{case_id}/notes", aftersales.add_case_note, "Add a note to a "
+          "case's history", "agent", request="Note", response="CaseEvent", status=201,
+          errors=[400] + CASE_ERRORS,
+          console=C + "/cases/{case_id}/notes"),
+    Route("POST", "/api/tickets/{ticket_id}/grants", aftersales.request_grant, "Compensate "
+          "(coupon, partial refund, reship): granted within the agent's authority, else "
+          "pending a supervisor's approval; 403 beyond every limit", "agent",
+          request="GrantInput", response="Grant", status=201, errors=[400] + TICKET_ERRORS,
+          console=C + "/tickets/{ticket_id}/aftersales/grants"),
+    Route("GET", "/api/grants", aftersales.list_grants, "Supervisor: compensation awaiting "
+          "approval", "agent", response="GrantList", errors=[401, 403],
+          console=C + "/grants"),
+    Route("POST", "/api/grants/{grant_id}/decision", aftersales.decide_grant, "Supervisor: "
+          "approve or reject a pending grant (within the supervisor's own authority)",
+          "agent", request="GrantDecision", response="Grant",
+          errors=[400, 401, 403, 404, 409],
+          console=C + "/grants/{grant_id}/decision"),
+    Route("GET", "/api/compensation/limits", aftersales.my_limits, "The logged-in agent's "
+          "authority level and limits", "agent", response="Limits", errors=[401],
+          console=C + "/compensation/limits"),
+    Route("POST", "/api/bot/cases", aftersales.bot_open_case, "A case the bot opened "
+          "(idempotent on case_ref)", "bot", request="BotCase", response="Case", status=201,
+          errors=[400, 401, 403]),
+    Route("POST", "/api/bot/cases/lookup", aftersales.bot_cases, "The shopper's cases (by "
+          "verified customer or conversation), for the bot's answer", "bot",
+          request="CaseLookup", response="CaseList", errors=[400, 401, 403]),
 ]
 
 

@@ -187,8 +187,20 @@ class Service:
                               "decided_at": ticket.decided_at}, queue=view["queue"])
         return place.to_dict()
 
+    async def open_bot_case(self, data: Dict[str, Any]) -> tuple:
+        """A case the bot opened (HTTP or, when that failed, the intake stream): (view, created)."""
+        from handoff.aftersales import intake
+        view, created = await self.db(intake.open_from_bot, data)
+        if created:
+            self.hub.publish({"type": "case.updated", "change": "opened", "case": view},
+                             queue=view["department"], supervisors=True)
+        return view, created
+
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
+        if kind == "case_opened" and isinstance(event.get("case"), dict):
+            await self.open_bot_case(event["case"])
+            return
         if kind == streams.HANDOFF_REQUEST:  # the bot could not POST: it queued the ticket here
             ticket = Ticket.from_dict(event["ticket"])
             place = await self.accept(ticket)
@@ -320,6 +332,9 @@ class Service:
                       bot_uttered(notice("csat_ask", lang), f"{relay_id}:csat", "bot",
                                   buttons=csat_buttons()),
                       {"event": "action", "name": "action_listen"}]
+        elif item["kind"] == "case_progress":  # on the shopper's channel, like an agent's reply
+            await self.delivery.agent_message(item, redelivered)
+            return
         elif item["kind"] == "pause":
             await self.rasa.append_events(conversation, [{"event": "pause"}], side_effects=False)
             return

@@ -133,7 +133,8 @@ def create_ticket(db: Session, ticket: Ticket, routing: Routing, agents_online: 
         top_confidence=ticket.top_intent.confidence if ticket.top_intent else None,
         queue=queue, priority=level, priority_score=score, status=TicketStatus.WAITING, sla_due_at=due,
         escalation_level=0, created_at=now, updated_at=now, last_shopper_at=now,
-        decided_at=ticket.decided_at, payload=ticket.to_dict())
+        decided_at=ticket.decided_at, payload=ticket.to_dict(),
+        customer_id=ticket.customer.customer_id if ticket.customer else None)
     db.add(row)
     db.flush()
     record(db, row, "created", "bot", queue=queue, priority=level, reason=ticket.trigger,

@@ -49,10 +49,24 @@ def lookup_customer(customer_id: Optional[str]) -> Optional[Dict[str, Any]]:
             return {"customer_id": customer.id, "name": customer.name,
                     "masked_phone": mask_phone(customer.phone), "tier": customer.tier,
                     # every linked channel, with its conversation id
-                    "identities": [i.to_dict() for i in linked_identities(session, customer.id)]}
+                    "identities": [i.to_dict() for i in linked_identities(session, customer.id)],
+                    # all their orders, newest first: the agent's customer 360
+                    "orders": customer_orders(session, customer.id)}
     except Exception as exc:
         log.warning("customer %s unavailable: %s", customer_id, exc)
         return None
+
+
+def customer_orders(session: Any, customer_id: str, limit: int = 20) -> List[Dict[str, Any]]:
+    from sqlalchemy import select
+
+    from actions.store.models import Order
+    rows = session.execute(select(Order).where(Order.customer_id == customer_id)
+                           .order_by(Order.created_at.desc()).limit(limit)).scalars()
+    return [{"order_id": o.id, "status": o.status, "amount": float(o.amount),
+             "created_at": o.created_at.isoformat() + "Z",
+             "items": [{"name": i.name_zh, "name_en": i.name_en, "qty": i.quantity}
+                       for i in o.items]} for o in rows]
 
 
 def _hours() -> Dict[str, str]:

@@ -59,13 +59,17 @@ async def post_ticket(ticket: Ticket, timeout: float = 3.0) -> Dict[str, Any]:
 
 
 async def queue_ticket(ticket: Ticket) -> None:
+    await queue_event(streams.handoff_request(ticket.to_dict()))
+
+
+async def queue_event(payload: Dict[str, Any]) -> None:
+    """A signed entry on the service's intake stream (what it processes when it is back)."""
     from redis import asyncio as aioredis
 
     client = aioredis.from_url(redis_url(), socket_timeout=3, socket_connect_timeout=3)
     try:
         stream = intake_stream()
-        await client.xadd(stream, streams.seal(shared_token(), stream,
-                                               streams.handoff_request(ticket.to_dict())))
+        await client.xadd(stream, streams.seal(shared_token(), stream, payload))
     finally:
         await client.close()
 

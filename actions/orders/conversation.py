@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import form_reading, form_steps
+from actions.handover import cases as handoff_cases
 from actions.identity import access
 from actions.texts import status_name, text
 from actions.orders import aftersales, changes, status
@@ -297,6 +298,9 @@ class ActionOrderSubmit(Action):
             session.flush()
             session.refresh(order)
             events = context_events(order) + events
+            opened = handoff_cases.opened_case(session, events, tracker)
+        if opened is not None:  # committed: agents work it in the handoff service
+            await handoff_cases.send_case(opened)
         await shop.resolve(dispatcher)  # committed: say what the shop answered, or "submitted"
         # the topic's own slots last: a damage photo stays on the conversation with its case
         return reset_form_events() + events

@@ -12,11 +12,11 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, Optional
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
@@ -155,25 +155,28 @@ class OutboxSender:
         return told
 
 
-def outbox_cleanup_ctx(engine: Engine, table: Table, apply: Optional[ApplyAnswer] = None,
-                       tell: Optional[TellShopper] = None):
-    """An aiohttp `cleanup_ctx` running this process's sender while the app runs (the handoff
-    service: `app.cleanup_ctx.append(outbox_cleanup_ctx(engine, HANDOFF_OUTBOX, ...))`).
-    Nothing runs without SHOP_URL."""
-    async def ctx(app):  # type: ignore[no-untyped-def]
-        if not shop_url():
-            yield
-            return
-        session = aiohttp.ClientSession()
-        sender = OutboxSender(engine, table, ShopClient(shop_url(), shop_secret(), session),
-                              apply=apply, tell=tell)
-        app[SENDER] = sender
-        task = asyncio.ensure_future(sender.run_forever())
-        yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await session.close()
-    return ctx
+@dataclass
+class RunningSender:
+    sender: OutboxSender
+    task: "asyncio.Future[None]"
+    session: aiohttp.ClientSession
 
 
-SENDER = web.AppKey("shop_outbox_sender", OutboxSender)
+async def start(engine: Engine, table: Table, apply: Optional[ApplyAnswer] = None,
+                tell: Optional[TellShopper] = None) -> Optional[RunningSender]:
+    """Start this process's sender (None without SHOP_URL); for an app whose tables exist only
+    after its own start-up step, where a cleanup_ctx would run too early."""
+    if not shop_url():
+        return None
+    session = aiohttp.ClientSession()
+    sender = OutboxSender(engine, table, ShopClient(shop_url(), shop_secret(), session),
+                          apply=apply, tell=tell)
+    return RunningSender(sender, asyncio.ensure_future(sender.run_forever()), session)
+
+
+async def stop(running: Optional[RunningSender]) -> None:
+    if running is None:
+        return
+    running.task.cancel()
+    await asyncio.gather(running.task, return_exceptions=True)
+    await running.session.close()

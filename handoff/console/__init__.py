@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import create_engine
 
 from handoff.config import PACKAGE_DIR
-from handoff.console import kb_console, pages
+from handoff.console import aftersales_console, kb_console, pages
 from handoff.console.auth import ConsoleCookieStorage
 from handoff.console.settings import ConsoleSettings
 from handoff.console.common import CONSOLE_SETTINGS, PREFIX, TRACKER
@@ -81,6 +81,7 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     r.add_get(PREFIX + "/tickets/{ticket_id}", pages.ticket_page)
     r.add_get(PREFIX + "/dashboard", pages.dashboard_page)
     kb_console.setup(app)  # pages of the knowledge-base editor and of quality review
+    aftersales_console.setup(app)  # pages of cases and approvals
     r.add_static(PREFIX + "/static", PACKAGE_DIR / "static")
 
     async def close_tracker(_app: web.Application) -> None:

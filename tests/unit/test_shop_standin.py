@@ -113,12 +113,12 @@ async def test_outbox_reaches_the_shop_once_across_outage_and_retries(shop, tmp_
     engine.dispose()
 
 
-async def test_handoff_service_sends_its_own_outbox_while_its_app_runs(shop, tmp_path,
+async def test_handoff_service_sends_its_own_outbox_while_its_sender_runs(shop, tmp_path,
                                                                        monkeypatch):
     from sqlalchemy.orm import Session
 
     from common.shop.outbox import HANDOFF_OUTBOX
-    from common.shop.sender import outbox_cleanup_ctx
+    from common.shop import sender as shop_sender
     from handoff.db import make_engine, migrate
 
     standin, url, _ = shop
@@ -129,10 +129,7 @@ async def test_handoff_service_sends_its_own_outbox_while_its_app_runs(shop, tmp
     with Session(engine, future=True) as s, s.begin():
         outbox.enqueue(s, "reship", "E202611180001", {"reason": "damaged"}, "agent-1",
                        HANDOFF_OUTBOX)
-    app = web.Application()
-    app.cleanup_ctx.append(outbox_cleanup_ctx(engine, HANDOFF_OUTBOX))
-    runner = web.AppRunner(app)
-    await runner.setup()
+    running = await shop_sender.start(engine, HANDOFF_OUTBOX)
     try:
         for _ in range(100):
             with engine.connect() as conn:
@@ -140,7 +137,7 @@ async def test_handoff_service_sends_its_own_outbox_while_its_app_runs(shop, tmp
                     break
             await asyncio.sleep(0.05)
     finally:
-        await runner.cleanup()
+        await shop_sender.stop(running)
     with engine.connect() as conn:
         assert outbox.find(conn, HANDOFF_OUTBOX, "agent-1").status == "accepted"
     assert [c["path"] for c in standin.calls] == ["/v1/orders/E202611180001/reships"]

@@ -1,0 +1,65 @@
+"""OpenAPI schemas of the after-sales routes (merged into handoff.openapi.SCHEMAS)."""
+from __future__ import annotations
+
+from handoff.aftersales.config import PRIORITIES, STATUSES
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time", "nullable": True}
+ANY = {"type": "object", "additionalProperties": True}
+
+
+def obj(props, required=()):
+    schema = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def array(item):
+    return {"type": "array", "items": item}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+CASE_EVENT = obj({"id": INT, "kind": STR, "actor": STR, "data": ANY, "created_at": TIME})
+CASE = obj({"id": INT, "case_ref": STR, "kind": STR, "department": STR,
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "priority": {"type": "string", "enum": list(PRIORITIES)}, "customer_id": STR,
+            "order_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
+            "description": STR, "opened_by": STR, "ticket_id": INT, "due_at": TIME,
+            "overdue": BOOL, "created_at": TIME, "updated_at": TIME, "resolved_at": TIME,
+            "events": array(CASE_EVENT)})
+GRANT = obj({"id": INT, "kind": STR, "reason": STR, "amount": {**STR, "description": "decimal"},
+             "customer_id": STR, "order_id": STR, "ticket_id": INT, "case_id": INT, "note": STR,
+             "status": {"type": "string", "enum": ["pending", "granted", "rejected"]},
+             "requested_by": STR, "requester_level": STR, "requested_at": TIME,
+             "limit_reason": STR, "decided_by": STR, "decided_at": TIME,
+             "decision_note": STR, "shop_key": STR})
+NOTE = obj({"id": INT, "author": STR, "text": STR, "ticket_id": INT, "created_at": TIME})
+
+SCHEMAS = {
+    "Case": CASE, "CaseEvent": CASE_EVENT, "CaseList": obj({"cases": array(CASE)}),
+    "CaseInput": obj({"kind": STR, "description": STR, "order_id": STR, "department": STR,
+                      "priority": STR}, ["kind"]),
+    "CaseChange": obj({"status": STR, "department": STR, "note": STR,
+                       "tell_shopper": {**BOOL, "description": "default true"}}),
+    "BotCase": obj({"case_ref": STR, "kind": STR, "priority": STR, "customer_id": STR,
+                    "order_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
+                    "description": STR, "photo_url": STR}, ["case_ref", "kind"]),
+    "CaseLookup": obj({"customer_id": STR, "conversation_id": STR, "case_ref": STR,
+                       "order_ids": array(STR),
+                       "language": STR}),
+    "Grant": GRANT, "GrantList": obj({"grants": array(GRANT)}),
+    "GrantInput": obj({"kind": {"type": "string", "enum": ["coupon", "refund", "reship"]},
+                       "reason": STR, "amount": {"type": "number"}, "order_id": STR,
+                       "note": STR, "case_id": INT}, ["kind", "reason", "amount", "order_id"]),
+    "GrantDecision": obj({"approve": BOOL, "note": STR}, ["approve"]),
+    "Limits": obj({"level": STR, "kinds": array(STR), "reasons": array(STR), "limits": ANY}),
+    "CustomerNote": NOTE,
+    "Customer360": obj({"ticket_id": INT, "customer_id": STR, "customer": ANY,
+                        "orders": array(ANY), "earlier_tickets": array(ANY),
+                        "other_channels": array(ANY), "cases": array(CASE),
+                        "grants": array(GRANT), "notes": array(NOTE)}),
+}
