@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 
 from handoff import agents
 from handoff import queues as queue_config
+from handoff.aftersales.authority import matrix
 from handoff.bus import connect
 from handoff.config import Settings
 from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
@@ -105,7 +106,6 @@ def main(argv: Optional[List[str]] = None) -> None:
                 raise SystemExit(f"unknown queues {queue_config.unknown(chosen, known)}")
             agent.queues = chosen
         elif args.cmd == "level":
-            from handoff.aftersales.authority import matrix
             if args.level not in matrix().limits:
                 raise SystemExit(f"unknown level {args.level}: one of {sorted(matrix().limits)}")
             agent.level = args.level

@@ -18,6 +18,7 @@ from common.ticket import Ticket, shopper_text, utcnow
 from common.typing_relay import TypingRelay
 from handoff import bus, health, store, survey_flow
 from handoff.agents import create_agent, verify_password
+from handoff.aftersales import intake
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.config import Settings
@@ -189,7 +190,6 @@ class Service:
 
     async def open_bot_case(self, data: Dict[str, Any]) -> tuple:
         """A case the bot opened (HTTP or, when that failed, the intake stream): (view, created)."""
-        from handoff.aftersales import intake
         view, created = await self.db(intake.open_from_bot, data)
         if created:
             self.hub.publish({"type": "case.updated", "change": "opened", "case": view},

@@ -15,13 +15,14 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.texts import text
 from actions.handover.client import deliver
 from actions.handover.ticket import build_ticket
 from actions.identity.link import linked_identities
 from actions.store import order_context, session_scope
-from actions.store.models import Customer
+from actions.store.models import Customer, Order
 from common import policy
 from common.ticket import mask_phone
 
@@ -58,9 +59,6 @@ def lookup_customer(customer_id: Optional[str]) -> Optional[Dict[str, Any]]:
 
 
 def customer_orders(session: Any, customer_id: str, limit: int = 20) -> List[Dict[str, Any]]:
-    from sqlalchemy import select
-
-    from actions.store.models import Order
     rows = session.execute(select(Order).where(Order.customer_id == customer_id)
                            .order_by(Order.created_at.desc()).limit(limit)).scalars()
     return [{"order_id": o.id, "status": o.status, "amount": float(o.amount),

@@ -8,6 +8,8 @@ from typing import Any, Dict
 
 from sqlalchemy.orm import Session
 
+from common.shop.outbox import HANDOFF_OUTBOX, enqueue
+
 # Grant kinds as the shop connector names its requests.
 OUTBOX_KIND = {"coupon": "coupon", "refund": "refund_request", "reship": "reship"}
 
@@ -17,8 +19,6 @@ def idempotency_key(grant_id: int) -> str:
 
 
 def enqueue_grant(db: Session, grant: Dict[str, Any]) -> str:
-    from common.shop.outbox import HANDOFF_OUTBOX, enqueue
-
     payload = {"order_no": grant["order_id"], "customer_id": grant["customer_id"],
                "amount": grant["amount"], "reason": grant["reason"],
                "grant_id": grant["id"], "requested_by": grant["requested_by"],

@@ -30,7 +30,8 @@ def test_every_route_is_in_the_document_with_its_auth():
 def test_request_bodies_come_from_the_models():
     doc = document(ROUTES)
     schemas = doc["components"]["schemas"]
-    with_body = [r for r in ROUTES if r.request is not None]
+    # A schema name instead of a model documents a body its handler still checks by hand.
+    with_body = [r for r in ROUTES if r.request is not None and not isinstance(r.request, str)]
     assert len(with_body) >= 12
     for route in with_body:
         op = doc["paths"][route.path][route.method.lower()]
