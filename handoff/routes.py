@@ -34,7 +34,7 @@ from handoff import bodies
 from handoff.access import (AGENT_SESSION, API, BOT, CONSOLE, DECLARED, PUBLIC, SUPERVISOR,
                             Auth)
 from handoff.assist import api as assist
-from handoff.console import setup_console
+from handoff.console.mount import setup_console
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
 from handoff.openapi import document
