@@ -21,16 +21,11 @@ from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
 from handoff.access import read_json as _read_json
 from handoff.bodies import MAX_FIELD, MAX_TEXT, body_of  # noqa: F401  (limits, for callers)
 from handoff.db import Agent
-from handoff.errors import ApiError
+from handoff.errors import ApiError, error  # noqa: F401  (callers import error from here)
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
 from handoff.notices import notice
 from handoff.service import SERVICE, Service
-
-def error(status: int, code: str, message: str) -> ApiError:
-    """An error answer; `raise error(...)` in a handler (handoff.errors renders it)."""
-    return ApiError(status, code, message)
-
 
 def too_many(seconds: int, scope: str) -> ApiError:
     what = "this network" if scope == "address" else "this account"

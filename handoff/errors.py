@@ -49,6 +49,11 @@ class ApiError(Exception):
         return exc
 
 
+def error(status: int, code: str, message: str) -> "ApiError":
+    """An error answer; `raise error(...)` in a handler (the error middleware renders it)."""
+    return ApiError(status, code, message)
+
+
 def wants_json(request: web.Request, declared: bool) -> bool:
     return declared or request.path.startswith(JSON_PREFIXES)
 

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from handoff.api_agents import error, service_of
+from handoff.errors import error
 from handoff.console.common import TRACKER
 from handoff.metrics import compute, sources
+from handoff.service import SERVICE
 
 MAX_DAYS = 366
 
@@ -30,7 +31,7 @@ async def _report(request: web.Request) -> Dict[str, Any]:
         raise error(400, "bad_days", "'days' must be a whole number")
     if not 1 <= days <= MAX_DAYS:
         raise error(400, "bad_days", f"'days' must be 1-{MAX_DAYS}")
-    svc = service_of(request)
+    svc = request.app[SERVICE]
     tz = ZoneInfo(svc.settings.timezone)
     end = datetime.now(timezone.utc)
     start = end - timedelta(days=days)
