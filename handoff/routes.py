@@ -35,7 +35,7 @@ from handoff.access import (AGENT_SESSION, API, BOT, CONSOLE, DECLARED, PUBLIC, 
                             Auth)
 from handoff.aftersales import api as aftersales
 from handoff.assist import api as assist
-from handoff.console import setup_console
+from handoff.console.mount import setup_console
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
 from handoff.openapi import document
