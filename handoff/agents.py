@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.db import Agent, AgentSession
 from handoff.domain import QUEUES, utcnow
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "designer", "supervisor")
+# Who may review conversations and change the training data: supervisors have every right a
+# designer has.
+DESIGNER_ROLES = ("designer", "supervisor")
+
+
+def can_design(agent: Agent) -> bool:
+    return agent.role in DESIGNER_ROLES
 
 
 def hash_password(password: str) -> str:

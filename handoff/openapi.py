@@ -165,6 +165,8 @@ SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf":
 SCHEMAS["QualityVerdict"] = obj({"verdict": {"type": "string", "enum": ["pass", "coach",
                                                                         "fail"]},
                                  "note": STR}, ["verdict"])
+from handoff.studio.schemas import SCHEMAS as _STUDIO_SCHEMAS  # noqa: E402
+SCHEMAS.update(_STUDIO_SCHEMAS)
 
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "none": []}
@@ -181,7 +183,7 @@ def _operation(route) -> S:
                  "application/json": {"schema": ref(route.response)}}} if route.response else
                  {"description": "OK"}}}
     params = [{"name": p, "in": "path", "required": True,
-               "schema": INT if p in ("ticket_id", "article_id") else STR}
+               "schema": INT if p in ("ticket_id", "article_id", "turn_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
     params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
                for k, v in route.query.items()]

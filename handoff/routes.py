@@ -12,6 +12,7 @@ from handoff.assist import api as assist
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
 from handoff.quality import api as quality
+from handoff.studio import api as studio
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,53 @@ ROUTES += [
           "the bot's answer)", "none", errors=[404]),
 ]
 
+# designer studio: review conversations, turn them into training data, train and compare
+DESIGNER_ERRORS = [400, 401, 403]
+ROUTES += [
+    Route("GET", "/api/designer/conversations", studio.conversations, "Designer: recent "
+          "conversations, newest first, each with its turns; every shopper turn with the "
+          "predicted intent, confidence, entities, emotion and the actions taken (personal "
+          "data masked)", "agent", response="DesignerConversations", errors=DESIGNER_ERRORS,
+          query={"limit": "1-200 (default 20)", "channel": "one channel", "language": "zh or en",
+                 "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "intent": "a predicted intent",
+                 "fallback": "1/0", "handed_off": "1/0", "low_csat": "1: CSAT 1-2",
+                 "abandoned": "1/0: a flow or form left unfinished", "tag": "a tag",
+                 "q": "words in a turn"}),
+    Route("GET", "/api/designer/conversations/{conversation_id}", studio.conversation,
+          "Designer: one conversation", "agent", response="DesignerConversation",
+          errors=[401, 403, 404]),
+    Route("PUT", "/api/designer/conversations/{conversation_id}/tags", studio.set_tags,
+          "Designer: set a conversation's tags", "agent", request="DesignerTags",
+          response="DesignerTags", errors=DESIGNER_ERRORS + [404]),
+    Route("POST", "/api/designer/turns/{turn_id}/correction", studio.correct_turn,
+          "Designer: the correct intent and/or entities of a shopper turn", "agent",
+          request="DesignerCorrection", response="DesignerTurn", errors=DESIGNER_ERRORS + [404]),
+    Route("GET", "/api/designer/vocabulary", studio.vocabulary, "Designer: the domain's "
+          "intents and entities", "agent", response="DesignerVocabulary", errors=[401, 403]),
+    Route("POST", "/api/designer/training/preview", studio.preview, "Designer: the diff that "
+          "turning turns into NLU examples (kind nlu) or a conversation into a story (story) "
+          "or test story (test) would make; nothing is written", "agent",
+          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS),
+    Route("POST", "/api/designer/training/apply", studio.apply, "Designer: write that change "
+          "into the YAML files (placeholders instead of personal data)", "agent",
+          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS),
+    Route("POST", "/api/designer/train", studio.start_training, "Designer: validate, train a "
+          "candidate model and evaluate it against the current one, in the background",
+          "agent", response="DesignerJob", status=201, errors=[401, 403, 409]),
+    Route("GET", "/api/designer/train/{job_id}", studio.training_job, "Designer: a training "
+          "job's steps and the comparison", "agent", response="DesignerJob",
+          errors=[401, 403, 404]),
+    Route("POST", "/api/designer/train/{job_id}/accept", studio.accept, "Designer: the bot "
+          "switches to the candidate model now (Rasa PUT /model, no restart)", "agent",
+          response="DesignerJob", errors=[401, 403, 404, 409]),
+]
+
 
 def add_routes(app: web.Application) -> None:
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     # The agent console: HTML pages under /console, not part of the JSON API.
     from handoff.console import setup_console
+    from handoff.studio import pages as studio_pages
     setup_console(app)
+    studio_pages.setup(app)

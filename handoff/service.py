@@ -25,6 +25,7 @@ from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.routing import Routing
+from handoff.studio import readmodel as studio_record
 from handoff.schema import migrate_locked, require_current
 from handoff.typing_relay import TypingRelay
 
@@ -192,6 +193,7 @@ class Service:
 
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
+        await self._record_for_studio(event)
         if kind == "handoff_request":  # the bot could not POST: it queued the ticket here
             ticket = Ticket.from_dict(event["ticket"])
             place = await self.accept(ticket)
@@ -208,6 +210,13 @@ class Service:
         if kind != "user" or not event.get("sender_id"):
             return
         await self._shopper_message(event)
+
+    async def _record_for_studio(self, event: Dict[str, Any]) -> None:
+        """The designers' review record; a failure there never holds up a handoff."""
+        try:
+            await self.db(studio_record.ingest, event)
+        except Exception:
+            log.exception("studio: could not record a %s event", event.get("event"))
 
     async def _keep_paused(self, sender: str) -> None:
         """Rasa starts a new session after a long silence, which un-pauses the conversation:
@@ -241,6 +250,7 @@ class Service:
                 done = store.awaiting_csat(db, sender, CSAT_WINDOW)
                 if done is not None:
                     store.set_csat(db, done, score, source=dedup)
+                    studio_record.set_csat(db, sender, score)
                     relay_items.extend(survey_flow.after_csat(db, done))
                     return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
             relay_items.extend(survey_flow.on_answer(db, sender, text))
