@@ -21,8 +21,11 @@ PATTERNS: List[Tuple[str, re.Pattern]] = [
     ("phone", re.compile(r"(?<![A-Za-z0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")),
     ("order_id", re.compile(r"(?<![A-Za-z0-9])[Ee]\d{12}(?!\d)")),
     ("order_id", re.compile(r"(?<![A-Za-z0-9])\d{10,20}(?!\d)")),
-    ("address", re.compile(r"[\u4e00-\u9fff]{2,}(?:省|市|区|县|路|街|号|栋|室|弄)[\u4e00-\u9fff\d-]*"
-                           r"(?:号|室|栋|楼|弄)")),
+    # Chinese addresses by shape: [province][city][district] street + number [building/room];
+    # not starting on a verb or preposition ("改地址到上海市…" masks from 上海市).
+    ("address", re.compile(r"(?![到在寄送址是改为成往至的])(?:[\u4e00-\u9fff]{2,3}[省市])?"
+                           r"(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff]{1,4}[区县])?"
+                           r"[\u4e00-\u9fff\d]{1,6}?[路街道巷弄]\d+号(?:\d+[栋幢楼室]|\d+单元)*")),
     ("address", re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Road|Rd|Avenue|Ave|"
                            r"Lane|Ln|Drive|Dr|Boulevard|Blvd)\b\.?")),
 ]
