@@ -138,7 +138,8 @@ STRINGS: Dict[str, tuple] = {
     "studio_compare": ("与当前模型对比", "Compared with the current model"),
     "studio_candidate": ("候选模型", "Candidate"), "studio_current": ("当前模型", "Current"),
     "studio_accuracy": ("意图准确率", "Intent accuracy"), "studio_stories_passed": ("测试对话通过", "Test stories passed"),
-    "studio_confusions": ("最常混淆", "Most confused"), "studio_step": ("步骤", "Step"),
+    "studio_confusions": ("最常混淆", "Most confused"),
+    "studio_should_do": ("机器人应执行(逗号分隔)", "The bot should do (comma separated)"), "studio_step": ("步骤", "Step"),
 }
 QUEUE_LABELS = {"logistics": ("物流", "Logistics"), "after_sales": ("售后", "After-sales"),
                 "tech_support": ("技术支持", "Tech support"),

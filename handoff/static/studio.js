@@ -43,21 +43,28 @@
     const corr = turn.correction || {};
     const intent = el("input", {class: "correct-intent", list: "studio-intents", value: corr.intent || turn.intent || "", maxlength: "128"});
     const rows = el("span", {class: "entity-rows"}, ...(corr.entities || turn.entities || []).map((e) => entityRow(e.entity, e.value)));
+    const acts = el("input", {class: "correct-actions", placeholder: t("studio_should_do"), maxlength: "300",
+      value: (corr.actions || turn.actions || []).join(", ")});
     return el("form", {class: "annotate", onsubmit: async (ev) => {
       ev.preventDefault();
       const entities = [...rows.querySelectorAll(".entity-row")].map((r) => ({
         entity: r.querySelector(".entity-name").value.trim(), value: r.querySelector(".entity-value").value}))
         .filter((e) => e.entity && e.value);
       try {
-        await api("POST", "/designer/turns/" + turn.id + "/correction", {intent: intent.value.trim(), entities});
+        const actions = acts.value.split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
+        const changed = actions.join(",") !== (turn.actions || []).join(",");
+        const body = {intent: intent.value.trim(), entities};
+        if (changed || corr.actions) body.actions = actions;
+        await api("POST", "/designer/turns/" + turn.id + "/correction", body);
         await open(current.id);
       } catch (err) { message.textContent = t("error") + ": " + err.message; }
     }}, el("label", {}, t("studio_intent") + " ", intent), rows,
       el("button", {type: "button", class: "link add-entity", text: t("studio_add_entity"), onclick: () => rows.append(entityRow())}),
+      el("label", {}, t("studio_should_do") + " ", acts),
       el("button", {type: "submit", class: "secondary save-annotation", text: t("studio_save")}));
   }
   function turnView(turn) {
-    if (turn.role === "bot") return el("div", {class: "studio-turn bot", "data-turn": turn.id}, el("div", {text: "🤖 " + turn.text}));
+    if (turn.role === "bot") return el("div", {class: "studio-turn bot", "data-turn": turn.id}, el("div", {text: t("role_bot") + ": " + turn.text}));
     const conf = turn.confidence === null || turn.confidence === undefined ? "" : turn.confidence.toFixed(2);
     const ents = turn.entities.map((e) => e.entity + "=" + e.value).join(", ");
     const meta = [t("studio_intent") + ": " + (turn.intent || "—") + (conf ? " (" + conf + ")" : ""),
@@ -69,7 +76,8 @@
       el("div", {}, pick, " ", turn.text),
       el("div", {class: "meta", text: meta}),
       turn.correction ? el("div", {class: "meta correction", text: t("studio_corrected") + ": " + (turn.correction.intent || "") +
-        (turn.correction.entities.length ? " · " + turn.correction.entities.map((e) => e.entity + "=" + e.value).join(", ") : "")}) : null,
+        (turn.correction.entities.length ? " · " + turn.correction.entities.map((e) => e.entity + "=" + e.value).join(", ") : "") +
+        (turn.correction.actions ? " · " + turn.correction.actions.join(" → ") : "")}) : null,
       el("details", {}, el("summary", {text: t("studio_correct")}), annotateForm(turn)));
   }
   async function open(id) {

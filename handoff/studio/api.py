@@ -20,6 +20,10 @@ from handoff.studio.writer import Project, WriteError
 
 TRAINER = web.AppKey("studio_trainer", Trainer)
 MAX_TAGS, MAX_TAG = 20, 32
+# Rasa's own actions, which no domain lists
+RASA_ACTIONS = {"action_listen", "action_restart", "action_default_fallback",
+                "action_deactivate_loop", "action_two_stage_fallback", "action_back",
+                "action_unlikely_intent", "action_session_start"}
 
 
 def project_root() -> Path:
@@ -86,13 +90,22 @@ async def correct_turn(request: web.Request) -> web.Response:
     if intent is not None and (not isinstance(intent, str) or not intent.strip()):
         raise error(400, "bad_field", "'intent' must be a non-empty string")
     entities = _entities(data.get("entities"))
+    actions = data.get("actions")
+    if actions is not None and (not isinstance(actions, list) or len(actions) > 10 or not all(
+            isinstance(a, str) and a for a in actions)):
+        raise error(400, "bad_field", "'actions' is a list of action or response names")
     try:
         turn_id = int(request.match_info["turn_id"])
     except ValueError:
         raise error(404, "not_found", "no such turn")
-    known = await asyncio.to_thread(Project(project_root()).domain_intents)
+    project = Project(project_root())
+    known, actions_known = await asyncio.to_thread(
+        lambda: (project.domain_intents(), project.domain_actions()))
     if intent and intent.split("/")[0] not in known:
         raise error(400, "unknown_intent", f"intent {intent!r} is not in domain.yml")
+    unknown = [a for a in actions or [] if a not in actions_known and a not in RASA_ACTIONS]
+    if unknown:
+        raise error(400, "unknown_action", f"not in domain.yml: {', '.join(unknown)}")
 
     def work(db):
         turn = db.get(StudioTurn, turn_id)
@@ -105,6 +118,8 @@ async def correct_turn(request: web.Request) -> web.Response:
         turn.corrected_intent = intent.strip() if intent else turn.corrected_intent
         if entities is not None:
             turn.corrected_entities = entities
+        if actions is not None:
+            turn.corrected_actions = actions
         turn.corrected_by = agent.username
         return views.turn_view(turn)
     return web.json_response(await run(request, work))

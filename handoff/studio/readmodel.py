@@ -60,6 +60,7 @@ class StudioTurn(Base):
     actions = Column(JSON, nullable=False, default=list)  # what the bot did after the turn
     corrected_intent = Column(String(128), nullable=True)
     corrected_entities = Column(JSON, nullable=True)
+    corrected_actions = Column(JSON, nullable=True)  # what the bot should have done instead
     corrected_by = Column(String(64), nullable=True)
     note = Column(Text, nullable=True)
 

@@ -29,7 +29,8 @@ SCHEMAS: S = {
         "intent": NSTR, "confidence": NNUM, "entities": {"type": "array", "items": ENTITY},
         "emotion": NSTR, "actions": STRS,
         "correction": {"nullable": True, **obj({"intent": NSTR, "by": NSTR, "entities": {
-            "type": "array", "items": ENTITY}})}}, ["id", "role", "text"]),
+            "type": "array", "items": ENTITY}, "actions": {**STRS, "nullable": True}})}},
+        ["id", "role", "text"]),
     "DesignerConversation": obj({
         "id": STR, "channel": STR, "language": NSTR, "started_at": NUM, "last_at": NUM,
         "handed_off": BOOL, "fallback": BOOL, "csat": {**INT, "nullable": True},
@@ -38,7 +39,9 @@ SCHEMAS: S = {
     "DesignerConversations": obj({"conversations": {"type": "array",
                                                     "items": ref("DesignerConversation")}}),
     "DesignerTags": obj({"id": STR, "tags": STRS}, ["tags"]),
-    "DesignerCorrection": obj({"intent": STR, "entities": {"type": "array", "items": ENTITY}}),
+    "DesignerCorrection": obj({"intent": STR, "entities": {"type": "array", "items": ENTITY},
+                               "actions": {**STRS, "description": "what the bot should have "
+                                           "done after this turn (stories use it)"}}),
     "DesignerVocabulary": obj({"intents": STRS, "entities": STRS}),
     "DesignerChange": obj({"kind": {"type": "string", "enum": ["nlu", "story", "test"]},
                            "turn_ids": {"type": "array", "items": INT},

@@ -65,6 +65,7 @@ def stage(db: Session, project: Project, data: Dict[str, Any]) -> List[Change]:
             raise WriteError(f"turn {turn.id} has no intent: correct it first")
         text, spans = _spans(turn)
         steps.append({"intent": _intent(turn), "text": text, "entities": spans,
-                      "actions": list(turn.actions or [])})
+                      "actions": list(turn.corrected_actions if turn.corrected_actions is not None
+                                      else turn.actions or [])})
     project.stage(project.add_story(str(data.get("name") or ""), steps, test=kind == "test"))
     return project.pending()

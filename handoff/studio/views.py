@@ -88,8 +88,8 @@ def turn_view(turn: StudioTurn) -> Dict[str, Any]:
                     actions=list(turn.actions or []),
                     correction=({"intent": turn.corrected_intent,
                                  "entities": turn.corrected_entities or [],
-                                 "by": turn.corrected_by}
-                                if turn.corrected_intent or turn.corrected_entities else None))
+                                 "actions": turn.corrected_actions,
+                                 "by": turn.corrected_by} if turn.corrected_by else None))
     return view
 
 

@@ -121,6 +121,14 @@ class Project:
             names.append(next(iter(item)) if isinstance(item, dict) else str(item))
         return names
 
+    def domain_actions(self) -> List[str]:
+        """Custom actions, responses and forms: what a story step may name."""
+        data = _yaml().load(self.read("domain.yml") or "{}") or {}
+        names = [next(iter(a)) if isinstance(a, dict) else str(a) for a in data.get("actions") or []]
+        names += [str(r).split("/")[0] for r in (data.get("responses") or {})]
+        names += [str(f) for f in (data.get("forms") or {})]
+        return sorted(set(names))
+
     def retrieval_intents(self) -> List[str]:
         """`faq/<key>` and the like, named only in the NLU files."""
         names = []

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("actions", sa.JSON, nullable=False),
         sa.Column("corrected_intent", sa.String(128), nullable=True),
         sa.Column("corrected_entities", sa.JSON, nullable=True),
+        sa.Column("corrected_actions", sa.JSON, nullable=True),
         sa.Column("corrected_by", sa.String(64), nullable=True),
         sa.Column("note", sa.Text, nullable=True),
         sa.UniqueConstraint("conversation_id", "dedup", name="uq_studio_turns_dedup"),
