@@ -1,7 +1,7 @@
 """Validate, train and evaluate a candidate model in the background; accept switches the bot.
 
-Every step is a subprocess (`rasa data validate`, `rasa train`, `python -m scripts.eval_nlu`,
-`rasa test core`): the handoff service never imports the bot's code or Rasa's. The candidate
+Every step is a subprocess (validation, `rasa train`, `python -m scripts.studio_eval`): the
+handoff service never imports the bot's code or Rasa's. The candidate
 goes to its own file under the candidates folder; the running bot's model is untouched until
 a designer accepts, and then Rasa loads the new file through `PUT /model` (no restart).
 """
@@ -68,7 +68,7 @@ class Trainer:
 
     def start(self, who: str) -> Job:
         job = Job(id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], started_by=who,
-                  steps=[Step(n) for n in ("validate", "train", "evaluate", "test_stories")])
+                  steps=[Step(n) for n in ("validate", "train", "evaluate")])
         self.jobs[job.id] = job
         self.task = asyncio.ensure_future(self._run(job))
         return job
@@ -104,11 +104,14 @@ class Trainer:
     async def _pipeline(self, job: Job) -> None:
         p, out = self.project, self.candidates / job.id
         out.mkdir(parents=True, exist_ok=True)
-        validate, train, evaluate, stories = job.steps
+        validate, train, evaluate = job.steps
         data = [str(p / "data" / "nlu"), str(p / "data" / "stories")]
-        if await self._exec(validate, [self._rasa(), "data", "validate", "--domain",
-                                       str(p / "domain.yml"), "--config", str(p / "config.yml"),
-                                       "--data", *data], p, 600):
+        # this checkout's own data: `make validate`'s strict check (also no test sentence
+        # that is a training example); another project: Rasa's validation
+        check = [sys.executable, "-m", "scripts.validate_data"] if p.resolve() == CODE_ROOT \
+            else [self._rasa(), "data", "validate", "--domain", str(p / "domain.yml"),
+                  "--config", str(p / "config.yml"), "--data", *data]
+        if await self._exec(validate, check, p, 600):
             job.status, job.error = "failed", "validation failed"
             return
         if await self._exec(train, [self._rasa(), "train", "--domain", str(p / "domain.yml"),
@@ -119,32 +122,26 @@ class Trainer:
             return
         job.candidate = str(out / "candidate.tar.gz")
         job.baseline = str(self.current_model) if self.current_model.exists() else None
-        comparison: Dict[str, Any] = {}
-        for which, model in (("candidate", job.candidate), ("current", job.baseline)):
-            if model is None:
-                continue
-            holdout = p / "tests" / "nlu_holdout"
-            if holdout.is_dir():
-                report = out / f"nlu-{which}"
-                await self._exec(evaluate, [sys.executable, "-m", "scripts.eval_nlu", "--model",
-                                            model, "--holdout", str(holdout), "--out",
-                                            str(report)], CODE_ROOT, 1800)
-                comparison.setdefault("nlu", {})[which] = _nlu_summary(report / "report.json")
-            else:
-                evaluate.status = "ok"
-            test_file = p / "tests" / "test_stories.yml"
-            if test_file.exists():
-                core = out / f"core-{which}"
-                args = [self._rasa(), "test", "core", "--stories", str(test_file), "--model",
-                        model, "--out", str(core)]
-                if (p / "endpoints.test.yml").exists():
-                    args += ["--endpoints", str(p / "endpoints.test.yml")]
-                await self._exec(stories, args, p, 1800)
-                comparison.setdefault("stories", {})[which] = _story_summary(test_file, core)
-                stories.status = "ok" if (core / "story_report.json").exists() or \
-                    stories.status == "ok" else stories.status
-            else:
-                stories.status = "ok"
+        models = [("candidate", job.candidate)] + ([("current", job.baseline)] if job.baseline else [])
+        args = [sys.executable, "-m", "scripts.studio_eval", "--out", str(out)]
+        args += [a for name, path in models for a in ("--model", f"{name}={path}")]
+        holdout, test_file = p / "tests" / "nlu_holdout", p / "tests" / "test_stories.yml"
+        if holdout.is_dir():
+            args += ["--holdout", str(holdout)]
+        if test_file.exists():
+            args += ["--stories", str(test_file)]
+        if (p / "endpoints.test.yml").exists():
+            args += ["--endpoints", str(p / "endpoints.test.yml")]
+        if await self._exec(evaluate, args, CODE_ROOT, 3600):
+            job.status, job.error = "failed", "evaluation failed"
+            return
+        comparison: Dict[str, Any] = {"nlu": {}, "stories": {}}
+        for name, _ in models:
+            found = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+            if found.get("nlu"):
+                comparison["nlu"][name] = _nlu_summary(found["nlu"])
+            if found.get("core"):
+                comparison["stories"][name] = _story_summary(test_file, Path(found["core"]))
         job.comparison = comparison
         (out / "job.json").write_text(json.dumps(job.to_dict(), ensure_ascii=False, indent=1),
                                       encoding="utf-8")
@@ -166,12 +163,8 @@ class Trainer:
         self.current_model = Path(job.candidate)
 
 
-def _nlu_summary(path: Path) -> Optional[Dict[str, Any]]:
-    """Accuracy per language and the most confused pairs, from scripts.eval_nlu's report."""
-    if not path.exists():
-        return None
-    found = json.loads(path.read_text(encoding="utf-8")).get("held-out") or {}
-    results = found.get("results") or {}
+def _nlu_summary(results: Dict[str, Any]) -> Dict[str, Any]:
+    """Accuracy per language and the most confused pairs."""
     return {"accuracy": {lang: r.get("accuracy") for lang, r in results.items()},
             "n": {lang: r.get("n") for lang, r in results.items()},
             "confused": (results.get("all") or {}).get("confused", [])[:10]}
@@ -184,11 +177,18 @@ def _count_stories(path: Path) -> int:
                if line.startswith("- story:"))
 
 
+def _story_name(text: str) -> str:
+    """Rasa names a failed story `name (path/of/the/file.yml)`: the name alone."""
+    name = text.strip()
+    head, sep, tail = name.rpartition(" (")
+    return head if sep and tail.endswith(".yml)") else name
+
+
 def _story_summary(test_file: Path, core: Path) -> Dict[str, Any]:
     total = _count_stories(test_file)
     failed_file = core / "failed_test_stories.yml"
     failed = _count_stories(failed_file)
-    names = [line.split(":", 1)[1].strip().split(" (")[0] for line in
+    names = [_story_name(line.split(":", 1)[1]) for line in
              (failed_file.read_text(encoding="utf-8").splitlines() if failed_file.exists() else [])
              if line.startswith("- story:")]
     return {"total": total, "passed": total - failed, "failed": names[:50],
