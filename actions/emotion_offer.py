@@ -13,19 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-TEXTS = {
-    "zh": {
-        "offer": "非常抱歉给您带来不好的体验,我能理解您现在很着急。我可以马上为您转接人工客服,或者先由我继续帮您处理。",
-        "human": "转人工客服",
-        "carry_on": "先帮我处理",
-    },
-    "en": {
-        "offer": "I'm really sorry about this, and I understand you're upset. I can bring in a human agent right now, or keep helping you myself.",
-        "human": "Talk to an agent now",
-        "carry_on": "Keep going with the bot",
-    },
-}
-
+from actions.texts import text
 
 def carry_on_payload(original: Dict[str, Any]) -> str:
     # the language entity is the detector's, not the shopper's answer: a button never sets it
@@ -45,13 +33,12 @@ class ActionOfferHumanForEmotion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         language = tracker.get_slot("language") or "zh"
-        texts = TEXTS.get(language, TEXTS["zh"])
         original = (tracker.latest_message or {}).get("emotion_escalation") or {}
         dispatcher.utter_message(
-            text=texts["offer"],
+            text=text("emotion.offer", language),
             buttons=[
-                {"title": texts["human"], "payload": "/request_human"},
-                {"title": texts["carry_on"], "payload": carry_on_payload(original)},
+                {"title": text("emotion.human", language), "payload": "/request_human"},
+                {"title": text("emotion.carry_on", language), "payload": carry_on_payload(original)},
             ],
         )
         return [SlotSet("handoff_trigger", "negative_emotion")]

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.followup import is_follow_up
+
 RETRIEVAL_ACTION = "utter_faq"  # the retrieval action this one stands in for
 FAQ_PREFIX = RETRIEVAL_ACTION + "/"
 TOP_K = 3
@@ -22,26 +24,6 @@ ORDER_TOPIC_FAQ = {"refund_status": "faq/return_policy", "return_request": "faq/
                    "order_status": "faq/shipping_time", "logistics_problem": "faq/shipping_time"}
 # a follow-up keeps the last topic unless the selector is this sure of another one
 UNSURE = 0.9
-_FOLLOW_UP = re.compile(
-    # English: "and by credit card?", "what about Tibet?", "do they expire?", "COD too?"
-    r"^\s*(and|but|or|also|so|what about|how about|what if|and if|even if|same for|"
-    r"do they|does it|does that|is it|is that|are they|will it|will they|would it)\b|"
-    r"\b(too|as well|also|either)\s*\??\s*$|"
-    # Chinese: "那信用卡呢", "如果两个月以后呢", "周末也有吗", "公司抬头也行吗"
-    r"^\s*(那|那么|如果|要是|假如|还有|换成|改用|超过|过了)|呢\s*[??]?\s*$|"
-    r"也.{0,6}(吗|么|嘛)\s*[??]?\s*$",
-    re.IGNORECASE)
-_MAX_WORDS = 9
-
-
-def is_follow_up(text: Optional[str]) -> bool:
-    said = (text or "").strip()
-    if not said or said.startswith("/"):
-        return False
-    short = len(said.split()) <= _MAX_WORDS and len(said) <= 40
-    return short and bool(_FOLLOW_UP.search(said))
-
-
 def last_faq_topic(tracker: Tracker) -> Optional[str]:
     """"faq/return_policy" if the bot's message just before the shopper's was that answer."""
     seen_user = False

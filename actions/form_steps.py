@@ -11,9 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import form_reading
-from actions.messages import text
-from actions.order_aftersales import parse_reason, photo_from_message
-from actions.order_changes import clean_address
+from actions.texts import text
+from actions.orders.aftersales import parse_reason, photo_from_message
+from actions.orders.changes import clean_address
 from actions.store import normalize_order_id
 
 MISSES = "form_misses"

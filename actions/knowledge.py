@@ -15,17 +15,14 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from handoff import security
-from handoff.config import service_url, shared_token
-from handoff.kb.links import public_url
+from actions.texts import text
+from common import signing
+from common.config import service_url, shared_token
+from common.kb_links import public_url
 
 log = logging.getLogger(__name__)
 ANSWER_PATH = "/api/bot/kb/answer"
 TIMEOUT_SECONDS = 2.0
-QUOTE = {"zh": "根据《{title}》:\n{excerpt}\n详情:{url}",
-         "en": "From \"{title}\":\n{excerpt}\nMore: {url}"}
-UNKNOWN = {"zh": "这个问题我的知识库里还没有答案。",
-           "en": "My knowledge base has no answer to that yet."}
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ async def lookup(question: str, language: str, conversation_id: str,
                        "conversation_id": conversation_id}, ensure_ascii=False).encode()
     url = service_url() + ANSWER_PATH
     headers = {"Content-Type": "application/json",
-               **security.sign(shared_token(), "POST", urlsplit(url).path, body)}
+               **signing.sign(shared_token(), "POST", urlsplit(url).path, body)}
     try:
         async with aiohttp.ClientSession() as session:
             async with session.post(url, data=body, headers=headers,
@@ -78,9 +75,8 @@ async def lookup(question: str, language: str, conversation_id: str,
 
 
 def quote(answer: Answer, language: str) -> str:
-    return QUOTE.get(language, QUOTE["zh"]).format(title=answer.title, excerpt=answer.excerpt,
-                                                   url=answer.url)
+    return text("kb.quote", language, title=answer.title, excerpt=answer.excerpt, url=answer.url)
 
 
 def unknown(language: str) -> str:
-    return UNKNOWN.get(language, UNKNOWN["zh"])
+    return text("kb.unknown", language)

@@ -71,7 +71,7 @@ def main(argv: Optional[list] = None) -> None:
     token = os.environ.get(TOKEN_ENV) or ""
     if not token:
         raise SystemExit(f"the action server refuses to start: {TOKEN_ENV} is missing "
-                         "(Rasa sends it with each call; see README, running in production)")
+                         "(Rasa sends it with each call; see docs/operations.md, running in production)")
     host = production.bind_host(HOST_ENV)
     app = create(token, args.actions)
     log.info("action server on http://%s:%d (token required)", host, args.port)

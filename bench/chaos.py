@@ -27,9 +27,9 @@ import aiohttp
 import yaml
 
 from bench.live_handoffs import Agent, Conversation, Tally, WebShopper, WeChatShopper, settle
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.policy import DEFAULT_PATH as SHOP_POLICY
+from common.policy import DEFAULT_PATH as SHOP_POLICY
 from scripts.stack import Ports, Stack
+from tools.wechat_sim import WeChatSimulator
 
 VICTIMS = ("handoff", "actions", "rasa", "redis")
 AGENT = ("chaos-agent", "chaos agent password")

@@ -33,8 +33,8 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.handoff_client import deliver  # noqa: E402
-from actions.handoff_ticket import build_ticket  # noqa: E402
+from actions.handover.client import deliver  # noqa: E402
+from actions.handover.ticket import build_ticket  # noqa: E402
 from handoff.agents import create_agent  # noqa: E402
 from handoff.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from handoff.render import fill  # noqa: E402

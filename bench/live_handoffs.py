@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Optional
 import aiohttp
 import socketio
 
-from bot.channels.wechat_sim import WeChatSimulator, new_msg_id
+from tools.wechat_sim import WeChatSimulator, new_msg_id
 
 HANDOFF_TEXT = "转人工"
 WEB_META = {"channel": "web"}

@@ -44,9 +44,9 @@ GROUPS = {
     },
     "actions": {
         "rasa_sdk request handling": ["rasa_sdk/endpoint.py"],
-        "order actions": ["actions/order"],
-        "flows": ["actions/flows/"],
-        "handoff": ["actions/handoff"],
+        "order actions": ["actions/orders/", "actions/identity/"],
+        "flows": ["actions/flows/", "common/flows/"],
+        "handoff": ["actions/handover/"],
         "database (SQLAlchemy)": ["sqlalchemy/"],
         "JSON": ["json/", "ujson"],
     },

@@ -25,8 +25,8 @@ import aiohttp
 
 from bench.chaos import AGENT, report, start_stack
 from bench.live_handoffs import Agent, Conversation, WebShopper, WeChatShopper, settle
-from bot.channels.wechat_sim import WeChatSimulator
 from scripts.stack import Stack
+from tools.wechat_sim import WeChatSimulator
 
 PROCESSES = ("rasa", "actions", "handoff", "redis")
 

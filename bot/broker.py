@@ -4,7 +4,7 @@ Configured in endpoints.yml as `event_broker: {type: bot.broker.RedisStreamEvent
 The handoff service reads the stream with a consumer group, so the shopper's messages in a
 paused (handed-off) conversation reach the agent, durably and in order. Settings come from
 the endpoint config or the environment: `url` / REDIS_URL, `key_prefix` /
-HANDOFF_REDIS_PREFIX (see handoff.config.redis_prefix), `outbox` / BROKER_OUTBOX_DIR.
+HANDOFF_REDIS_PREFIX (see common.config.redis_prefix), `outbox` / BROKER_OUTBOX_DIR.
 
 `publish` never touches the network: it signs the event (common.streams, HANDOFF_TOKEN) and
 hands it to a writer thread, so a slow or dead Redis never stalls Rasa's event loop. The
@@ -30,7 +30,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.broker_outbox import Outbox
 from common import streams
-from handoff.config import redis_prefix, shared_token
+from common.config import redis_prefix, shared_token
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -47,7 +47,7 @@ class RedisStreamEventBroker(EventBroker):
                  outbox_dir: Optional[Path] = None) -> None:
         self.url = url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
         prefix = key_prefix or redis_prefix()  # one rule for the bot side and the service
-        self.stream = f"{prefix}:events"
+        self.stream = streams.stream_key(prefix, streams.EVENTS)
         self.secret = secret or shared_token()
         self.client = client or redis.Redis.from_url(self.url, socket_timeout=2,
                                                      socket_connect_timeout=2)

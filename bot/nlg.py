@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import policy
+from common import policy
 
 
 class ShopPolicyNLG(TemplatedNaturalLanguageGenerator):

@@ -1,4 +1,8 @@
-"""Signed entries of Frontline's Redis streams (the broker's events, queued handoffs, the relay).
+"""Frontline's Redis streams: their names, and their signed entries, for every writer and reader.
+
+  <prefix>:events  tracker events from bot.broker, and handoffs the action server could not POST
+                   (actions.handover.client): both read by the handoff service (handoff.bus)
+  <prefix>:relay   agent messages, notices and hand-backs, written and read by the handoff service
 
 Whoever can write to Redis must not be able to speak as a shopper or as an agent: every entry
 carries an HMAC-SHA256 of the stream's name and its JSON body, keyed with the secret the bot
@@ -15,10 +19,24 @@ from typing import Any, Dict, Mapping
 
 BODY = "json"
 MAC = "sig"
+EVENTS = "events"
+RELAY = "relay"
+# The `event` of an events-stream entry that carries a ticket instead of a tracker event.
+HANDOFF_REQUEST = "handoff_request"
 
 
 class ForgedEntry(ValueError):
     """An entry without a valid signature: written by someone who does not hold the secret."""
+
+
+def stream_key(prefix: str, name: str) -> str:
+    """The Redis key of stream `name` (EVENTS, RELAY) under a deployment's prefix."""
+    return f"{prefix}:{name}"
+
+
+def handoff_request(ticket: Mapping[str, Any]) -> Dict[str, Any]:
+    """The events-stream payload of a ticket the bot side could not deliver over HTTP."""
+    return {"event": HANDOFF_REQUEST, "sender_id": ticket["conversation_id"], "ticket": dict(ticket)}
 
 
 def _mac(secret: str, stream: str, body: str) -> str:

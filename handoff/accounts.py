@@ -23,8 +23,8 @@ from typing import List, Optional
 
 from sqlalchemy import select, update
 
+from common.ticket import QUEUES
 from handoff import agents
-from handoff.domain import QUEUES
 
 
 def _password() -> str:

@@ -17,8 +17,8 @@ import bcrypt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.ticket import QUEUES, utcnow
 from handoff.db import Agent, AgentSession
-from handoff.domain import QUEUES, utcnow
 
 ROLES = ("agent", "designer", "supervisor")
 # Who may review conversations and change the training data: supervisors have every right a

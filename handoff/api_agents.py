@@ -8,10 +8,10 @@ from typing import Any, Dict, Optional
 
 from aiohttp import WSMsgType, web
 
+from common.ticket import OPEN_STATUSES, QUEUES, STATUSES
 from handoff import agents as accounts
 from handoff import store
 from handoff.db import Agent
-from handoff.domain import OPEN_STATUSES, QUEUES, STATUSES
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
 from handoff.service import SERVICE, Service

@@ -6,20 +6,21 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from handoff import security, store
+from common import signing
+from common.ticket import TRIGGERS, Ticket
+from common.typing_relay import MAX_BODY, small_json
+from handoff import store
 from handoff.api_agents import error, service_of
-from handoff.domain import TRIGGERS, Ticket
 from handoff.health import report
-from handoff.typing_relay import MAX_BODY, small_json
 
 
 async def verified_body(request: web.Request) -> bytes:
     """Refuse unsigned, forged, altered or replayed calls before reading anything else."""
     raw = await request.read()
     settings = service_of(request).settings
-    if security.SIGNATURE_HEADER not in request.headers:
+    if signing.SIGNATURE_HEADER not in request.headers:
         raise error(401, "unsigned", "a signed request is required")
-    if not security.verify(settings.token, request.method, request.path, raw,
+    if not signing.verify(settings.token, request.method, request.path, raw,
                            dict(request.headers), settings.signature_skew_seconds):
         raise error(403, "bad_signature", "the request signature is not valid")
     return raw

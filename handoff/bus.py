@@ -2,6 +2,7 @@
 
   <prefix>:events  tracker events from bot.broker (+ handoffs the bot could not POST)
   <prefix>:relay   agent messages, notices and hand-backs on their way to the shopper
+(names and entry format: common.streams)
 
 An entry is acknowledged only after its effect is committed, so a crash re-delivers it
 (at-least-once); handlers are idempotent, so a re-delivery changes nothing (exactly-once effect).
@@ -25,25 +26,11 @@ from redis.exceptions import ResponseError
 from common import streams
 
 log = logging.getLogger(__name__)
-EVENTS = "events"
-RELAY = "relay"
 GROUP = "handoff-service"
 
 Handler = Callable[[str, Dict[str, Any], bool], Awaitable[None]]
 # Errors that mean "this entry is malformed"; anything else (Redis, SQL, Rasa down) is retried.
 PERMANENT = (KeyError, ValueError, TypeError)  # streams.ForgedEntry is a ValueError
-
-
-def key(prefix: str, name: str) -> str:
-    return f"{prefix}:{name}"
-
-
-def encode(secret: str, stream: str, payload: Dict[str, Any]) -> Dict[str, str]:
-    return streams.seal(secret, stream, payload)
-
-
-def decode(secret: str, stream: str, fields: Dict[str, str]) -> Dict[str, Any]:
-    return streams.unseal(secret, stream, fields)
 
 
 def connect(url: str) -> aioredis.Redis:
@@ -53,7 +40,7 @@ def connect(url: str) -> aioredis.Redis:
 
 async def publish(redis: aioredis.Redis, secret: str, stream: str, payload: Dict[str, Any]) -> str:
     # No MAXLEN: a trim here could drop entries nobody has read yet (see trim_acknowledged).
-    return await redis.xadd(stream, encode(secret, stream, payload))
+    return await redis.xadd(stream, streams.seal(secret, stream, payload))
 
 
 async def ensure_group(redis: aioredis.Redis, stream: str, group: str = GROUP) -> None:
@@ -153,7 +140,7 @@ class Consumer:
             payload: Optional[Dict[str, Any]] = None
             if fields:  # else: trimmed away while pending, nothing left to do
                 try:
-                    payload = decode(self.secret, self.stream, fields)
+                    payload = streams.unseal(self.secret, self.stream, fields)
                 except PERMANENT as exc:  # forged or unreadable: set aside at once
                     await self._dead_letter(entry_id, fields, exc)
                     await self._ack(entry_id)

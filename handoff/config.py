@@ -7,38 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
-from common.production import DEMO_VALUES, LOOPBACK, bind_host
+from common.config import DEFAULT_REDIS_URL, DEV_TOKEN, redis_prefix
+from common.production import LOOPBACK, bind_host
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = PACKAGE_DIR.parent
 DEFAULT_DB_URL = "sqlite:///var/handoff.db"
-# A public development default so the service runs alone; production mode refuses it.
-DEV_TOKEN = DEMO_VALUES["HANDOFF_TOKEN"]
 # The secrets this service uses, checked at start in production mode (common.production).
 SECRETS = ("HANDOFF_TOKEN", "RASA_TOKEN")
-
-
-def redis_prefix(env: Optional[Mapping[str, str]] = None) -> str:
-    """HANDOFF_REDIS_PREFIX, else the stack's REDIS_KEY_PREFIX + "handoff", else the default.
-
-    The bot side (bot.broker, actions.handoff_client) and the service must agree on it.
-    """
-    env = os.environ if env is None else env
-    if env.get("HANDOFF_REDIS_PREFIX"):
-        return env["HANDOFF_REDIS_PREFIX"]
-    if env.get("REDIS_KEY_PREFIX"):
-        return env["REDIS_KEY_PREFIX"].rstrip(":") + ":handoff"
-    return "frontline:handoff"
-
-
-def service_url() -> str:
-    """Where the bot side (actions, the web channel) reaches the handoff service."""
-    return (os.environ.get("HANDOFF_URL") or "http://127.0.0.1:5080").rstrip("/")
-
-
-def shared_token() -> str:
-    """The secret the bot side signs its calls to the service with (handoff.security)."""
-    return os.environ.get("HANDOFF_TOKEN") or DEV_TOKEN
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -49,7 +25,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 @dataclass(frozen=True)
 class Settings:
     db_url: str = DEFAULT_DB_URL
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = DEFAULT_REDIS_URL
     # Every Redis key starts with this prefix so parallel test runs and shops never collide.
     redis_prefix: str = "frontline:handoff"
     # Shared secret between the bot side (action server, broker) and this service.
@@ -106,7 +82,7 @@ class Settings:
         env = os.environ if env is None else env
         values = dict(
             db_url=env.get("HANDOFF_DB_URL") or DEFAULT_DB_URL,
-            redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             redis_prefix=redis_prefix(env),
             token=env.get("HANDOFF_TOKEN") or DEV_TOKEN,
             host=bind_host("HANDOFF_HOST", env),

@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Inte
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from handoff.domain import utcnow
+from common.ticket import utcnow
 
 Base = declarative_base()
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -71,7 +71,7 @@ class TicketRow(Base):
     csat = Column(Integer, nullable=True)
     csat_at = Column(DateTime(timezone=True), nullable=True)
     decided_at = Column(Float, nullable=True)
-    payload = Column(JSON, nullable=False)  # the full Ticket from the bot (handoff.domain)
+    payload = Column(JSON, nullable=False)  # the full Ticket from the bot (common.ticket)
 
 
 class TicketEvent(Base):

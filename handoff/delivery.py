@@ -4,7 +4,7 @@
              app callback): it is in the transcript and on its way.
   delivered  The channel confirmed it: WeChat's customer-service API answered errcode 0.
   failed     It cannot reach the shopper; `reason` says why and the console says what the agent
-             can do (DELIVERY_HELP in handoff.console.i18n).
+             can do (the `console.delivery_*` texts in handoff/locale/).
 
 WeChat goes through the channel's own send route (`POST /webhooks/wechat/send` on the Rasa
 server, bearer WECHAT_RELAY_SECRET), because only it reports the 48-hour window and the quota;

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from handoff.domain import QUEUES, STATUSES, TRIGGERS
+from common.ticket import QUEUES, STATUSES, TRIGGERS
 
 S = Dict[str, Any]
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from handoff.domain import QUEUES, Ticket
+from common import policy  # one file for the shop's hours, shared with the bot
+from common.ticket import QUEUES, Ticket
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,6 @@ class Routing:
     # -- hours ---------------------------------------------------------------------------
     def hours(self) -> Tuple[time, Optional[time]]:
         """(opening, closing) in the shop's time zone; closing None means "24:00", midnight."""
-        from bot import policy  # one file for the shop's hours, shared with the bot
-
         open_at = str(policy.get("hours.open", "09:00"))
         close_at = str(policy.get("hours.close", "22:00"))
         closes = None if close_at in ("24:00", "24:00:00") else time.fromisoformat(close_at)

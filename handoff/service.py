@@ -12,22 +12,23 @@ import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from common import production
+from common import production, streams
+from common.ticket import Ticket, shopper_text, utcnow
+from common.typing_relay import TypingRelay
 from handoff import bus, health, store, survey_flow
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.config import Settings
 from handoff.db import TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
-from handoff.domain import Ticket, shopper_text, utcnow
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
+from handoff.render import fill
 from handoff.routing import Routing
 from handoff.studio import readmodel as studio_record
 from handoff.schema import migrate_locked, require_current
-from handoff.typing_relay import TypingRelay
 
 log = logging.getLogger(__name__)
 # Longest a clean stop waits for the leased stream consumers (the entry in flight, grace 10 s).
@@ -66,8 +67,8 @@ class Service:
         self.routing = Routing.load(settings.routing_file, settings.timezone)
         self.hub = Hub()
         self.redis = bus.connect(settings.redis_url)
-        self.events_stream = bus.key(settings.redis_prefix, bus.EVENTS)
-        self.relay_stream = bus.key(settings.redis_prefix, bus.RELAY)
+        self.events_stream = streams.stream_key(settings.redis_prefix, streams.EVENTS)
+        self.relay_stream = streams.stream_key(settings.redis_prefix, streams.RELAY)
         self.http: Optional[aiohttp.ClientSession] = None
         self.rasa: Optional[RasaClient] = None
         self.delivery: Optional[ChannelDelivery] = None
@@ -180,6 +181,8 @@ class Service:
 
     # -- intake ----------------------------------------------------------------------------
     async def accept(self, ticket: Ticket) -> Dict[str, Any]:
+        if not ticket.summary or not ticket.first_sentence:  # the service owns these templates
+            fill(ticket)
         online = self.hub.online_for(self.routing.queue_for(ticket))
 
         def work(db):
@@ -194,7 +197,7 @@ class Service:
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
         await self._record_for_studio(event)
-        if kind == "handoff_request":  # the bot could not POST: it queued the ticket here
+        if kind == streams.HANDOFF_REQUEST:  # the bot could not POST: it queued the ticket here
             ticket = Ticket.from_dict(event["ticket"])
             place = await self.accept(ticket)
             if not place["duplicate"]:

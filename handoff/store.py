@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common.ticket import OPEN_STATUSES, QUEUES, Placement, Ticket, utcnow
 from handoff.db import Agent, Message, TicketEvent, TicketRow
-from handoff.domain import OPEN_STATUSES, QUEUES, Placement, Ticket, utcnow
 from handoff.routing import Routing
 
 

@@ -18,9 +18,9 @@ import yaml
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Session
 
+from common.ticket import utcnow
 from handoff.config import PACKAGE_DIR
 from handoff.db import Base
-from handoff.domain import utcnow
 
 ANSWER_WINDOW = timedelta(hours=1)
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*(分|points?|/\s*\d+)?\s*[.!。!]?\s*$", re.I)

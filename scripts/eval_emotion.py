@@ -19,7 +19,7 @@ from typing import Dict, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.emotion.types import LABELS, NEGATIVE_LABELS  # noqa: E402
+from common.emotion.types import LABELS, NEGATIVE_LABELS  # noqa: E402
 
 TARGETS = {"shopping": 0.90, "ewect": 0.75}
 ANGRY_F1_TARGET = 0.60

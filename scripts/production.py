@@ -4,7 +4,7 @@ Unlike `make demo` it seeds no demo shop, starts no embedded Redis, no WeChat st
 demo page, creates no demo account and generates no secret: every secret comes from the
 environment and is checked first. Each service binds the address its *_HOST variable names,
 loopback by default (put a TLS reverse proxy in front of what shoppers and agents reach).
-`--check` only reports what is missing. README.md, "Running in production", lists everything.
+`--check` only reports what is missing. docs/operations.md, "Running in production", lists everything.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from scripts.stack import LOOPBACK, ROOT, Ports, Stack, wait_http
 # Secrets every production start needs, and those of each channel when credentials.yml has it.
 CORE_SECRETS = ("RASA_TOKEN", "HANDOFF_TOKEN", "ACTION_SERVER_TOKEN", "CHANNEL_PROOF_SECRET")
 CHANNEL_SECRETS: Dict[str, tuple] = {
-    "bot.channels.wechat.WeChatInput": ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_SECRET"),
+    "bot.channels.wechat.channel.WeChatInput": ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_SECRET"),
     "bot.channels.app.AppInput": ("APP_IDENTITY_SECRET",),
     "bot.channels.webchat.WebChatInput": ("WEB_SESSION_SECRET",),
 }

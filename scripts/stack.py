@@ -178,7 +178,7 @@ class Stack:
         """Local stand-in of WeChat's token and customer-service APIs (async replies, relay)."""
         if os.environ.get("WECHAT_API_BASE"):
             return
-        self._spawn("wechat-api", [sys.executable, "-m", "bot.channels.wechat_sim", "--standin-only",
+        self._spawn("wechat-api", [sys.executable, "-m", "tools.wechat_sim", "--standin-only",
                                    "--standin-port", str(self.ports.wechat_api)])
 
     def start_web(self) -> None:
@@ -324,7 +324,7 @@ Press Ctrl-C to stop everything.""", flush=True)
 def wechat_sim() -> int:
     """The WeChat simulator, signed and encrypted with the demo's channel settings."""
     env = dict(os.environ, **channel_env(Ports()))
-    cmd = [sys.executable, "-m", "bot.channels.wechat_sim", "--aes",
+    cmd = [sys.executable, "-m", "tools.wechat_sim", "--aes",
            "--webhook", f"http://127.0.0.1:{Ports().rasa}/webhooks/wechat/webhook",
            "--standin-url", env["WECHAT_API_BASE"], *sys.argv[2:]]
     return subprocess.call(cmd, cwd=ROOT, env=env)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from actions.flows.loader import FlowError, load_dir  # noqa: E402
+from common.flows.loader import FlowError, load_dir  # noqa: E402
 
 START_ACTION = "action_flow_start"
 

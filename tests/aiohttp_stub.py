@@ -1,5 +1,5 @@
 """Stand-ins for a peer service in tests: an aiohttp app on a free port, an endpoint that
-records each signed call (handoff.security) it gets, and how a WebSocket was closed."""
+records each signed call (common.signing) it gets, and how a WebSocket was closed."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Dict, List
 import aiohttp
 from aiohttp import web
 
-from handoff import security
+from common import signing
 
 
 @asynccontextmanager
@@ -36,7 +36,7 @@ class SignedCalls:
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        self.calls.append({"body": json.loads(raw), "signed": security.verify(
+        self.calls.append({"body": json.loads(raw), "signed": signing.verify(
             self.secret, request.method, request.path, raw, dict(request.headers))})
         return web.json_response({"ok": True}, status=self.status)
 

@@ -1,4 +1,4 @@
-"""Private Redis counters for the phone-digit checks (actions.verification) of one test."""
+"""Private Redis counters for the phone-digit checks (actions.identity.verification) of one test."""
 from __future__ import annotations
 
 import os

@@ -16,6 +16,8 @@ from typing import Dict
 
 from aiohttp import web
 
+from common import policy
+
 ROOT = Path(__file__).resolve().parent
 WIDGET = ROOT / "widget"
 DEMO = ROOT / "demo"
@@ -24,8 +26,6 @@ log = logging.getLogger("web.serve")
 
 def page_values(rasa_url: str) -> Dict[str, str]:
     """Placeholder -> text; every value is escaped for where it goes (a JS string, HTML)."""
-    from bot import policy
-
     name = policy.get("name.zh") or "Frontline"
     threshold = policy.get("shipping.free_threshold")
     currency = policy.get("currency") or "¥"

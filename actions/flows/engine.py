@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
-from actions.flows import texts
-from actions.flows.model import ESCALATE, RESOLVED, Flow, Step, fill
+from actions import texts
 from actions.flows.step_actions import run_step_action
+from common.flows.model import ESCALATE, RESOLVED, Flow, Step, fill
 
 # A button press is an `inform` carrying the option (no extra intent, so no NLU data needed).
 ANSWER_INTENT = "inform"
@@ -57,8 +57,8 @@ class Engine:
         self.tracker = tracker
         self.clock = clock
 
-    def say(self, text: texts.Bilingual, **values: str) -> Message:
-        return Message(text.get(self.language).format(**values))
+    def say(self, key: str, **values: str) -> Message:
+        return Message(texts.text(key, self.language, **values))
 
     # --- rendering ----------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ class Engine:
             if step.media.kind == "image":
                 image = step.media.url
             else:
-                text += "\n" + texts.VIDEO.get(self.language).format(url=step.media.url)
+                text += "\n" + texts.text("flow.video", self.language, url=step.media.url)
         buttons = [{"title": fill(o.label.get(self.language), self.data(flow, state)),
                     "payload": payload(f"{step.id}:{o.id}")} for o in step.options]
         return Message(text, buttons, image)
@@ -95,7 +95,7 @@ class Engine:
     # --- moving -------------------------------------------------------------------------
 
     def begin(self, flow: Flow, lead: Optional[List[Message]] = None) -> Turn:
-        messages = list(lead or []) + [self.say(texts.INTRO, title=flow.title.get(self.language))]
+        messages = list(lead or []) + [self.say("flow.intro", title=flow.title.get(self.language))]
         state = FlowState(flow.id, None, [])
         return self.advance(flow, state, flow.start, messages)
 
@@ -118,10 +118,12 @@ class Engine:
         return self.finish(flow, FlowState(flow.id, None, record), ESCALATE, messages)
 
     def finish(self, flow: Flow, state: FlowState, end: str, messages: List[Message]) -> Turn:
-        ending = flow.ends.get(end) or (texts.RESOLVED if end == RESOLVED else texts.ESCALATE)
-        messages = messages + [Message(ending.get(self.language))]
+        ending = flow.ends.get(end)
+        words = ending.get(self.language) if ending else \
+            texts.text("flow.resolved" if end == RESOLVED else "flow.escalate", self.language)
+        messages = messages + [Message(words)]
         if end == RESOLVED:
-            csat = self.say(texts.CSAT_ASK)
+            csat = self.say("flow.csat_ask")
             csat.buttons = [{"title": str(n), "payload": f'/csat_score{{"csat_value":"{n}"}}'}
                             for n in range(1, 6)]
             messages.append(csat)
@@ -142,27 +144,27 @@ class Engine:
             entry["typed"] = typed
         return self.advance(flow, FlowState(flow.id, step.id, record), option.next, [])
 
-    def reask(self, flow: Flow, state: FlowState, lead: Optional[texts.Bilingual] = None, **values: str) -> Turn:
+    def reask(self, flow: Flow, state: FlowState, lead: Optional[str] = None, **values: str) -> Turn:
         step = flow.steps[state.step or ""]
         messages = [self.say(lead, **values)] if lead is not None else []
         return Turn(messages + [self.step_message(flow, step, state)], state)
 
     def not_understood(self, flow: Flow, state: FlowState) -> Turn:
         step = flow.steps[state.step or ""]
-        return self.reask(flow, state, texts.NOT_UNDERSTOOD, labels=self.labels(step))
+        return self.reask(flow, state, "flow.not_understood", labels=self.labels(step))
 
     def offer_resume(self, flow: Flow, state: FlowState, welcome: bool = False) -> Turn:
         step = flow.steps[state.step or ""]
         first_line = self.prompt_text(flow, step, state).split("\n")[0]
         short = first_line if len(first_line) <= 60 else first_line[:57] + "…"
-        text = self.say(texts.RESUME_OFFER, title=flow.title.get(self.language), step=short).text
+        text = self.say("flow.resume_offer", title=flow.title.get(self.language), step=short).text
         if welcome:
-            text = texts.WELCOME_BACK.get(self.language) + text
-        buttons = [{"title": t.get(self.language), "payload": payload(v)} for t, v in
-                   ((texts.RESUME, OFFER_RESUME), (texts.RESTART, OFFER_RESTART), (texts.STOP, OFFER_STOP))]
+            text = texts.text("flow.welcome_back", self.language) + text
+        buttons = [{"title": texts.text(t, self.language), "payload": payload(v)} for t, v in
+                   (("flow.resume", OFFER_RESUME), ("flow.restart", OFFER_RESTART), ("flow.stop", OFFER_STOP))]
         return Turn([Message(text, buttons)], state)
 
-    def cancel(self, flow: Optional[Flow], state: FlowState, words: texts.Bilingual = texts.CANCELLED) -> Turn:
+    def cancel(self, flow: Optional[Flow], state: FlowState, words: str = "flow.cancelled") -> Turn:
         record = [dict(e) for e in state.record]
         if flow is not None and state.step:
             entry = self._open_entry(record, flow.id, state.step)

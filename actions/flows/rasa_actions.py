@@ -12,13 +12,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flows import texts
+from actions import texts
 from actions.flows.conversation import (OFFER, STEP, answering, chosen_option, flow_state,
                                         latest_intent, latest_text)
 from actions.flows.engine import OFFER_RESTART, OFFER_RESUME, OFFER_STOP, Engine, FlowState, Turn
-from actions.flows.loader import FlowLibrary
-from actions.flows.matching import is_cancel, match_text
-from actions.flows.model import ESCALATE, Flow
+from common.flows.loader import FlowLibrary
+from common.flows.matching import is_cancel, match_text
+from common.flows.model import ESCALATE, Flow
 
 LIBRARY = FlowLibrary()
 HANDOFF_TRIGGER = "flow_unresolved"
@@ -110,10 +110,10 @@ class ActionFlowStart(Action):
             if option is not None:
                 return _emit(dispatcher, engine.answer(flow, state, option, typed=latest_text(tracker)))
             if flow.id == wanted.id:
-                return _emit(dispatcher, engine.reask(flow, state, texts.STILL_ON_STEP))
+                return _emit(dispatcher, engine.reask(flow, state, "flow.still_on_step"))
         elif flow is not None and flow.id == wanted.id:
             return _emit(dispatcher, engine.offer_resume(flow, state))
-        lead = [engine.say(texts.SWITCH, title=wanted.title.get(engine.language))] if flow else []
+        lead = [engine.say("flow.switch", title=wanted.title.get(engine.language))] if flow else []
         turn = engine.begin(wanted)
         if lead:
             turn.messages[0] = lead[0]  # the switch note replaces the usual intro line
@@ -147,7 +147,7 @@ class ActionFlowAnswer(Action):
         if status == OFFER and intent == "affirm":
             return _emit(dispatcher, engine.reask(flow, state))
         if status == OFFER and intent == "deny":
-            return _emit(dispatcher, engine.cancel(flow, state, texts.DROPPED))
+            return _emit(dispatcher, engine.cancel(flow, state, "flow.dropped"))
         if intent == "affirm":  # paused, and the shopper says "yes": the flow is the open topic
             return _emit(dispatcher, engine.offer_resume(flow, state))
         return await _default_reply(dispatcher, tracker, domain, intent)
@@ -156,20 +156,20 @@ class ActionFlowAnswer(Action):
     def _button(dispatcher: CollectingDispatcher, engine: Engine, flow: Optional[Flow],
                 state: FlowState, chosen: str) -> List[Dict[Text, Any]]:
         if flow is None:
-            dispatcher.utter_message(text=texts.NO_FLOW.get(engine.language))
+            dispatcher.utter_message(text=texts.text("flow.no_flow", engine.language))
             return _clear(state)
         if chosen == OFFER_RESUME:
             return _emit(dispatcher, engine.reask(flow, state))
         if chosen == OFFER_RESTART:
             return _emit(dispatcher, engine.begin(flow))
         if chosen == OFFER_STOP:
-            return _emit(dispatcher, engine.cancel(flow, state, texts.DROPPED))
+            return _emit(dispatcher, engine.cancel(flow, state, "flow.dropped"))
         step_id, _, option_id = chosen.rpartition(":")
         step = flow.steps[state.step or ""]
         if step_id and step_id != step.id and flow.step(step_id) is not None:
-            return _emit(dispatcher, engine.reask(flow, state, texts.STALE_BUTTON))
+            return _emit(dispatcher, engine.reask(flow, state, "flow.stale_button"))
         if (step_id and step_id != step.id) or step.option(option_id) is None:
-            return _emit(dispatcher, engine.reask(flow, state, texts.UNKNOWN_OPTION))
+            return _emit(dispatcher, engine.reask(flow, state, "flow.unknown_option"))
         return _emit(dispatcher, engine.answer(flow, state, option_id))
 
 
@@ -195,7 +195,7 @@ class ActionFlowResume(Action):
                     return _emit(dispatcher, turn)
             dispatcher.utter_message(response=_faq_response(tracker))
         if answering(tracker, state) == STEP:
-            lead = None if intent == "greet" else texts.BACK_TO_STEP
+            lead = None if intent == "greet" else "flow.back_to_step"
             return _emit(dispatcher, engine.reask(flow, state, lead))
         return _emit(dispatcher, engine.offer_resume(flow, state, welcome=intent == "greet"))
 
@@ -211,6 +211,6 @@ class ActionFlowCancel(Action):
         engine = _engine(tracker)
         flow, state = _current(tracker)
         if flow is None:
-            dispatcher.utter_message(text=texts.NOTHING_TO_CANCEL.get(engine.language))
+            dispatcher.utter_message(text=texts.text("flow.nothing_to_cancel", engine.language))
             return _clear(state)
         return _emit(dispatcher, engine.cancel(flow, state))

@@ -1,8 +1,7 @@
 """Named Python step actions that a flow step may call (`action: lookup_device_model`).
 
-Each action declares its outcomes (the keys a step's `branches` must cover), the values it
-provides to later prompts (`{device_model}`), and the `args` it accepts, so the validator
-can check a designer's file without running anything.
+What each one promises (outcomes, the values it provides, the `args` it accepts) is declared in
+common.flows.steps, where the validator reads it; this module holds the code that runs it.
 """
 from __future__ import annotations
 
@@ -10,6 +9,8 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from common.flows.steps import STEPS
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,12 @@ class StepAction:
 REGISTRY: Dict[str, StepAction] = {}
 
 
-def register(name: str, outcomes: Tuple[str, ...], provides: Tuple[str, ...] = (),
-             args: Tuple[str, ...] = ()) -> Callable[[StepFn], StepFn]:
+def register(name: str) -> Callable[[StepFn], StepFn]:
+    """Run `fn` for step action `name`, as declared in common.flows.steps."""
+    spec = STEPS[name]
+
     def wrap(fn: StepFn) -> StepFn:
-        REGISTRY[name] = StepAction(name, outcomes, provides, args, fn)
+        REGISTRY[name] = StepAction(name, spec.outcomes, spec.provides, spec.args, fn)
         return fn
     return wrap
 
@@ -88,7 +91,7 @@ def _load_store() -> Optional[Any]:
 
 def _orders_for(store: Any, session: Any, tracker: Any) -> List[Any]:
     """Orders this conversation may see: the one in question if it is theirs, else their recent ones."""
-    identity = importlib.import_module("actions.identity")
+    identity = importlib.import_module("actions.identity.access")
     order_id = tracker.get_slot("order_id")
     if order_id and hasattr(store, "find_order"):
         order = store.find_order(session, str(order_id))
@@ -123,8 +126,7 @@ def _model_from_store(tracker: Any, keywords: List[str], language: str) -> Optio
     return None
 
 
-@register("lookup_device_model", outcomes=("found", "not_found"),
-          provides=("device_model", "device_order"), args=("keywords",))
+@register("lookup_device_model")
 def lookup_device_model(tracker: Any, args: Mapping[str, Any]) -> StepResult:
     """The device the flow is about: as typed by the shopper, else from their orders."""
     typed = _model_from_conversation(tracker)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from actions.store.models import Order
 from actions.store.queries import find_order
+from common import policy
 
 
 def iso(value: Optional[datetime]) -> Optional[str]:
@@ -69,8 +70,6 @@ def hours_since(value: Optional[datetime], now: Optional[datetime] = None) -> Op
 
 
 def build_context(order: Order, now: Optional[datetime] = None) -> OrderContext:
-    from bot import policy  # late import: the store must work without the bot package set up
-
     shipment = order.shipment
     event = shipment.last_event if shipment else None
     refund = order.refunds[-1] if order.refunds else None

@@ -48,7 +48,7 @@ class Identity(Base):
                          index=True)
     channel = Column(String(16), nullable=False)
     external_id = Column(String(128), nullable=False)
-    # Set when a conversation linked this identity after a verification (actions.identity_link):
+    # Set when a conversation linked this identity after a verification (actions.identity.link):
     # which conversation (so an agent can find that channel's history), how, and when.
     conversation_id = Column(String(160), nullable=True)
     verified_by = Column(String(16), nullable=True)  # order_phone | app_token | import

@@ -75,7 +75,7 @@ def identify(session: Session, channel: Optional[str], sender_id: Optional[str],
     proof, so it is ignored.
     """
     metadata = metadata or {}
-    # The caller names the channel it has checked (actions.identity.vouched_channel); the
+    # The caller names the channel it has checked (actions.identity.access.vouched_channel); the
     # metadata's own "channel" is a claim and never chooses it.
     channel = (channel or "").lower()
     candidates: List[tuple] = []

@@ -31,7 +31,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.app_identity import AUDIENCE, IdentityError, verify_identity_token
 from common import channel_proof, production
-from handoff.domain import IMAGE_PAYLOAD
+from common.ticket import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
 

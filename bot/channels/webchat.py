@@ -48,7 +48,7 @@ from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
 from bot.channels.webchat_upload import valid_name as valid_upload
 from common import channel_proof, production
-from handoff.typing_relay import WEB_PREFIX
+from common.typing_relay import WEB_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ CLIENT_ADDRESS_KEY = "client_address"
 _VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TEXT_KEYS = ("page",)
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SENDER_PREFIX = WEB_PREFIX  # the service (handoff.typing_relay) tells web conversations by it
+SENDER_PREFIX = WEB_PREFIX  # the service (common.typing_relay) tells web conversations by it
 
 
 def client_message_id(data: Dict[str, Any]) -> Optional[str]:
@@ -124,7 +124,7 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
         metadata.pop(key, None)
     visitor = metadata.get("visitor_id")
     if visitor is not None and not (isinstance(visitor, str) and _VISITOR_RE.match(visitor)):
-        # Odd values are dropped; only long random ids are ever linked (actions.identity_link).
+        # Odd values are dropped; only long random ids are ever linked (actions.identity.link).
         metadata.pop("visitor_id")
     for key in _TEXT_KEYS:
         if key in metadata:

@@ -1,7 +1,7 @@
 """Typing indicators of the web widget during a human handoff (docs/channels.md, "Typing").
 
 * Agent -> shopper: the handoff service POSTs ``/webhooks/socketio/typing`` (HMAC-signed with
-  HANDOFF_TOKEN, handoff.security); the widget's room gets ``agent_typing`` with the agent's name.
+  HANDOFF_TOKEN, common.signing); the widget's room gets ``agent_typing`` with the agent's name.
 * Shopper -> agent: the widget emits ``user_typing`` with its session id; a socket that really
   is in that session's room is forwarded, throttled, to the service's ``POST /api/bot/typing``
   (signed the same way), which shows it on the ticket's console page.
@@ -20,9 +20,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from handoff import security
-from handoff.config import service_url, shared_token
-from handoff.typing_relay import MAX_NAME, SHOPPER_TYPING_PATH, WEB_PREFIX, Throttle, small_json
+from common import signing
+from common.config import service_url, shared_token
+from common.typing_relay import MAX_NAME, SHOPPER_TYPING_PATH, WEB_PREFIX, Throttle, small_json
 
 logger = logging.getLogger(__name__)
 AGENT_TYPING_EVENT = "agent_typing"
@@ -32,10 +32,10 @@ USER_TYPING_EVENT = "user_typing"
 def _signed(request: Request) -> Optional[bool]:
     """None when unsigned, else whether the signature is valid for this exact request."""
     headers = {name: request.headers.get(name, "")
-               for name in (security.TIMESTAMP_HEADER, security.SIGNATURE_HEADER)}
-    if not headers[security.SIGNATURE_HEADER]:
+               for name in (signing.TIMESTAMP_HEADER, signing.SIGNATURE_HEADER)}
+    if not headers[signing.SIGNATURE_HEADER]:
         return None
-    return security.verify(shared_token(), request.method, request.path, request.body or b"",
+    return signing.verify(shared_token(), request.method, request.path, request.body or b"",
                            headers)
 
 
@@ -90,7 +90,7 @@ class ShopperTyping:
     async def notify(self, sender: str) -> bool:
         body = json.dumps({"conversation_id": sender}).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(shared_token(), "POST", SHOPPER_TYPING_PATH, body)}
+                   **signing.sign(shared_token(), "POST", SHOPPER_TYPING_PATH, body)}
         try:
             if self._http is None or self._http.closed:
                 self._http = aiohttp.ClientSession()

@@ -25,9 +25,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.flows.loader import FlowLibrary
-from actions.faq import is_follow_up
-from actions.flows.matching import is_cancel, match_text
+from common.flows.loader import FlowLibrary
+from common.flows.matching import is_cancel, match_text
+from common.followup import is_follow_up
 
 ANSWER_ACTION = "action_flow_answer"
 FAQ_ACTION = "action_faq_answer"

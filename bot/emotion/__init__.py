@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.emotion.summary import emotions_from_tracker_events, should_escalate, summarize
-from bot.emotion.types import LABELS, NEGATIVE_LABELS, RISK_FLAGS, EmotionResult, EmotionSummary
+from common.emotion.summary import emotions_from_tracker_events, should_escalate, summarize
+from common.emotion.types import LABELS, NEGATIVE_LABELS, RISK_FLAGS, EmotionResult, EmotionSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.emotion.analyzer import analyze

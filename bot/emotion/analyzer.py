@@ -22,8 +22,8 @@ from spacy.util import get_words_and_spaces
 from bot.emotion import cues as cue_mod
 from bot.emotion.features import segment
 from bot.emotion.model import get_model
-from bot.emotion.types import NEGATIVE_LABELS, EmotionResult
 from bot.lang import EN, detect_language
+from common.emotion.types import NEGATIVE_LABELS, EmotionResult
 
 # Longer input is cut for the word-level analysis (risk flags still scan everything):
 # a shopper's emotion shows in the first lines, and this bounds the worst case.

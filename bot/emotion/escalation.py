@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT
                                        PREDICTED_CONFIDENCE_KEY)
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.emotion.summary import should_escalate
+from common.emotion.summary import should_escalate
 
 ESCALATION_INTENT = "emotion_escalation"
 FALLBACK_INTENT = "nlu_fallback"

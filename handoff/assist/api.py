@@ -7,11 +7,11 @@ from typing import Any, Dict
 from aiohttp import web
 from sqlalchemy import select
 
+from common.kb_links import public_url
 from handoff import store
 from handoff.api_agents import body, error, require_agent, run, ticket_id
 from handoff.assist import emotion, policy, suggest
 from handoff.db import Message
-from handoff.kb.links import public_url
 
 KINDS = ("kb", "faq", "policy", "phrase")
 

@@ -70,7 +70,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
 
 async def typing(request: web.Request) -> web.StreamResponse:
     """The agent is typing: shown to everyone else watching the ticket (e.g. a supervisor)
-    and to the shopper's web widget (handoff.typing_relay). Only the agent who holds the
+    and to the shopper's web widget (common.typing_relay). Only the agent who holds the
     ticket may say so: anyone else of the queue gets 403 and nothing is shown."""
     _, agent = await _session_token(request, post=True)
     tid = api_agents.ticket_id(request)

@@ -1,27 +1,14 @@
-"""Canned replies for agents: the bot's own FAQ answers (`utter_faq/*` in domain.yml), in both
-languages, with the shop's numbers filled from data/shop.yml, so agents and bot never disagree."""
+"""Canned replies for agents: the bot's own FAQ answers (common.faq_answers), in both languages,
+with the shop's numbers filled from data/shop.yml, so agents and bot never disagree."""
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List, Optional
 
-import yaml
+from common.faq_answers import faq_answers, fill
 
-from bot import policy
-from handoff.config import ROOT_DIR
-
-DOMAIN = ROOT_DIR / "domain.yml"
-PLACEHOLDER = re.compile(r"\{(shop\.[A-Za-z0-9_.]+)\}")
-TITLES = {
-    "shipping_time": ("发货与配送时效", "Shipping time"), "shipping_fee": ("运费", "Shipping fee"),
-    "return_policy": ("退货政策", "Return policy"), "payment_methods": ("支付方式", "Payment"),
-    "invoice": ("发票", "Invoice"), "points": ("积分", "Points"), "warranty": ("保修", "Warranty"),
-    "business_hours": ("人工服务时间", "Business hours"), "size_guide": ("尺码", "Size guide"),
-    "coupon_rules": ("优惠券规则", "Coupon rules"),
-}
+from handoff.texts import TEXTS
 
 
 @dataclass(frozen=True)
@@ -31,42 +18,14 @@ class CannedReply:
     text: str
 
 
-def _variant_language(variant: Dict[str, Any]) -> str:
-    for cond in variant.get("condition") or []:
-        if cond.get("name") == "language":
-            return str(cond.get("value"))
-    return "zh"  # the unconditioned variant is the Chinese default
-
-
-def fill(text: str, language: str) -> str:
-    values = policy.template_values(language)
-    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> Dict[str, Dict[str, str]]:
-    with open(path, encoding="utf-8") as handle:
-        responses = (yaml.safe_load(handle) or {}).get("responses") or {}
-    found: Dict[str, Dict[str, str]] = {}
-    for name, variants in responses.items():
-        if not str(name).startswith("utter_faq/"):
-            continue
-        key = str(name).split("/", 1)[1]
-        for variant in variants or []:
-            if isinstance(variant, dict) and variant.get("text"):
-                found.setdefault(key, {}).setdefault(_variant_language(variant), variant["text"])
-    return found
-
-
-def canned_replies(language: str, domain: Path = DOMAIN) -> List[CannedReply]:
+def canned_replies(language: str, domain: Optional[Path] = None) -> List[CannedReply]:
     """The FAQ answers in `language` ("zh"/"en"), placeholders filled."""
-    raw = _load(str(domain), domain.stat().st_mtime)
-    index = 0 if language == "zh" else 1
+    raw = faq_answers(domain)
     replies = []
     for key, texts in raw.items():
         text = texts.get(language) or texts.get("zh")
         if text:
-            title = TITLES.get(key, (key, key))[index]
+            title = TEXTS.label("faq", key, language)
             replies.append(CannedReply(key, title, fill(text, language)))
     return replies
 

@@ -25,8 +25,11 @@ PREFIX = "/console"
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     # Autoescape everything: every value on a console page may come from a shopper.
+    # The i18n extension gives templates `_()` / `{% trans %}`, resolved per page through the
+    # `gettext` of the page's language (see render()).
     return Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")),
-                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                       extensions=["jinja2.ext.i18n"])
 
 
 def language(request: web.Request, session: Session) -> str:
@@ -50,7 +53,7 @@ def render(request: web.Request, session: Session, name: str, agent: Optional[Ag
     lang = language(request, session)
     t = Translator(lang)
     page: Dict[str, Any] = dict(
-        t=t, lang=lang, other_lang="en" if lang == "zh" else "zh", csrf=csrf_token(session),
+        t=t, gettext=t.gettext, ngettext=t.ngettext, lang=lang, other_lang="en" if lang == "zh" else "zh", csrf=csrf_token(session),
         agent=accounts.agent_view(agent) if agent else None, path=request.path,
         bundle=t.bundle(), prefix=PREFIX, **context)
     html = environment().get_template(f"console/{name}").render(page)

@@ -7,6 +7,7 @@ from typing import Any, Dict, Tuple
 
 from aiohttp import web
 
+from common.ticket import QUEUES
 from handoff import agents as accounts
 from handoff import store
 from handoff.console import actions, stats
@@ -14,7 +15,6 @@ from handoff.console.auth import CSRF_FIELD, check_csrf, start_session
 from handoff.console.canned import bundle as canned_bundle
 from handoff.console.common import (CONSOLE_SETTINGS, LOCKOUT, PREFIX, TRACKER, page_agent,
                                  render, safe_next)
-from handoff.domain import QUEUES
 from handoff.lockout import Lockout, retry_headers
 from handoff.service import SERVICE
 

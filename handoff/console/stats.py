@@ -19,8 +19,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from common.ticket import TRIGGERS, utcnow
 from handoff.db import TicketEvent, TicketRow
-from handoff.domain import TRIGGERS, utcnow
 from handoff.store import aware
 
 log = logging.getLogger(__name__)

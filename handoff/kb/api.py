@@ -8,10 +8,10 @@ from typing import Any, Dict
 
 from aiohttp import web
 
+from common.ticket import utcnow
 from handoff.api_agents import body, error, require_agent, run, service_of
 from handoff.api_bot import verified_body
 from handoff.db import Agent
-from handoff.domain import utcnow
 from handoff.kb import store
 from handoff.kb.render import article_page
 

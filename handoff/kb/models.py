@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text
 
+from common.ticket import utcnow
 from handoff.db import Base
-from handoff.domain import utcnow
 
 
 class KbArticle(Base):

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from handoff.domain import utcnow
+from common.ticket import utcnow
 from handoff.kb import search
 from handoff.kb.models import KbArticle, KbMiss
 from handoff.store import NotFound, iso

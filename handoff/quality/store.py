@@ -9,10 +9,10 @@ from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, St
                         and_, or_, select)
 from sqlalchemy.orm import Session
 
+from common.ticket import utcnow
 from handoff import store
 from handoff.assist.emotion import MessageEmotion
 from handoff.db import Base, TicketRow
-from handoff.domain import utcnow
 from handoff.quality.rules import Conversation, RuleSet, Said, inspect
 from handoff.store import aware, iso
 

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import yaml
 
-from bot.policy import DEFAULT_PATH as SHOP_POLICY
+from common.policy import DEFAULT_PATH as SHOP_POLICY
 from scripts.stack import ROOT, Ports, Stack
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

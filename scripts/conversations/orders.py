@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from actions.store.demo import demo_records
-from bot import policy
+from common import policy
 
 FULL_WIDTH = str.maketrans("0123456789E", "０１２３４５６７８９Ｅ")
 

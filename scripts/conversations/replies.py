@@ -1,9 +1,8 @@
 """Name what the bot said: a domain response by its template, an action's text by its key.
 
 Responses from domain.yml carry their name in the bot event's metadata (`utter_action`). The
-actions write text from string tables (actions/messages.py, actions/handoff_texts.py, the flow
-engine's texts); each table entry becomes a pattern (its literal words, anything for a
-placeholder), so a conversation can say "the bot confirmed the cancellation" (`cancelled`)
+actions write text from their catalogue (actions/texts.yml); each sentence there becomes a
+pattern (its literal words, anything for a placeholder), so a conversation can say "the bot confirmed the cancellation" (`cancelled`)
 without depending on wording, numbers or the order's details.
 """
 from __future__ import annotations
@@ -13,6 +12,9 @@ import string
 from functools import lru_cache
 from typing import Dict, Iterable, List, Pattern, Tuple
 
+from common.texts import LANGUAGES
+
+LABEL_GROUPS = {"status", "carrier", "method"}  # names of codes, not sentences
 MIN_LITERAL = 6  # shorter templates ("{x}", "已附照片") would match too much to name anything
 
 
@@ -29,19 +31,11 @@ def _pattern(template: str) -> Tuple[Pattern[str], int]:
 
 
 def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
-    from actions import emotion_offer, handoff_texts, messages
-    from actions.flows import texts as flow_texts
-    from actions.flows.model import Bilingual
+    from actions.texts import TEXTS
 
-    for key, entry in messages.M.items():
-        yield key, entry
-    for key, entry in handoff_texts.TEXTS.items():
-        yield f"handoff_{key}", entry
-    for key in emotion_offer.TEXTS["zh"]:
-        yield f"emotion_{key}", {lang: table[key] for lang, table in emotion_offer.TEXTS.items()}
-    for key, value in vars(flow_texts).items():
-        if isinstance(value, Bilingual):
-            yield f"flow_{key.lower()}", {"zh": value.zh, "en": value.en}
+    for key in TEXTS.keys():
+        if key.split(".")[0] not in LABEL_GROUPS:
+            yield key, {lang: TEXTS.raw(key, lang) for lang in LANGUAGES}
 
 
 @lru_cache(maxsize=1)

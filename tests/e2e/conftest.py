@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 
-from bot.policy import DEFAULT_PATH as SHOP_POLICY
+from common.policy import DEFAULT_PATH as SHOP_POLICY
 from scripts.stack import ROOT, Ports, Stack
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

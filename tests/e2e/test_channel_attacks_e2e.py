@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from bot.channels.wechat_sim import WeChatSimulator, text_xml
 from scripts.stack import ROOT
+from tools.wechat_sim import WeChatSimulator, text_xml
 
 PASSWORD = "e2e lockout password"
 ATTEMPTS = 5  # the console's default lock-out (CONSOLE_LOCKOUT_ATTEMPTS)

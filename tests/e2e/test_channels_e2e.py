@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from bot import policy
 from bot.channels.app_client import AppClient
 from bot.channels.app_identity import issue_identity_token
-from bot.channels.wechat_sim import WeChatSimulator
+from common import policy
+from tools.wechat_sim import WeChatSimulator
 
 
 @pytest.fixture

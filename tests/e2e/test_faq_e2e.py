@@ -1,5 +1,5 @@
 """The running assistant answers FAQs in the shopper's language with values from data/shop.yml."""
-from bot import policy
+from common import policy
 
 
 def texts(messages):

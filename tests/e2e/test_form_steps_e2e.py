@@ -3,7 +3,7 @@
 numbers; phones are 139000000NN, so the last four are 00NN."""
 from __future__ import annotations
 
-from actions.messages import text as msg
+from actions.texts import text as msg
 
 MOVING = ("E202600000002", "0001")          # in transit
 DELIVERED_ROUTER = ("E202600000030", "0015")  # delivered recently

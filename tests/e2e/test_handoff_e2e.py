@@ -19,7 +19,7 @@ import uuid
 import aiohttp
 import socketio
 
-from handoff import security
+from common import signing
 from scripts.stack import ROOT, wait_http
 
 WEB1 = {"channel": "web", "visitor_id": "web-demo-0001"}
@@ -181,7 +181,7 @@ async def test_warm_transfer_over_socketio(stack):
 
         # forged and unauthenticated calls are refused
         body = json.dumps({"conversation_id": "x", "trigger": "request_human"}).encode()
-        forged = security.sign("not-the-secret", "POST", "/api/bot/handoffs", body)
+        forged = signing.sign("not-the-secret", "POST", "/api/bot/handoffs", body)
         async with http.post(f"{stack.handoff_url}/api/bot/handoffs", data=body,
                              headers=forged) as resp:
             assert resp.status == 403

@@ -7,7 +7,7 @@ metadata posted to the REST webhook identifies nobody.
 """
 from __future__ import annotations
 
-from actions.messages import text as msg
+from actions.texts import text as msg
 
 WEB1 = {"channel": "web", "visitor_id": "web-demo-0001"}
 LAST_EVENT = "快件到达目的地分拨中心 Arrived at the destination hub"

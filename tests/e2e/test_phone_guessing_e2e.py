@@ -10,7 +10,7 @@ import uuid
 
 import redis
 
-from actions.messages import text as msg
+from actions.texts import text as msg
 
 ORDER = "E202600000038"  # C0017's, phone ending 0017 (stable demo numbering; no other test uses it)
 OTHER = "E202600000040"  # C0017's too

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 
-from bot import policy
+from common import policy
 from scripts.stack import ROOT, wait_http
 
 playwright_api = pytest.importorskip("playwright.sync_api")

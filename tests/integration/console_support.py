@@ -20,11 +20,11 @@ import redis as redis_sync
 from aiohttp import web
 
 from common import streams
-from handoff import security
+from common import signing
+from common.ticket import Ticket
 from handoff.agents import create_agent
 from handoff.config import Settings
 from handoff.db import make_engine, make_sessionmaker, migrate
-from handoff.domain import Ticket
 from tests.integration.handoff_support import RASA_TOKEN, TOKEN, RasaStub, sample_ticket
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -115,7 +115,7 @@ class ConsoleServer:
         """POST a ticket as the bot does (signed with the bot token)."""
         body = json.dumps(ticket.to_dict(), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(TOKEN, "POST", "/api/bot/handoffs", body)}
+                   **signing.sign(TOKEN, "POST", "/api/bot/handoffs", body)}
         request = urllib.request.Request(f"{self.url}/api/bot/handoffs", body, headers)
         with urllib.request.urlopen(request, timeout=10) as resp:
             return json.loads(resp.read())

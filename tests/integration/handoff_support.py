@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, text
 
 from bot.broker import RedisStreamEventBroker
 from common import streams
-from handoff import security
+from common import signing
+from common.ticket import Ticket
 from handoff.agents import create_agent
 from handoff.app import create_app
 from handoff.config import Settings
 from handoff.db import make_engine, make_sessionmaker, migrate
-from handoff.domain import Ticket
 from tests.aiohttp_stub import serve_app
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -111,12 +111,12 @@ class RasaStub:
         if self.fail:
             return web.json_response({"error": "down"}, status=500)
         self.typing.append({"path": request.path, "body": json.loads(body),
-                            "signed": security.verify(TOKEN, request.method, request.path,
+                            "signed": signing.verify(TOKEN, request.method, request.path,
                                                       body, dict(request.headers))})
         return web.json_response({"ok": True, "emitted": True})
 
     async def wechat_send(self, request: web.Request) -> web.Response:
-        """Stands in for bot.channels.wechat's POST /webhooks/wechat/send (bearer secret)."""
+        """Stands in for bot.channels.wechat.channel's POST /webhooks/wechat/send (bearer secret)."""
         if request.headers.get("Authorization") != f"Bearer {WECHAT_RELAY_SECRET}":
             return web.json_response({"error": "unauthorized"}, status=401)
         status, answer = self.wechat_answer
@@ -195,7 +195,7 @@ class Stack:
     async def hand_off(self, ticket: Ticket, secret: str = TOKEN):
         body = json.dumps(ticket.to_dict(), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json",
-                   **security.sign(secret, "POST", "/api/bot/handoffs", body)}
+                   **signing.sign(secret, "POST", "/api/bot/handoffs", body)}
         async with self.http.post(f"{self.url}/api/bot/handoffs", data=body,
                                   headers=headers) as resp:
             return resp.status, await resp.json()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from handoff import security
+from common import signing
 from handoff.routes import ROUTES
 from tests.integration.handoff_support import (RASA_TOKEN, TOKEN, next_event, pg_url,  # noqa: F401
                                                prefix, rasa_stub, sample_ticket, stack)
@@ -66,12 +66,12 @@ async def test_unauthenticated_and_forged_calls_are_refused(stack):
     status, _ = await stack.hand_off(ticket, secret="not-the-secret")
     assert status == 403
     # a correct signature on a different body (tampered in transit)
-    headers = security.sign(TOKEN, "POST", "/api/bot/handoffs", body)
+    headers = signing.sign(TOKEN, "POST", "/api/bot/handoffs", body)
     status, _ = await stack.call("POST", "/api/bot/handoffs", headers=headers,
                                  data=body.replace(b"request_human", b"complaint"))
     assert status == 403
     # a replay of an old, once-valid request
-    headers = security.sign(TOKEN, "POST", "/api/bot/handoffs", body, now=time.time() - 3600)
+    headers = signing.sign(TOKEN, "POST", "/api/bot/handoffs", body, now=time.time() - 3600)
     status, _ = await stack.call("POST", "/api/bot/handoffs", headers=headers, data=body)
     assert status == 403
     status, data = await stack.call("GET", f"/api/bot/conversations/{ticket.conversation_id}/ticket")
@@ -112,7 +112,7 @@ async def test_handoff_is_stored_whole_and_pushed_live(stack):
     assert [e["kind"] for e in detail["events"]] == ["created"]
     status, view = await stack.call("GET",
                                     f"/api/bot/conversations/{ticket.conversation_id}/ticket",
-                                    headers=security.sign(TOKEN, "GET", f"/api/bot/conversations/"
+                                    headers=signing.sign(TOKEN, "GET", f"/api/bot/conversations/"
                                                           f"{ticket.conversation_id}/ticket"))
     assert status == 200 and view["id"] == place["ticket_id"]
 
@@ -254,7 +254,7 @@ async def test_action_handoff_against_the_running_service(stack, monkeypatch):
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    import actions.handoff as action_module
+    import actions.handover.action as action_module
     from tests.unit.test_handoff_ticket import CUSTOMER, EVENTS, ORDER, slots
 
     monkeypatch.setenv("HANDOFF_URL", stack.url)

@@ -9,6 +9,7 @@ import uuid
 import pytest
 import redis as redis_sync
 
+from common import streams
 from handoff import bus
 from tests.integration.handoff_support import (REDIS_URL, TOKEN, make_broker,  # noqa: F401
                                                next_event, pg_url, prefix, rasa_stub,
@@ -111,7 +112,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     monkeypatch.setenv("HANDOFF_TOKEN", TOKEN)
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("HANDOFF_REDIS_PREFIX", stack.settings.redis_prefix)
-    from actions.handoff_client import deliver
+    from actions.handover.client import deliver
     assert broker.flush()
     late = sample_ticket()
     delivery = await deliver(late)
@@ -119,7 +120,7 @@ async def test_restart_loses_nothing(stack, rasa_stub, monkeypatch):
     broker.publish(user_event(late.conversation_id, "有人吗"))
     # A crash in the middle: an entry read by this consumer but never acknowledged.
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    events_key = bus.key(stack.settings.redis_prefix, bus.EVENTS)
+    events_key = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
     broker.publish(user_event(cid, "读了但没确认"))
     assert broker.flush()
     client.xreadgroup(bus.GROUP, stack.settings.consumer_name, {events_key: ">"}, count=1)
@@ -163,7 +164,7 @@ async def test_relay_redelivery_after_a_crash_is_not_sent_twice(stack, rasa_stub
     cid = ticket.conversation_id
     await stack.stop()
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    relay_key = bus.key(stack.settings.redis_prefix, bus.RELAY)
+    relay_key = streams.stream_key(stack.settings.redis_prefix, streams.RELAY)
     item = {"kind": "notice", "conversation_id": cid, "text": "只应出现一次",
             "relay_id": "crash-test-1"}
     client.xadd(relay_key, signed(relay_key, item))
@@ -210,7 +211,7 @@ async def test_a_malformed_entry_is_set_aside_and_does_not_block(stack):
     ticket = sample_ticket()
     _, place = await stack.hand_off(ticket)
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    events_key = bus.key(stack.settings.redis_prefix, bus.EVENTS)
+    events_key = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
     client.xadd(events_key, {"json": "{not json"})
     client.xadd(events_key, signed(events_key, {"event": "handoff_request",
                                              "ticket": {"trigger": "x"}}))

@@ -13,7 +13,7 @@ import uuid
 import aiohttp
 import pytest
 
-from handoff import security
+from common import signing
 from tests.integration.handoff_support import (PASSWORD, TOKEN, next_event, pg_url,  # noqa: F401
                                                prefix, rasa_stub, sample_ticket, stack)
 
@@ -27,7 +27,7 @@ def web_conversation() -> str:
 
 async def shopper_typing(stack, body: bytes, secret: str = TOKEN):
     headers = {"Content-Type": "application/json",
-               **security.sign(secret, "POST", PATH, body)}
+               **signing.sign(secret, "POST", PATH, body)}
     return await stack.call("POST", PATH, headers=headers, data=body)
 
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from handoff import security
+from common import signing
+from common.ticket import utcnow
 from handoff.db import make_engine, make_sessionmaker, migrate
-from handoff.domain import utcnow
 from handoff.kb import files, store
 from handoff.kb.store import ArticleInput
 from tests.integration.handoff_support import (TOKEN, pg_url, prefix, rasa_stub,  # noqa: F401
@@ -96,7 +96,7 @@ async def ask_bot(stack, question, language="zh", secret=TOKEN):
     body = json.dumps({"question": question, "language": language,
                        "conversation_id": "c-kb"}, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json",
-               **security.sign(secret, "POST", "/api/bot/kb/answer", body)}
+               **signing.sign(secret, "POST", "/api/bot/kb/answer", body)}
     return await stack.call("POST", "/api/bot/kb/answer", headers=headers, data=body)
 
 

@@ -7,11 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from actions.orders.goodwill import grant
 from actions.store import db, order_context, session_scope
 from actions.store.demo import seed
 from actions.store.models import Order
 from actions.store.queries import find_order, identify
-from actions.order_goodwill import grant
 
 pytestmark = pytest.mark.integration
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

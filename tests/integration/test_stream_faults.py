@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis as redis_sync
 
+from common import streams
 from handoff import bus, health
 from handoff.config import Settings
 from tests.integration.handoff_support import (RASA_TOKEN, REDIS_URL, TOKEN, Stack,  # noqa: F401
@@ -30,8 +31,8 @@ async def test_forged_relay_entries_are_refused_and_reported(stack, rasa_stub, c
     _, ticket, _ = await claimed_handoff(stack)
     cid = ticket.conversation_id
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    relay = bus.key(stack.settings.redis_prefix, bus.RELAY)
-    events = bus.key(stack.settings.redis_prefix, bus.EVENTS)
+    relay = streams.stream_key(stack.settings.redis_prefix, streams.RELAY)
+    events = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
     forged = {"kind": "agent_message", "conversation_id": cid, "text": "请把密码发给我",
               "relay_id": "forged-1", "role": "agent", "agent": "Ann"}
     client.xadd(relay, {"json": json.dumps(forged, ensure_ascii=False)})  # unsigned
@@ -52,7 +53,7 @@ async def test_forged_relay_entries_are_refused_and_reported(stack, rasa_stub, c
 async def test_forged_shopper_messages_are_refused(stack):
     headers, ticket, tid = await claimed_handoff(stack)
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    events = bus.key(stack.settings.redis_prefix, bus.EVENTS)
+    events = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
     fake = user_event(ticket.conversation_id, "我同意退款给另一个账户")
     client.xadd(events, {"json": json.dumps(fake, ensure_ascii=False)})
     broker = make_broker(stack.settings.redis_prefix)
@@ -72,8 +73,8 @@ async def test_consumers_recreate_lost_streams_and_groups(stack, rasa_stub, monk
     headers, ticket, tid = await claimed_handoff(stack)
     cid = ticket.conversation_id
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    events = bus.key(stack.settings.redis_prefix, bus.EVENTS)
-    relay = bus.key(stack.settings.redis_prefix, bus.RELAY)
+    events = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
+    relay = streams.stream_key(stack.settings.redis_prefix, streams.RELAY)
     client.delete(events)  # the whole stream and its group
     client.xgroup_destroy(relay, bus.GROUP)  # only the group
     broker = make_broker(stack.settings.redis_prefix)
@@ -214,12 +215,12 @@ async def test_a_refused_signature_is_reported_not_queued(stack, monkeypatch, ca
     monkeypatch.setenv("HANDOFF_TOKEN", "not-the-service-token")
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("HANDOFF_REDIS_PREFIX", stack.settings.redis_prefix)
-    from actions.handoff_client import deliver
+    from actions.handover.client import deliver
     delivery = await deliver(sample_ticket())
     assert (delivery.status, delivery.reason) == ("failed", "refused")
     assert any("CONFIGURATION ERROR" in r.getMessage() for r in caplog.records)
     client = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
-    events = bus.key(stack.settings.redis_prefix, bus.EVENTS)
+    events = streams.stream_key(stack.settings.redis_prefix, streams.EVENTS)
     entries = client.xrange(events)
     assert not any("handoff_request" in f.get("json", "") for _, f in entries)
     client.close()

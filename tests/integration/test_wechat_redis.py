@@ -11,12 +11,12 @@ from typing import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from bot.channels.wechat import WeChatConfig, WeChatInput
-from bot.channels.wechat_api import CustomerServiceClient
-from bot.channels.wechat_sim import WeChatSimulator, text_xml
-from bot.channels.wechat_standin import CustomerServiceStandIn
-from bot.channels.wechat_store import RedisStateStore
+from bot.channels.wechat.api import CustomerServiceClient
+from bot.channels.wechat.channel import WeChatConfig, WeChatInput
+from bot.channels.wechat.store import RedisStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
+from tools.wechat_sim import WeChatSimulator, text_xml
+from tools.wechat_standin import CustomerServiceStandIn
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """Live assist: the policy card of an order and the ranking of suggested replies."""
 import pytest
 
-from bot import policy as shop
+from common import policy as shop
 from handoff.assist import policy, suggest
 from handoff.db import make_engine, make_sessionmaker, migrate
 from handoff.kb import files

@@ -16,15 +16,16 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import form_steps, orders
+from actions import form_steps
 from actions.emotion_offer import carry_on_payload
 from actions.flows.conversation import chosen_option
 from actions.flows.engine import Engine, FlowState
-from actions.flows.loader import FlowLibrary
-from actions.order_aftersales import photo_from_message
-from actions.order_asks import ActionAskDamagePhoto, ActionAskReturnReason
-from actions.order_status import human_button
+from actions.orders import conversation as orders
+from actions.orders.aftersales import photo_from_message
+from actions.orders.asks import ActionAskDamagePhoto, ActionAskReturnReason
+from actions.orders.status import human_button
 from bot.components.language import LanguageDetector
+from common.flows.loader import FlowLibrary
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))

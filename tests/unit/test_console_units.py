@@ -29,7 +29,7 @@ def test_canned_replies_are_the_faq_answers_filled_in_both_languages():
     fee_zh = next(r for r in zh if r.key == "shipping_fee")
     fee_en = next(r for r in en if r.key == "shipping_fee")
     assert "包邮" in fee_zh.text and "free" in fee_en.text
-    from bot import policy
+    from common import policy
     threshold = str(policy.get("shipping.free_threshold"))
     assert threshold in fee_zh.text and threshold in fee_en.text
 

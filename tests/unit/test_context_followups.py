@@ -14,11 +14,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionFaqAnswer, follow_up_topic, is_follow_up
 from actions.fallback import ActionFallback
+from actions.faq import ActionFaqAnswer, follow_up_topic
 from actions.flows.engine import Engine, FlowState
-from actions.flows.loader import FlowLibrary
 from bot.components.step_first import FlowStepFirstPolicy
+from common.flows.loader import FlowLibrary
+from common.followup import is_follow_up
 
 DOMAIN = Domain.load("domain.yml")
 

@@ -7,9 +7,9 @@ import time
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import order_aftersales, orders
-from actions.messages import text
-from handoff.domain import shopper_text
+from actions.texts import text
+from actions.orders import aftersales as order_aftersales, conversation as orders
+from common.ticket import shopper_text
 from tests.unit.sealed import as_sent_by
 from tests.unit.test_order_actions import apply, submit
 

@@ -9,9 +9,9 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from actions.flows.loader import load_dir
-from actions.flows.matching import is_cancel, match_text
 from actions.flows.step_actions import REGISTRY, StepAction, StepResult, lookup_device_model, run_step_action
+from common.flows.loader import load_dir
+from common.flows.matching import is_cancel, match_text
 
 FLOWS, _ = load_dir()
 
@@ -87,13 +87,13 @@ def fake_store(monkeypatch, orders: List[Order], customer: Optional[str] = "C1")
     store.find_order = lambda session, order_id: next((o for o in orders if o.id == order_id), None)
     store.identify = lambda session, channel, sender, metadata: types.SimpleNamespace(id=customer) if customer else None
     queries.recent_orders = lambda session, customer_id, days=30, limit=5: orders if customer_id == customer else []
-    identity = types.ModuleType("actions.identity")
+    identity = types.ModuleType("actions.identity.access")
     # the shopper may see exactly the orders of the customer their channel identifies
     identity.can_see = lambda tracker, order: customer is not None and order in orders
     identity.customer_from_channel = lambda session, tracker: customer
     monkeypatch.setitem(sys.modules, "actions.store", store)
     monkeypatch.setitem(sys.modules, "actions.store.queries", queries)
-    monkeypatch.setitem(sys.modules, "actions.identity", identity)
+    monkeypatch.setitem(sys.modules, "actions.identity.access", identity)
 
 
 CAMERA = {"keywords": ["摄像头", "camera", "cam"]}
@@ -150,3 +150,12 @@ def test_a_crashing_step_action_takes_its_last_outcome(monkeypatch):
     monkeypatch.setitem(REGISTRY, "lookup_device_model",
                         StepAction(original.name, original.outcomes, original.provides, original.args, boom))
     assert run_step_action("lookup_device_model", FakeTracker(), {}).outcome == "not_found"
+
+
+def test_every_declared_step_action_has_code_and_every_registered_one_a_declaration():
+    from common.flows.steps import STEPS
+
+    assert set(REGISTRY) == set(STEPS)
+    for name, spec in STEPS.items():
+        assert (REGISTRY[name].outcomes, REGISTRY[name].provides, REGISTRY[name].args) == \
+            (spec.outcomes, spec.provides, spec.args)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.flows.loader import FlowFileError, load_dir, load_file
-from actions.flows.model import ESCALATE, RESOLVED
+from common.flows.loader import FlowFileError, load_dir, load_file
+from common.flows.model import ESCALATE, RESOLVED
 from scripts.validate_flows import check, main
 
 ROOT = Path(__file__).resolve().parents[2]

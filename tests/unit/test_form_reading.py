@@ -8,11 +8,13 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import form_reading, form_steps, orders
-from actions.flows.matching import is_cancel
-from actions.messages import text
-from actions.order_aftersales import parse_reason, photo_from_message
+from actions import form_reading, form_steps
+from actions.orders import conversation as orders
+from actions.orders.aftersales import parse_reason, photo_from_message
+from actions.texts import text
+from common.flows.matching import is_cancel
 from actions.store import normalize_order_id
+from common.flows.matching import is_cancel
 
 ORDER = "E202611180042"
 

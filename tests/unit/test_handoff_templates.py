@@ -1,8 +1,8 @@
 """Summary and first-sentence templates, escaping, request signing, CSAT parsing."""
 from __future__ import annotations
 
-from handoff import security
-from handoff.domain import Ticket, mask_phone
+from common import signing
+from common.ticket import Ticket, mask_phone
 from handoff.render import environment, fill
 from handoff.service import parse_csat
 
@@ -53,13 +53,13 @@ def test_text_templates_are_plain_and_html_templates_escape():
 
 def test_signature_verification():
     body = b'{"a": 1}'
-    headers = security.sign("s3cret", "POST", "/api/bot/handoffs", body, now=1000)
-    assert security.verify("s3cret", "POST", "/api/bot/handoffs", body, headers, now=1010)
-    assert not security.verify("other", "POST", "/api/bot/handoffs", body, headers, now=1010)
-    assert not security.verify("s3cret", "POST", "/api/bot/other", body, headers, now=1010)
-    assert not security.verify("s3cret", "POST", "/api/bot/handoffs", b"{}", headers, now=1010)
-    assert not security.verify("s3cret", "POST", "/api/bot/handoffs", body, headers, now=2000)
-    assert not security.verify("s3cret", "POST", "/api/bot/handoffs", body, {}, now=1000)
+    headers = signing.sign("s3cret", "POST", "/api/bot/handoffs", body, now=1000)
+    assert signing.verify("s3cret", "POST", "/api/bot/handoffs", body, headers, now=1010)
+    assert not signing.verify("other", "POST", "/api/bot/handoffs", body, headers, now=1010)
+    assert not signing.verify("s3cret", "POST", "/api/bot/other", body, headers, now=1010)
+    assert not signing.verify("s3cret", "POST", "/api/bot/handoffs", b"{}", headers, now=1010)
+    assert not signing.verify("s3cret", "POST", "/api/bot/handoffs", body, headers, now=2000)
+    assert not signing.verify("s3cret", "POST", "/api/bot/handoffs", body, {}, now=1000)
 
 
 def test_csat_and_phone_masking():

@@ -9,10 +9,11 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.handoff as action_module
-from actions.handoff_client import Delivery
-from actions.handoff_ticket import build_ticket, decide_trigger, intent_history
-from handoff.domain import Ticket
+import actions.handover.action as action_module
+from actions.handover.client import Delivery
+from actions.handover.ticket import build_ticket, decide_trigger, intent_history
+from common.ticket import Ticket
+from handoff.render import fill
 
 T0 = 1_763_870_000.0
 
@@ -141,6 +142,8 @@ def test_action_hands_over_and_pauses(monkeypatch):
     placement = {"ticket_id": 1, "queue": "logistics", "priority": 2, "position": 3,
                  "expected_wait_minutes": 12, "agents_online": 2, "open_now": True}
     ticket, messages, events = run_action(monkeypatch, Delivery("accepted", placement))
+    assert ticket.summary == {}  # the service renders it from the ticket's facts, on arrival
+    fill(ticket)
     assert ticket.summary["zh"].startswith("王先生") and "SF1234567890123" in ticket.summary["zh"]
     assert ticket.first_sentence["zh"].startswith("王先生您好")
     assert "前面还有2位" in messages[0]["text"] and "12分钟" in messages[0]["text"]
@@ -171,9 +174,7 @@ def test_when_back_says_today_or_tomorrow():
     assert action_module.when_back("2026-11-24T09:00:00+08:00", "en", early) == "today at 09:00"
 
 
-def test_builtin_emotion_summary_when_bot_emotion_is_missing(monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "bot.emotion", None)  # import fails as before issue 5
+def test_emotion_summary_of_the_conversation():
     ticket = build()
     assert ticket.emotion.current == "angry" and ticket.emotion.peak == "angry"
     assert ticket.emotion.trajectory == ["neutral", "neutral", "angry", "angry"]

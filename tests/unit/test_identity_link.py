@@ -2,7 +2,7 @@
 very conversation; never a metadata claim, a reported input channel or a borrowed seal."""
 from __future__ import annotations
 
-from actions.identity_link import ChannelIdentity, channel_identity
+from actions.identity.link import ChannelIdentity, channel_identity
 from common import channel_proof
 from tests.unit.sealed import TEST_SECRET, as_sent_by
 

@@ -13,9 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import orders
-from actions.handoff import lookup_customer
-from actions.identity_link import ChannelIdentity, link_identity, linked_identities
+from actions.handover.action import lookup_customer
+from actions.identity.link import ChannelIdentity, link_identity, linked_identities
+from actions.orders import conversation as orders
 from actions.store import session_scope
 from actions.store.models import Identity, Order
 from actions.store.queries import identify

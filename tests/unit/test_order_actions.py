@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import orders
-from actions.messages import text
-from actions.order_goodwill import grant
+from actions.texts import text
+from actions.orders import conversation as orders
+from actions.orders.goodwill import grant
 from actions.store import session_scope
 from actions.store.models import Order, Refund
 from tests.unit.sealed import as_sent_by
@@ -310,7 +310,7 @@ async def test_a_right_guess_opens_that_order_only(store):
     assert ok["verified_orders"] == [order.id] and ok["identity_source"] == "order"
     later = await start(orders.ActionOrderStatus, tracker(metadata=web, sender="web:guesser-2"))
     assert not later.get("customer_id") and later.get("identity_source") != "channel"
-    from actions.order_coupons import ActionCouponInquiry
+    from actions.orders.coupons import ActionCouponInquiry
 
     async def coupons(slots) -> str:
         dispatcher = CollectingDispatcher()

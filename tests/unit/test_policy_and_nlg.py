@@ -7,8 +7,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import policy
 from bot.nlg import ShopPolicyNLG
+from common import policy
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,11 +1,11 @@
-"""handoff.typing_relay: the service's signed agent-typing call to the web channel."""
+"""common.typing_relay: the service's signed agent-typing call to the web channel."""
 from __future__ import annotations
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from handoff.typing_relay import AGENT_TYPING_PATH, Throttle, TypingRelay
+from common.typing_relay import AGENT_TYPING_PATH, Throttle, TypingRelay
 from tests.aiohttp_stub import SignedCalls, serve_app
 
 SECRET = "unit-test-handoff-secret"

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.channels.webchat import WebChatInput
 from bot.channels.webchat_session import SessionKeys
-from handoff import security
+from common import signing
 from tests.aiohttp_stub import SignedCalls, serve_app
 from tests.unit.channel_harness import FakeBot, serve_channel
 
@@ -61,7 +61,7 @@ async def test_signed_agent_typing_is_emitted_to_the_widgets_room():
     async with serve_channel(channel, FakeBot()) as url:
         emitted = record_emits(channel)
         body = body_for(SENDER)
-        status, data = await post(url, body, security.sign(SECRET, "POST", PATH, body))
+        status, data = await post(url, body, signing.sign(SECRET, "POST", PATH, body))
         assert status == 200 and data == {"ok": True, "emitted": True}
         assert emitted == [("agent_typing", {"agent_name": "小李"}, SENDER)]
 
@@ -72,12 +72,12 @@ async def test_forged_missing_or_replayed_signatures_emit_nothing():
         emitted = record_emits(channel)
         body = body_for(SENDER)
         assert (await post(url, body, {}))[0] == 401
-        assert (await post(url, body, security.sign("wrong-secret", "POST", PATH, body)))[0] == 403
+        assert (await post(url, body, signing.sign("wrong-secret", "POST", PATH, body)))[0] == 403
         tampered = body_for(SENDER, name="<img src=x onerror=alert(1)>")
-        assert (await post(url, tampered, security.sign(SECRET, "POST", PATH, body)))[0] == 403
-        old = security.sign(SECRET, "POST", PATH, body, now=time.time() - 3600)
+        assert (await post(url, tampered, signing.sign(SECRET, "POST", PATH, body)))[0] == 403
+        old = signing.sign(SECRET, "POST", PATH, body, now=time.time() - 3600)
         assert (await post(url, body, old))[0] == 403
-        other_path = security.sign(SECRET, "POST", "/api/bot/handoffs", body)
+        other_path = signing.sign(SECRET, "POST", "/api/bot/handoffs", body)
         assert (await post(url, body, other_path))[0] == 403
         assert emitted == []
 
@@ -88,11 +88,11 @@ async def test_non_web_or_malformed_conversations_emit_nothing():
         emitted = record_emits(channel)
         for sender in ("oWeChatOpenId0001", "app:user-1", "web:short", "web:" + SESSION + "/x"):
             body = body_for(sender)
-            status, data = await post(url, body, security.sign(SECRET, "POST", PATH, body))
+            status, data = await post(url, body, signing.sign(SECRET, "POST", PATH, body))
             assert status == 200 and data["emitted"] is False, sender
         for body in (b"not json", b"[]", json.dumps({"conversation_id": 1}).encode(),
                      body_for(SENDER, name="x" * 2000)):
-            status, _ = await post(url, body, security.sign(SECRET, "POST", PATH, body))
+            status, _ = await post(url, body, signing.sign(SECRET, "POST", PATH, body))
             assert status == 400
         assert emitted == []
 

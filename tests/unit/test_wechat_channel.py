@@ -11,11 +11,11 @@ from typing import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.channels.wechat import IMAGE_PAYLOAD, VOICE_REPLY, WeChatConfig, WeChatInput
-from bot.channels.wechat_sim import WeChatSimulator, text_xml
-from bot.channels.wechat_standin import CustomerServiceStandIn
-from bot.channels.wechat_store import InMemoryStateStore
+from bot.channels.wechat.channel import IMAGE_PAYLOAD, VOICE_REPLY, WeChatConfig, WeChatInput
+from bot.channels.wechat.store import InMemoryStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
+from tools.wechat_sim import WeChatSimulator, text_xml
+from tools.wechat_standin import CustomerServiceStandIn
 
 TOKEN, APP_ID, SECRET = "frontline-test-token", "wx0123456789abcdef", "app-secret-for-tests"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -70,7 +70,7 @@ async def test_malformed_xml_is_400_and_logged(standin: CustomerServiceStandIn, 
     bot = FakeBot()
     async with serve_channel(make_channel(standin), bot) as base:
         sim = WeChatSimulator(f"{base}/webhooks/wechat/webhook", TOKEN)
-        with caplog.at_level(logging.WARNING, logger="bot.channels.wechat"):
+        with caplog.at_level(logging.WARNING, logger="bot.channels.wechat.channel"):
             result = await sim.post_raw(sim.signed_query(openid=OPENID), "<xml><ToUserName>oops")
     assert result.status == 400 and bot.turns == []
     assert any("malformed WeChat message" in r.getMessage() for r in caplog.records)

@@ -9,11 +9,11 @@ from typing import AsyncIterator
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.wechat import WeChatConfig, WeChatInput
-from bot.channels.wechat_sim import WeChatSimulator, text_xml
-from bot.channels.wechat_standin import CustomerServiceStandIn
-from bot.channels.wechat_store import InMemoryStateStore
+from bot.channels.wechat.channel import WeChatConfig, WeChatInput
+from bot.channels.wechat.store import InMemoryStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
+from tools.wechat_sim import WeChatSimulator, text_xml
+from tools.wechat_standin import CustomerServiceStandIn
 
 TOKEN, APP_ID, SECRET = "frontline-test-token", "wx0123456789abcdef", "app-secret-for-tests"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

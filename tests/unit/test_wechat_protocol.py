@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.wechat_crypto import WeChatCipher, WeChatCryptoError, check_signature, compute_signature
-from bot.channels.wechat_render import BUTTON_HINT, map_digit, render_turn, split_utf8
-from bot.channels.wechat_xml import MalformedXML, cdata, parse_message, parse_xml, render_text_reply
+from bot.channels.wechat.crypto import WeChatCipher, WeChatCryptoError, check_signature, compute_signature
+from bot.channels.wechat.render import BUTTON_HINT, map_digit, render_turn, split_utf8
+from bot.channels.wechat.xml_codec import MalformedXML, cdata, parse_message, parse_xml, render_text_reply
 
 # Tencent's published WXBizMsgCrypt sample (token, EncodingAESKey, AppID, request, msg_signature).
 SAMPLE_TOKEN = "QDG6eK"

@@ -1,0 +1,1 @@
+"""Who is asking: channel identities, order possession checks and their attempt limits."""

@@ -1,0 +1,1 @@
+"""The order conversation: routing (conversation), identification, and one module per topic."""
