@@ -75,11 +75,11 @@ async def publish(prefix_name: str, events: list) -> None:
     broker = make_broker(prefix_name)
     for event in events:
         broker.publish(event)
-    assert await asyncio.to_thread(broker.flush)
+    assert await asyncio.to_thread(broker.flush, 60)
     await broker.close()
 
 
-async def recorded(stack, headers, sender: str, timeout: float = 15.0) -> dict:
+async def recorded(stack, headers, sender: str, timeout: float = 60.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status, data = await stack.call("GET", "/api/designer/conversations?limit=20",

@@ -75,7 +75,7 @@ def test_review_annotate_and_training_file_diff(console_server, browser, project
     page.fill("#f-q", "")
     wait_until(lambda: (page.click("#f-apply"), page.wait_for_timeout(300),
                         page.locator(f'li[data-id="{sender}"]').count())[-1],
-               timeout=15, what="the conversation in the list")
+               timeout=60, what="the conversation in the list")
     page.click(f'li[data-id="{sender}"]')
     turns = page.locator("#studio-conversation .studio-turn.shopper")
     expect(turns).to_have_count(2)
