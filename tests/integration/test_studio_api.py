@@ -125,9 +125,18 @@ async def test_review_roles_masking_and_training_files(stack, prefix, project):
     for secret in (PHONE, ORDER, ADDRESS):
         assert secret not in stored
 
-    # a redelivered event changes nothing
-    await publish(prefix, events[1:2])
-    await asyncio.sleep(1.0)
+    # a redelivered event changes nothing (the bot line after it shows it was handled)
+    await publish(prefix, events[1:2] + [{"event": "bot", "sender_id": sender,
+                                          "text": "marker", "timestamp": time.time()}])
+
+    async def marker():
+        _, found = await stack.call("GET", f"/api/designer/conversations/{sender}",
+                                    headers=designer)
+        return any(t["text"] == "marker" for t in found["turns"])
+    deadline = time.monotonic() + 60
+    while not await marker():
+        assert time.monotonic() < deadline, "the events after the redelivery never arrived"
+        await asyncio.sleep(0.2)
     with make_sessionmaker(engine)() as db:
         assert db.execute(select(StudioConversation).where(
             StudioConversation.id == sender)).scalar_one().shopper_turns == 2
