@@ -216,6 +216,8 @@ class Service:
 
     async def _record_for_studio(self, event: Dict[str, Any]) -> None:
         """The designers' review record; a failure there never holds up a handoff."""
+        if not studio_record.wanted(event):
+            return
         try:
             await self.db(studio_record.ingest, event)
         except Exception:

@@ -100,6 +100,18 @@ def _entities(pieces: List[masking.Piece], text: str, raw: List[Dict[str, Any]])
     return out
 
 
+def wanted(event: Dict[str, Any]) -> bool:
+    """Whether the event changes the review record (the rest skip the database)."""
+    kind = event.get("event")
+    if not event.get("sender_id"):
+        return False
+    if kind == "slot":
+        return event.get("name") == "language"
+    if kind == "action":
+        return bool(event.get("name")) and event.get("name") not in QUIET_ACTIONS
+    return kind in ("user", "bot")
+
+
 def ingest(db: Session, event: Dict[str, Any]) -> None:
     """Record one tracker event; a redelivered event changes nothing."""
     kind = event.get("event")
