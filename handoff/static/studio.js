@@ -96,7 +96,7 @@
     const kind = document.getElementById("studio-kind").value;
     const picked = [...detail.querySelectorAll(".pick-turn:checked")].map((x) => Number(x.value));
     const body = {kind, conversation_id: current.id, name: document.getElementById("studio-story-name").value};
-    if (kind === "nlu" || picked.length) body.turn_ids = picked;
+    if (kind === "nlu") body.turn_ids = picked;  // a story is the whole conversation
     return body;
   }
   document.getElementById("studio-preview").addEventListener("click", async () => {
