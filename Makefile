@@ -49,7 +49,7 @@ wechat-sim: setup
 
 validate: setup
 	$(PY) -m scripts.validate_data
-	@if [ -f scripts/validate_flows.py ]; then $(PY) scripts/validate_flows.py; fi
+	$(PY) scripts/validate_flows.py
 
 test: train
 	@bash scripts/setup.sh --browser --nginx

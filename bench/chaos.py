@@ -103,6 +103,9 @@ async def chaos(stack: Stack, per_channel: int, rounds: int, down: float, gap: f
         await asyncio.gather(*traffic)
         log("chaos: traffic stopped; waiting for everything to arrive")
         tallies = await settle(conversations, http, env["WECHAT_API_BASE"], timeout=120)
+        copies = sum(getattr(c.shopper, "copies", 0) for c in conversations)
+        log(f"chaos: {copies} agent message(s) pushed again to a web shopper after a crash "
+            "(same id: the widget shows them once)")
     finally:
         for conv in conversations:
             await conv.shopper.close()

@@ -35,13 +35,32 @@ class WebShopper:
         self.session_id: Optional[str] = None  # the key the server issued (a secret)
         self.conversation_id = ""  # the public id agents see: web:<id>
         self.received: List[str] = []
+        self.seen: set = set()  # message ids shown (frontline.id), as the widget keeps them
+        self.copies = 0  # copies the relay sent again, which the widget shows once
         self.joined = asyncio.Event()
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5,
                                         reconnection_delay_max=1.0)
-        self.sio.on("bot_uttered", lambda data: self.received.append(data.get("text") or ""))
+        self.sio.on("bot_uttered", self._uttered)
         self.sio.on("session_confirm", self._confirmed)
         self.sio.on("connect", self._rejoin)
         self.sio.on("disconnect", lambda *_: self.joined.clear())
+
+    async def _uttered(self, data: Any) -> None:
+        """The widget's rule: a message whose id was shown already is a copy the relay sent
+        again (it sends at least once), not a second message."""
+        data = data if isinstance(data, dict) else {}
+        message_id = (data.get("frontline") or {}).get("id")
+        if str(message_id or "").startswith("msg:") and self.session_id:
+            # The widget confirms an agent's message (a copy too: the first confirmation may
+            # have been lost); the console then shows it delivered.
+            await self.sio.emit("message_received", {"session_id": self.session_id,
+                                                     "id": message_id})
+        if message_id and message_id in self.seen:
+            self.copies += 1
+            return
+        if message_id:
+            self.seen.add(message_id)
+        self.received.append(data.get("text") or "")
 
     async def _confirmed(self, data: Any) -> None:
         data = data if isinstance(data, dict) else {}

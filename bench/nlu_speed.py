@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.eval_nlu import Example, load_holdout, load_tsv, predicted_label  # noqa: E402
+from scripts.stack import Ports, Stack  # noqa: E402
 
 GLUE_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
 
@@ -251,8 +252,6 @@ def pg_database(name: str, create: bool) -> str:
 
 
 def e2e_with_stack(model_name: str, model_path: Path, examples: List[Example], args) -> List[Tuple[str, Run]]:
-    from scripts.stack import Ports, Stack
-
     saved = dict(os.environ)
     for key in ("REDIS_URL", "TRACKER_URL", "STORE_URL", "HANDOFF_DB_URL"):
         os.environ.pop(key, None)  # the stack's embedded redis on its own port: never the shared one

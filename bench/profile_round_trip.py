@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from nlu_speed import e2e, e2e_sets, free_port, pg_database  # noqa: E402
 from scripts.eval_nlu import load_holdout  # noqa: E402
+from scripts.stack import Ports, Stack  # noqa: E402
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 # py-spy frames read "function (path/file.py:line)"; a sample counts for every group one of whose
@@ -80,7 +81,6 @@ def main() -> int:
     parser.add_argument("--per-sender", type=int, default=40, help="messages per conversation")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
     args = parser.parse_args()
-    from scripts.stack import Ports, Stack
 
     args.out.mkdir(parents=True, exist_ok=True)
     for key in ("REDIS_URL", "TRACKER_URL", "STORE_URL", "HANDOFF_DB_URL"):

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import aiohttp
 
@@ -39,6 +39,26 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def redis_census(url: str) -> Dict[str, Any]:
+    """Redis's own memory figure and its keys by kind, with how many never expire: what a
+    growing Redis holds (streams are trimmed to what is unacknowledged; the rest expires)."""
+    import redis
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        kinds: Dict[str, List[int]] = {}
+        for key in client.scan_iter(count=1000):
+            parts = key.split(":")
+            kind = ":".join(p for p in parts[:3] if not any(c.isdigit() for c in p))
+            count = kinds.setdefault(kind or key, [0, 0])
+            count[0] += 1
+            count[1] += client.ttl(key) == -1 and client.type(key) != "stream"
+        return {"used_mb": client.info("memory")["used_memory"] / 2 ** 20,
+                "keys": {k: v for k, v in sorted(kinds.items(), key=lambda kv: -kv[1][0])[:12]}}
+    finally:
+        client.close()
 
 
 def error_lines(var: Path) -> Dict[str, int]:
@@ -88,6 +108,7 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
             await asyncio.sleep(10)
             sample = {name: rss_mb(stack.procs[name].pid) for name in PROCESSES}
             sample["t"] = time.monotonic() - started
+            sample["redis_used"] = redis_census(env["REDIS_URL"])["used_mb"]
             samples.append(sample)
             try:
                 async with http.get(f"{stack.handoff_url}/health") as resp:
@@ -120,6 +141,12 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
             growth_ok &= growth < 10
             print(f"memory {name:<8} {first:7.1f} MB after warm-up -> {last:7.1f} MB "
                   f"({growth:+.1f} %)")
+    if len(after) >= 2:
+        print(f"redis used_memory {after[0]['redis_used']:.2f} MB after warm-up -> "
+              f"{after[-1]['redis_used']:.2f} MB")
+    census = redis_census(env["REDIS_URL"])
+    print("redis keys by kind [count, without TTL]: " +
+          ", ".join(f"{k} {v}" for k, v in census["keys"].items()))
     print(f"largest queue lag (lag + pending over both streams): {lag_max}")
     clean = ok and not errors and not any(logged.values()) and growth_ok
     print(f"soak: {'OK' if clean else 'FAILED'} (logs in {stack.var})")

@@ -25,6 +25,10 @@ from sqlalchemy import select, update
 
 from common.ticket import QUEUES
 from handoff import agents
+from handoff.bus import connect
+from handoff.config import Settings
+from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
+from handoff.lockout import Lockout
 
 
 def _password() -> str:
@@ -35,10 +39,6 @@ def _password() -> str:
 
 
 def _unlock(username: str) -> None:
-    from handoff.bus import connect
-    from handoff.config import Settings
-    from handoff.lockout import Lockout
-
     settings = Settings.from_env()
 
     async def run() -> None:
@@ -54,9 +54,6 @@ def _unlock(username: str) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    from handoff.config import Settings
-    from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
-
     parser = argparse.ArgumentParser(prog="python -m handoff.accounts")
     sub = parser.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="create an account")

@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.ticket import QUEUES, utcnow
-from handoff.db import Agent, AgentSession
+from handoff.config import Settings
+from handoff.db import Agent, AgentSession, make_engine, make_sessionmaker, migrate
 
 ROLES = ("agent", "designer", "supervisor")
 # Who may review conversations and change the training data: supervisors have every right a
@@ -131,9 +132,6 @@ def _aware(value):
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    from handoff.config import Settings
-    from handoff.db import make_engine, make_sessionmaker, migrate
-
     parser = argparse.ArgumentParser(prog="python -m handoff.agents")
     sub = parser.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="create an agent account")

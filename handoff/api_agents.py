@@ -14,6 +14,7 @@ from handoff import store
 from handoff.db import Agent
 from handoff.hub import Subscriber
 from handoff.lockout import lockout_of, retry_headers
+from handoff.notices import notice
 from handoff.service import SERVICE, Service
 
 MAX_TEXT = 4000
@@ -192,10 +193,10 @@ async def post_message(request: web.Request) -> web.Response:
         return store.ticket_view(row), store.message_view(msg), created, msg.relay_entry
     view, msg, created, entry = await run(request, work)
     svc = service_of(request)
+    if created:  # announced before it is relayed, so its delivery update never comes first
+        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     if entry is None:  # new, or a retry of one Redis could not take
         await svc.relay_agent_message(msg["id"])
-    if created:
-        svc.hub.publish({"type": "message.new", "message": msg}, queue=view["queue"])
     return web.json_response(msg, status=201 if created else 200)
 
 
@@ -225,13 +226,8 @@ async def transfer(request: web.Request) -> web.Response:
     if old["queue"] != view["queue"]:
         svc.hub.publish(event, queue=old["queue"])
     await svc.enqueue_relay({"kind": "notice", "conversation_id": view["conversation_id"],
-                             "text": _notice("transferred", view["language"])})
+                             "text": notice("transferred", view["language"])})
     return web.json_response(view)
-
-
-def _notice(name: str, language: str) -> str:
-    from handoff.notices import notice
-    return notice(name, language)
 
 
 async def resolve(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ from aiohttp import web
 from common import signing
 from common.ticket import TRIGGERS, Ticket
 from common.typing_relay import MAX_BODY, small_json
-from handoff import store
+from handoff import receipts, store
 from handoff.api_agents import error, service_of
 from handoff.health import report
 
@@ -67,6 +67,25 @@ async def post_typing(request: web.Request) -> web.Response:
     service_of(request).hub.publish({"type": "typing", "ticket_id": tid, "role": "shopper"},
                                     queue=queue, agent_ids=[assignee] if assignee else None)
     return web.json_response({"ok": True})
+
+
+async def post_received(request: web.Request) -> web.Response:
+    """The shopper's widget confirmed an agent's message (the web channel vouches for the
+    socket being in the conversation's room): the console shows it as delivered."""
+    data = small_json(await verified_body(request)) or {}
+    cid, relay_id = data.get("conversation_id"), data.get("relay_id")
+    message_id = receipts.message_id(relay_id)
+    if not isinstance(cid, str) or not cid or len(cid) > 255 or message_id is None:
+        raise error(400, "bad_body", "a JSON object with a conversation_id and the relay_id "
+                                     "(msg:<id>) of an agent message")
+    svc = service_of(request)
+    found = await svc.db(receipts.confirm, cid, message_id)
+    if found is None:
+        raise error(404, "not_found", "no agent message with this id in this conversation")
+    view, queue, changed = found
+    if changed:
+        svc.hub.publish({"type": "message.delivered", "message": view}, queue=queue)
+    return web.json_response({"ok": True, "delivery": view["delivery"]})
 
 
 async def health(request: web.Request) -> web.Response:

@@ -105,6 +105,8 @@ SCHEMAS: S = {
         "role": {"type": "string", "enum": ["agent", "shopper"]}, "name": STR}, ["type"]),
 }
 SCHEMAS["Typing"] = obj({"conversation_id": STR}, ["conversation_id"])
+SCHEMAS["Receipt"] = obj({"conversation_id": STR, "relay_id": STR},
+                         ["conversation_id", "relay_id"])
 SCHEMAS["Assign"] = obj({"agent_id": INT}, ["agent_id"])
 SCHEMAS["AgentList"] = obj({"agents": {"type": "array", "items": {"allOf": [
     ref("Agent"), obj({"online": BOOL})]}}})

@@ -9,10 +9,13 @@ from aiohttp import web
 from handoff import api_agents as agents
 from handoff import api_bot as bot
 from handoff.assist import api as assist
+from handoff.console import setup_console
 from handoff.kb import api as kb
 from handoff.metrics import api as metrics
+from handoff.openapi import document
 from handoff.quality import api as quality
 from handoff.studio import api as studio
+from handoff.studio import pages as studio_pages
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,6 @@ class Route:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    from handoff.openapi import document
     return web.json_response(document(ROUTES))
 
 
@@ -57,6 +59,9 @@ ROUTES: List[Route] = [
     Route("POST", "/api/bot/typing", bot.post_typing,
           "The shopper is typing: a live 'typing' event for the conversation's open ticket",
           "bot", request="Typing", response="Ok", errors=[400, 401, 403, 404]),
+    Route("POST", "/api/bot/received", bot.post_received,
+          "The shopper's widget showed an agent's message: it becomes 'delivered'",
+          "bot", request="Receipt", response="Ok", errors=[400, 401, 403, 404]),
     # agents
     Route("POST", "/api/agents/login", agents.login, "Log in; returns a bearer token and sets "
           "an HttpOnly session cookie", "none", request="Login", response="Session",
@@ -205,7 +210,5 @@ def add_routes(app: web.Application) -> None:
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     # The agent console: HTML pages under /console, not part of the JSON API.
-    from handoff.console import setup_console
-    from handoff.studio import pages as studio_pages
     setup_console(app)
     studio_pages.setup(app)

@@ -11,15 +11,17 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from common import production, streams
 from common.ticket import Ticket, shopper_text, utcnow
 from common.typing_relay import TypingRelay
 from handoff import bus, health, store, survey_flow
+from handoff.agents import create_agent, verify_password
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.config import Settings
-from handoff.db import TicketRow, make_engine, make_sessionmaker
+from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
@@ -126,10 +128,6 @@ class Service:
         return task is not None and task.done()
 
     def _ensure_demo_agent(self, db) -> None:
-        from sqlalchemy import select
-
-        from handoff.agents import create_agent
-        from handoff.db import Agent
         username, _, password = str(self.settings.demo_agent).partition(":")
         if username and password and db.execute(
                 select(Agent).where(Agent.username == username)).scalar_one_or_none() is None:
@@ -139,10 +137,6 @@ class Service:
     @staticmethod
     def _refuse_demo_account(db) -> None:
         """Production mode: the demo supervisor with its public password must not exist."""
-        from sqlalchemy import select
-
-        from handoff.agents import verify_password
-        from handoff.db import Agent
         username = production.DEMO_VALUES["HANDOFF_DEMO_AGENT"].partition(":")[0]
         agent = db.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
         if agent is not None and agent.is_active and verify_password(
@@ -322,6 +316,8 @@ class Service:
         conversation = item["conversation_id"]
         relay_id = item["relay_id"]
         if item["kind"] == "agent_message":
+            if await self.db(store.relay_handled, item.get("message_id")):
+                return  # a re-delivered or second entry of a message whose outcome is recorded
             outcome = await self.delivery.agent_message(item, redelivered)
             if outcome is None:  # a second entry for a message already handled
                 return
@@ -359,7 +355,6 @@ class Service:
 
     async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
-            from handoff.db import Message
             msg = db.get(Message, int(item["message_id"]))
             if msg is not None and msg.delivery in (None, "queued", "sent"):
                 msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
@@ -367,6 +362,7 @@ class Service:
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None
         result = await self.db(work)
+        await self.delivery.forget(item["relay_id"])  # SQL has it now: Redis need not keep it
         if result:
             view, queue = result
             self.hub.publish({"type": "message.delivered", "message": view}, queue=queue)

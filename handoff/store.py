@@ -243,6 +243,15 @@ def relay_item(db: Session, message_id: int) -> Optional[Dict[str, Any]]:
             "channel": row.channel if row else None, "relay_id": f"msg:{msg.id}"}
 
 
+def relay_handled(db: Session, message_id: Any) -> bool:
+    """Whether the relay already recorded an outcome (sent, delivered, failed) for a message."""
+    try:
+        msg = db.get(Message, int(message_id))
+    except (TypeError, ValueError):
+        return False
+    return msg is not None and msg.delivery not in (None, "queued")
+
+
 def set_relay_entry(db: Session, message_id: int, entry: str) -> None:
     msg = db.get(Message, message_id)
     if msg is not None and msg.relay_entry is None:

@@ -6,6 +6,7 @@ the relay, so every channel gets them in the shopper's language.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from handoff.config import PACKAGE_DIR
 from handoff.db import Base
 
 ANSWER_WINDOW = timedelta(hours=1)
+_CSAT_DIGIT = re.compile(r"([1-5])")
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*(分|points?|/\s*\d+)?\s*[.!。!]?\s*$", re.I)
 
 
@@ -122,3 +124,18 @@ def answer(db: Session, conversation_id: str, text: str,
         return None
     row.score, row.answered_at = score, utcnow()
     return row, config.after(row.kind)
+
+
+def csat_score(data: str) -> Optional[int]:
+    """The 1-5 score a shopper gave in a tracker event (JSON): its csat_value entity or a bare digit."""
+    try:
+        event = json.loads(data or "{}")
+    except json.JSONDecodeError:
+        return None
+    for ent in (event.get("parse_data") or {}).get("entities") or []:
+        if ent.get("entity") == "csat_value":
+            match = _CSAT_DIGIT.search(str(ent.get("value")))
+            if match:
+                return int(match.group(1))
+    match = _CSAT_DIGIT.fullmatch(str(event.get("text") or "").strip())
+    return int(match.group(1)) if match else None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import List
 
 from scripts.conversations import orders as demo, report, spec
+from scripts.conversations.fresh_stack import fresh_stack
 from scripts.conversations.play import Result, Target, play_all
 from scripts.stack import ROOT
 
@@ -45,8 +46,6 @@ def main(argv: List[str] = None) -> int:
     if args.rasa_url:
         results = run(Target(args.rasa_url.rstrip("/"), args.token), conversations, args.workers)
     else:
-        from scripts.conversations.fresh_stack import fresh_stack
-
         with fresh_stack(args.embedded) as stack:
             started = time.monotonic()
             results = run(Target(stack.rasa_url, stack.rasa_token), conversations, args.workers)

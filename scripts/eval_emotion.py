@@ -19,6 +19,8 @@ from typing import Dict, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.emotion.analyzer import analyze  # noqa: E402
+from bot.emotion.model import get_model  # noqa: E402
 from common.emotion.types import LABELS, NEGATIVE_LABELS  # noqa: E402
 
 TARGETS = {"shopping": 0.90, "ewect": 0.75}
@@ -51,9 +53,6 @@ def prf(pred: Sequence[str], gold: Sequence[str], label: str) -> Tuple[float, fl
 
 
 def evaluate(rows: List[Tuple[str, str, str]]) -> Tuple[str, bool]:
-    from bot.emotion.analyzer import analyze
-    from bot.emotion.model import get_model
-
     model_loaded = get_model() is not None
     for _, _, text in rows[:20]:  # warm-up: spaCy pipelines, jieba dictionary, model
         analyze(text)

@@ -17,9 +17,10 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator, List, Optional
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from actions.store.db import make_engine as store_engine, migrate, store_url
 from handoff.config import Settings
 from handoff.db import make_engine
 from handoff.schema import migrate_locked
@@ -43,7 +44,6 @@ def advisory_lock(engine: Engine, key: int) -> Iterator[None]:
 
 
 def migrate_store(url: str) -> None:
-    from actions.store.db import make_engine as store_engine, migrate
     engine = store_engine(url)
     with advisory_lock(engine, STORE_KEY):
         migrate(engine)
@@ -60,9 +60,8 @@ def migrate_handoff(url: str) -> str:
 
 
 def create_tracker_table(url: str) -> None:
-    from sqlalchemy import create_engine
+    from rasa.core.tracker_store import SQLTrackerStore  # loads Rasa: only when there is a tracker table
 
-    from rasa.core.tracker_store import SQLTrackerStore
     engine = create_engine(url, future=True)
     with advisory_lock(engine, TRACKER_KEY):
         SQLTrackerStore.Base.metadata.create_all(engine)
@@ -73,7 +72,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.parse_args(argv)
-    from actions.store.db import store_url
     store = store_url()
     migrate_store(store)
     print(f"shop store: up to date ({store.split('@')[-1]})")

@@ -159,20 +159,16 @@ class Stack:
                        check=True, stdout=subprocess.DEVNULL if self.quiet else None)
 
     def seed_store(self) -> None:
-        if (ROOT / "actions" / "store" / "__main__.py").exists():
-            subprocess.run([sys.executable, "-m", "actions.store", "seed"], cwd=ROOT, env=self.env,
-                           check=True, stdout=subprocess.DEVNULL if self.quiet else None)
+        subprocess.run([sys.executable, "-m", "actions.store", "seed"], cwd=ROOT, env=self.env,
+                       check=True, stdout=subprocess.DEVNULL if self.quiet else None)
 
     def start_actions(self) -> None:
         """The action server (actions.server): loopback unless ACTIONS_HOST, token required."""
         self._spawn("actions", [sys.executable, "-m", "actions.server",
                                 "--port", str(self.ports.actions)])
 
-    def start_handoff(self) -> bool:
-        if not (ROOT / "handoff" / "__main__.py").exists():
-            return False
+    def start_handoff(self) -> None:
         self._spawn("handoff", [sys.executable, "-m", "handoff"])
-        return True
 
     def start_wechat_standin(self) -> None:
         """Local stand-in of WeChat's token and customer-service APIs (async replies, relay)."""
@@ -200,13 +196,12 @@ class Stack:
         self.seed_store()
         self.start_actions()
         self.start_wechat_standin()
-        has_handoff = self.start_handoff()
+        self.start_handoff()
         self.start_rasa()
         self.start_web()
         wait_http(f"http://127.0.0.1:{self.ports.web}/health", 30, "web server", self.procs["web"])
         wait_http(f"{self.actions_url}/health", 120, "action server", self.procs["actions"])
-        if has_handoff:
-            wait_http(f"{self.handoff_url}/health", 60, "handoff service", self.procs["handoff"])
+        wait_http(f"{self.handoff_url}/health", 60, "handoff service", self.procs["handoff"])
         wait_http(f"{self.rasa_url}/", 240, "Rasa server", self.procs["rasa"])
         return self
 

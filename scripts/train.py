@@ -1,14 +1,13 @@
 """Train the assistant when its model is older than its data (`make train`).
 
 Holds a file lock so parallel callers (tests, demo) train once and share the model.
-Trains the emotion classifier first when the emotion package provides a trainer.
+Trains the emotion classifier first (it is stored inside the Rasa model).
 """
 from __future__ import annotations
 
 import argparse
 import fcntl
 import os
-import importlib.util
 import subprocess
 import sys
 import time
@@ -45,8 +44,6 @@ def emotion_is_stale() -> bool:
 
 
 def train_emotion() -> None:
-    if importlib.util.find_spec("bot.emotion.train") is None:
-        return
     print(">> training the emotion classifier", flush=True)
     subprocess.run([sys.executable, "-m", "bot.emotion.train"], cwd=ROOT, check=True)
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common.flows.loader import FlowError, load_dir  # noqa: E402
+from common.flows.errors import FlowError  # noqa: E402
+from common.flows.loader import load_dir  # noqa: E402
 
 START_ACTION = "action_flow_start"
 

@@ -29,6 +29,7 @@ from bot.channels.wechat.crypto import WeChatCipher, check_signature, compute_si
 from bot.channels.wechat.xml_codec import (
     WeChatMessage, cdata, parse_message, parse_xml, render_encrypted_request,
 )
+from tools.wechat_standin import CustomerServiceStandIn
 
 
 class ReplyVerificationError(Exception):
@@ -167,8 +168,6 @@ async def _repl(args: argparse.Namespace) -> None:
     sim = WeChatSimulator(args.webhook, token, os.environ.get("WECHAT_APP_ID", ""), aes_key)
     watcher = None
     if args.standin_port:
-        from tools.wechat_standin import CustomerServiceStandIn
-
         standin = CustomerServiceStandIn(os.environ.get("WECHAT_APP_ID", ""), os.environ.get("WECHAT_APP_SECRET", ""))
         base = await standin.start("127.0.0.1", args.standin_port)
         print(f"Customer-service API stand-in on {base} (set WECHAT_API_BASE={base} for the bot)")

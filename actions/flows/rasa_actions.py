@@ -13,6 +13,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
+from actions.fallback import ActionFallback
 from actions.flows.conversation import (OFFER, STEP, answering, chosen_option, flow_state,
                                         latest_intent, latest_text)
 from actions.flows.engine import OFFER_RESTART, OFFER_RESUME, OFFER_STOP, Engine, FlowState, Turn
@@ -58,11 +59,6 @@ async def _default_reply(dispatcher: CollectingDispatcher, tracker: Tracker, dom
                          intent: Optional[str]) -> List[Dict[Text, Any]]:
     """Answer as if no flow were pending (the message was about something else)."""
     if intent == "nlu_fallback":
-        try:
-            from actions.fallback import ActionFallback
-        except ImportError:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
         return await ActionFallback().run(dispatcher, tracker, domain)
     dispatcher.utter_message(response=DEFAULT_REPLIES.get(intent or "", "utter_ask_rephrase"))
     return []

@@ -5,11 +5,13 @@ common.flows.steps, where the validator reads it; this module holds the code tha
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from actions import store
+from actions.identity import access
+from actions.store import queries
 from common.flows.steps import STEPS
 
 logger = logging.getLogger(__name__)
@@ -79,27 +81,15 @@ def _model_from_conversation(tracker: Any) -> Optional[str]:
     return None
 
 
-def _load_store() -> Optional[Any]:
-    # The store is an optional neighbour (actions/store/); without it the flow takes the
-    # generic branch instead of failing.
-    try:
-        return importlib.import_module("actions.store")
-    except Exception:
-        logger.info("actions.store unavailable; device model lookup degrades to not_found")
-        return None
-
-
-def _orders_for(store: Any, session: Any, tracker: Any) -> List[Any]:
+def _orders_for(session: Any, tracker: Any) -> List[Any]:
     """Orders this conversation may see: the one in question if it is theirs, else their recent ones."""
-    identity = importlib.import_module("actions.identity.access")
     order_id = tracker.get_slot("order_id")
-    if order_id and hasattr(store, "find_order"):
+    if order_id:
         order = store.find_order(session, str(order_id))
         # someone else's order is never described, not even its device model
-        if order is not None and identity.can_see(tracker, order):
+        if order is not None and access.can_see(tracker, order):
             return [order]
-    queries = importlib.import_module("actions.store.queries")
-    customer_id = tracker.get_slot("customer_id") or identity.customer_from_channel(session, tracker)
+    customer_id = tracker.get_slot("customer_id") or access.customer_from_channel(session, tracker)
     if not customer_id:
         return []
     return list(queries.recent_orders(session, str(customer_id), days=365, limit=10))
@@ -111,17 +101,14 @@ def _item_matches(item: Any, keywords: List[str]) -> bool:
 
 
 def _model_from_store(tracker: Any, keywords: List[str], language: str) -> Optional[Dict[str, str]]:
-    store = _load_store()
-    if store is None or not hasattr(store, "session_scope"):
-        return None
     try:
         with store.session_scope() as session:
-            for order in _orders_for(store, session, tracker):
+            for order in _orders_for(session, tracker):
                 for item in getattr(order, "items", []) or []:
                     if _item_matches(item, keywords):
                         name = item.name_en if language == "en" else item.name_zh
                         return {"device_model": f"{name} ({item.sku})", "device_order": str(order.id)}
-    except Exception:
+    except Exception:  # the store is down: the flow takes its generic branch instead of failing
         logger.exception("device model lookup in the store failed")
     return None
 

@@ -19,6 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.texts import text
 from actions.handover.client import deliver
 from actions.handover.ticket import build_ticket
+from actions.identity.link import linked_identities
+from actions.store import order_context, session_scope
+from actions.store.models import Customer
 from common import policy
 from common.ticket import mask_phone
 
@@ -27,11 +30,10 @@ log = logging.getLogger(__name__)
 
 def lookup_order(order_id: str) -> Optional[Dict[str, Any]]:
     try:
-        from actions.store import order_context, session_scope  # the shop's store
         with session_scope() as session:
             ctx = order_context(session, order_id)
             return ctx.to_dict() if ctx is not None else None
-    except Exception as exc:  # store missing or down: the ticket still goes out
+    except Exception as exc:  # the store is down: the ticket still goes out
         log.warning("order context for %s unavailable: %s", order_id, exc)
         return None
 
@@ -40,9 +42,6 @@ def lookup_customer(customer_id: Optional[str]) -> Optional[Dict[str, Any]]:
     if not customer_id:
         return None
     try:
-        from actions.identity.link import linked_identities
-        from actions.store import session_scope
-        from actions.store.models import Customer
         with session_scope() as session:
             customer = session.get(Customer, customer_id)
             if customer is None:

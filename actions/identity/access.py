@@ -11,28 +11,18 @@ conversation does not reset) and per canonical order number.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from actions.identity import link, verification
+from actions.identity.metadata import conversation_metadata
 from actions.store.models import Order
 from actions.store.queries import customer_by_identity
 
 # The limits live with the counters; re-exported for the replies that quote them.
 limits, order_limits = verification.limits, verification.order_limits
-
-
-def conversation_metadata(tracker: Tracker) -> Dict[str, Any]:
-    """The latest user message's metadata, else the newest earlier one that had any."""
-    latest = (tracker.latest_message or {}).get("metadata")
-    if latest:
-        return dict(latest)
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and event.get("metadata"):
-            return dict(event["metadata"])
-    return {}
 
 
 def customer_from_channel(session: Session, tracker: Tracker) -> Optional[str]:

@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from actions.identity.metadata import conversation_metadata
 from actions.store.models import Identity
 from common import channel_proof
 
@@ -102,8 +103,6 @@ def link_identity(session: Session, customer_id: str, identity: ChannelIdentity,
 
 
 def identity_of(tracker: Any) -> Optional[ChannelIdentity]:
-    from actions.identity.access import conversation_metadata
-
     return channel_identity(conversation_metadata(tracker), tracker.sender_id)
 
 

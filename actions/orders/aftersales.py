@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.form_reading import canonical, declines_photo
-from actions.identity.access import conversation_metadata
+from actions.identity.metadata import conversation_metadata
 from actions.texts import method_name, status_name, text
 from actions.orders.common import money
 from actions.orders.status import goodwill_sentence, open_case, refund_days, refund_sentence

@@ -9,6 +9,8 @@ import sys
 from typing import List, Optional
 
 from actions.store.db import get_engine, session_scope
+from actions.store.demo import seed
+from actions.store.importer import import_file
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -26,12 +28,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"store at {url} is up to date")
         return 0
     if args.command == "seed":
-        from actions.store.demo import seed
         with session_scope(engine) as session:
             count = seed(session)
         print(f"seeded the demo shop into {url}: {count} orders")
         return 0
-    from actions.store.importer import import_file
     with session_scope(engine) as session:
         report = import_file(session, args.file)
     for line in report.lines():

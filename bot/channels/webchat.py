@@ -19,6 +19,8 @@ handoff relay) finds it. Differences from the stock channel:
   only other channels may vouch for (``openid``, ``verified_app_user_id``) are removed, so a
   page cannot pose as a WeChat or app user. Picture links are removed too: ``image_url`` is
   only ever made here from a picture uploaded to this channel (bot.channels.webchat_upload).
+* Receipts: the widget's ``message_received`` for an agent's message is forwarded, signed, to
+  the handoff service, which then shows the message as delivered (bot.channels.webchat_receipts).
 * Typing indicators during a handoff, both ways (bot.channels.webchat_typing): a signed
   ``POST /webhooks/socketio/typing`` from the handoff service emits ``agent_typing`` to the
   widget; the widget's ``user_typing`` is forwarded to the service.
@@ -42,6 +44,8 @@ from socketio import AsyncServer
 
 from bot.channels.webchat_limits import (JOIN, WebLimits, allowed_origins, client_address, origin_allowed,
                                          public_base_url)
+from bot.channels.webchat_receipts import RECEIVED_EVENT, Receipts
+from bot.channels.webchat_resend import HandledMessages
 from bot.channels.webchat_session import SessionKeys
 from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_typing_route
 from bot.channels.webchat_upload import prune as prune_uploads
@@ -91,6 +95,8 @@ def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
 
     ``event`` is ``agent_message`` for an agent's reply, ``agent_left`` when the agent hands the
     conversation back, ``csat_request`` for the rating question that follows, else ``notice``.
+    ``id`` is the relay id: the relay sends at least once (a crash between the push and its
+    record sends again), the widget shows each id once and acknowledges it.
     """
     if not isinstance(handoff, dict):
         return None
@@ -107,6 +113,8 @@ def annotation(handoff: Any) -> Optional[Dict[str, Any]]:
         else:
             event = "notice"
     note: Dict[str, Any] = {"role": role, "event": str(event)}
+    if relay_id:  # the message's own id: a copy the relay had to send again is shown once
+        note["id"] = relay_id[:128]
     if handoff.get("agent"):
         note["agent_name"] = str(handoff["agent"])[:64]
     return note
@@ -167,6 +175,7 @@ class WebChatInput(SocketIOInput):
     """
 
     shopper_typing: Optional[ShopperTyping] = None  # set by blueprint()
+    receipts: Optional[Receipts] = None
     keys: Optional[SessionKeys] = None
 
     @classmethod
@@ -223,6 +232,15 @@ class WebChatInput(SocketIOInput):
             session_key = data.get("session_id") if isinstance(data, dict) else None
             await shopper_typing.handle(sid, self.sender_of(session_key))
 
+        handled = HandledMessages.from_env()
+        receipts = Receipts(sio, namespace)
+        self.receipts = receipts
+
+        @sio.on(RECEIVED_EVENT, namespace=namespace)
+        async def message_received(sid: Text, data: Any) -> None:
+            session_key = data.get("session_id") if isinstance(data, dict) else None
+            receipts.handle(sid, self.sender_of(session_key), data)
+
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), origins):
@@ -276,9 +294,11 @@ class WebChatInput(SocketIOInput):
             if valid_upload(picture):
                 metadata["image_url"] = public_url(picture, base_url)
             channel_proof.seal(metadata, "web", sender_id, metadata.get("visitor_id"))
+            message_id = client_message_id(data)
             message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), sender_id,
                                   input_channel=self.name(), metadata=metadata,
-                                  message_id=client_message_id(data))
-            await on_new_message(message)
+                                  message_id=message_id)
+            # Returning acknowledges it to the widget, which otherwise sends it again.
+            await handled.once(sender_id, message_id, lambda: on_new_message(message))
 
         return socketio_webhook

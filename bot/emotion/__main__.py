@@ -6,10 +6,10 @@ import json
 import sys
 from typing import Optional, TextIO
 
+from bot.emotion.analyzer import analyze
+
 
 def run(stdin: TextIO, stdout: TextIO) -> int:
-    from bot.emotion.analyzer import analyze
-
     count = 0
     for line in stdin:
         result = analyze(line.rstrip("\r\n"))

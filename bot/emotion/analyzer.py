@@ -12,6 +12,7 @@ import math
 import re
 import threading
 from collections import defaultdict
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import spacy
@@ -84,7 +85,8 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def analyze(text: Optional[str]) -> EmotionResult:
+def analyze(text: Optional[str], model_path: Optional[Path] = None) -> EmotionResult:
+    """`model_path`: the classifier to use instead of the default one (bot.emotion.model.get_model)."""
     text = (text or "").strip()
     if not text:
         return EmotionResult()
@@ -116,7 +118,7 @@ def analyze(text: Optional[str]) -> EmotionResult:
             if phrase not in cue_list:
                 cue_list.append(phrase)
 
-    model = get_model()
+    model = get_model(model_path)
     sub: Dict[str, float] = defaultdict(float)
     words = [t.text for t in doc if not t.is_space]
     if model is not None:

@@ -4,14 +4,14 @@ config.yml pipeline entry (after the tokenizer, anywhere before the policies):
     - name: bot.emotion.component.EmotionAnalyzer
 Training copies the trained classifier (models/emotion/, or FRONTLINE_EMOTION_MODEL, or the
 component's `model_path` option) into the Rasa model, so models/frontline.tar.gz alone carries
-it; an explicit FRONTLINE_EMOTION_MODEL still wins at run time. Without any, the analyzer runs
-on its lexicons alone and says so once.
+it; the `model_path` option, else an explicit FRONTLINE_EMOTION_MODEL, still wins at run time.
+Without any, the analyzer runs on its lexicons alone and says so once.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -25,6 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.emotion import model as emotion_model
+from bot.emotion.analyzer import analyze
 
 EMOTION = "emotion"
 log = logging.getLogger(__name__)
@@ -79,12 +80,11 @@ class EmotionAnalyzer(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._config = config or {"model_path": model_path}
-        if model_path:
-            os.environ["FRONTLINE_EMOTION_MODEL"] = str(model_path)
-            emotion_model.reset_cache()
-        from bot.emotion.analyzer import analyze
-
-        self._analyze = analyze
+        # the component's own option, for this component only (nothing process-wide)
+        self._model_path = Path(model_path) if model_path else None
+        if self._model_path is not None:
+            emotion_model.reset_cache()  # a classifier trained since is picked up
+        self._analyze = functools.partial(analyze, model_path=self._model_path)
         # Warm up spaCy, jieba and the classifier now, not on the first shopper's message.
         self._analyze("你好")
         self._analyze("hello")

@@ -101,11 +101,18 @@ def use_embedded(model: Optional[LinearModel]) -> None:
     _embedded = model
 
 
-def get_model() -> Optional[LinearModel]:
-    """The trained model, or None (lexicon-only analysis) with one warning if it is missing."""
-    if _embedded is not None and "FRONTLINE_EMOTION_MODEL" not in os.environ:
+def get_model(path: Optional[Path] = None) -> Optional[LinearModel]:
+    """The trained model, or None (lexicon-only analysis) with one warning if it is missing.
+
+    `path` (the component's `model_path` option) names the artifact; without it, the one in the
+    Rasa model, else FRONTLINE_EMOTION_MODEL, else models/emotion/.
+    """
+    if path is not None:
+        key = str(path)
+    elif _embedded is not None and "FRONTLINE_EMOTION_MODEL" not in os.environ:
         return _embedded
-    key = os.environ.get("FRONTLINE_EMOTION_MODEL", _DEFAULT_PATH)
+    else:
+        key = os.environ.get("FRONTLINE_EMOTION_MODEL", _DEFAULT_PATH)
     if key in _cache:
         return _cache[key]
     path = Path(key)

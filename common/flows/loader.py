@@ -5,74 +5,26 @@ error can be reported as `file:line: message` for the designer who wrote the fil
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from common.flows.errors import FlowError, FlowFileError, line_at
 from common.flows.model import Bilingual, Flow, Media, Option, Step
+from common.flows.validator import validate
 
+log = logging.getLogger(__name__)
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "flows"
-
-
-@dataclass(frozen=True)
-class FlowError:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class FlowFileError(ValueError):
-    def __init__(self, errors: Sequence[FlowError]) -> None:
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
 
 
 def flows_dir() -> Path:
     return Path(os.environ.get("FLOWS_DIR") or DEFAULT_DIR)
-
-
-# --- line numbers ---------------------------------------------------------------------
-
-def node_line(node: Any, default: int = 1) -> int:
-    lc = getattr(node, "lc", None)
-    return lc.line + 1 if lc is not None and lc.line is not None else default
-
-
-def line_at(root: Any, path: Iterable[Any]) -> int:
-    """The 1-based line of the node at `path` (keys and list indexes) in a ruamel tree."""
-    node, line = root, node_line(root)
-    for part in path:
-        lc = getattr(node, "lc", None)
-        try:
-            if isinstance(node, dict) and part in node:
-                if lc is not None:
-                    line = lc.key(part)[0] + 1
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                if lc is not None:
-                    line = lc.item(part)[0] + 1
-                node = node[part]
-            else:
-                break
-        except (KeyError, IndexError, TypeError, AttributeError):
-            break
-    return line
-
-
-def path_text(path: Iterable[Any]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 # --- reading --------------------------------------------------------------------------
@@ -134,8 +86,6 @@ def build_flow(data: Any, source: str) -> Flow:
 
 
 def load_file(path: Path) -> Flow:
-    from common.flows.validator import validate
-
     data, errors = read_yaml(path)
     if not errors:
         errors = validate(data, str(path))
@@ -147,8 +97,6 @@ def load_file(path: Path) -> Flow:
 def load_dir(directory: Optional[Path] = None,
              known_intents: Optional[Iterable[str]] = None) -> Tuple[Dict[str, Flow], List[FlowError]]:
     """All flows in a folder plus every error found (files with errors are left out)."""
-    from common.flows.validator import validate
-
     directory = directory or flows_dir()
     flows: Dict[str, Flow] = {}
     errors: List[FlowError] = []
@@ -197,8 +145,7 @@ class FlowLibrary:
             if signature != self._signature:
                 flows, errors = load_dir(self.directory)
                 for error in errors:  # a broken file must not take the others down
-                    import logging
-                    logging.getLogger(__name__).error("flow file error: %s", error)
+                    log.error("flow file error: %s", error)
                 self._flows, self._signature = flows, signature
             return self._flows
 

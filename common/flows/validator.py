@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Set
 
 from jsonschema import Draft7Validator
 
-from common.flows.loader import FlowError, line_at, path_text
+from common.flows.errors import FlowError, line_at, path_text
 from common.flows.model import ENDS, ESCALATE, PLACEHOLDER, RESOLVED
 from common.flows.schema import FLOW_SCHEMA
 from common.flows.steps import STEPS

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from common.ticket import TRIGGERS, utcnow
 from handoff.db import TicketEvent, TicketRow
+from handoff.metrics import api as metrics_api, compute, sources
 from handoff.store import aware
+from handoff.surveys import csat_score
 
 log = logging.getLogger(__name__)
-_DIGIT = re.compile(r"([1-5])")
 
 
 @dataclass
@@ -85,20 +85,6 @@ def ticket_figures(db: Session, start: datetime, end: datetime,
     return dash, conversations
 
 
-def _csat_value(data: str) -> Optional[int]:
-    try:
-        event = json.loads(data or "{}")
-    except json.JSONDecodeError:
-        return None
-    for ent in (event.get("parse_data") or {}).get("entities") or []:
-        if ent.get("entity") == "csat_value":
-            match = _DIGIT.search(str(ent.get("value")))
-            if match:
-                return int(match.group(1))
-    match = _DIGIT.fullmatch(str(event.get("text") or "").strip())
-    return int(match.group(1)) if match else None
-
-
 def tracker_figures(engine: Engine, dash: Dashboard, handed_off: Set[str], top: int = 10) -> None:
     """Fill the conversation figures from Rasa's `events` table (SQLTrackerStore)."""
     span = {"s": dash.start.timestamp(), "e": dash.end.timestamp()}
@@ -120,7 +106,7 @@ def tracker_figures(engine: Engine, dash: Dashboard, handed_off: Set[str], top: 
         dash.top_fallbacks = fallbacks.most_common(top)
         scores = [score for sender, data in conn.execute(text(
             f"SELECT sender_id, data FROM events WHERE {where} AND intent_name = 'csat_score'"),
-            span) if sender not in handed_off and (score := _csat_value(data)) is not None]
+            span) if sender not in handed_off and (score := csat_score(data)) is not None]
     dash.tracker = True
     dash.csat_bot = Csat.of(scores)
 
@@ -143,8 +129,6 @@ def dashboard(db: Session, tracker: Optional[Engine], start: datetime, end: date
 def _containment(db: Session, tracker: Engine, start: datetime, end: datetime) -> Optional[float]:
     """Bot resolution as the metrics define it (docs/metrics.md): abandoned chats and chats
     followed by another contact are not resolved by the bot."""
-    # Imported here: handoff.metrics.sources reads the tracker with this module's helpers.
-    from handoff.metrics import api as metrics_api, compute, sources
     window = metrics_api.repeat_window()
     history, later = sources.load(db, tracker, start, end, window)
     return compute.containment(history.contacts, history.contacts + later, window)

@@ -16,11 +16,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from handoff.console.stats import _csat_value
 from handoff.db import Agent, Message, TicketEvent, TicketRow
 from handoff.metrics.history import Contact, History, Survey, TicketFact
 from handoff.store import aware
-from handoff.surveys import SurveyRow
+from handoff.surveys import SurveyRow, csat_score
 
 log = logging.getLogger(__name__)
 # Intents that say nothing about what the shopper came for.
@@ -94,7 +93,7 @@ def classify(events: List[Tuple[str, float, Optional[str], Optional[str], dict]]
         elif kind == "active_loop":
             loop_open = bool(data.get("name"))
         elif kind == "user" and intent == "csat_score":
-            csat = _csat_value(json.dumps(data))
+            csat = csat_score(json.dumps(data))
     issue = next((e[2] for e in users if e[2] and e[2] not in GLUE), None)
     last_intent = users[-1][2]
     after_last = [e[3] for e in events if e[0] == "action" and e[1] >= users[-1][1]

@@ -37,7 +37,8 @@
     shown.add(m.id);
     const item = C.el("li", {class: "turn role-" + m.role, "data-id": m.id},
       C.el("span", {class: "who", text: C.t("role_" + m.role)}), C.linkify(C.el("span", {class: "text", text: m.text})));
-    if (m.role === "agent") item.append(deliveryNode(m));
+    if (m.role === "agent") item.append(deliveryNode(newest(m, early.get(m.id))));
+    early.delete(m.id);
     transcript.append(item);
     transcript.scrollTop = transcript.scrollHeight;
     if (m.role === "shopper") hideTyping();
@@ -54,10 +55,19 @@
     if (state === "queued") return C.el("span", {class: "pending-tick", "data-delivery": "queued", text: "… " + C.t("queued")});
     return C.el("span", {class: "tick", "data-delivery": state, text: (state === "delivered" ? "✓✓ " : "✓ ") + C.t(state)});
   }
+  // The relay may report a delivery before the message itself reaches this page (the POST's
+  // answer and the socket's events race, and instances fan out in any order): keep the update
+  // until the message is shown, and never let an older state replace a newer one.
+  const early = new Map();
+  const RANK = {queued: 0, sent: 1, delivered: 2, failed: 2};
+  function newest(m, other) {
+    return other && (RANK[other.delivery] || 0) > (RANK[m.delivery || "queued"] || 0) ? other : m;
+  }
   function delivered(m) {
     const item = transcript.querySelector('li[data-id="' + m.id + '"]');
-    if (!item) return;
+    if (!item) { early.set(m.id, newest(m, early.get(m.id))); return; }
     const old = item.querySelector("[data-delivery]");
+    if (old && (RANK[old.dataset.delivery] || 0) > (RANK[m.delivery] || 0)) return;
     if (old) old.remove();
     item.append(deliveryNode(m));
   }

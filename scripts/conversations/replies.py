@@ -12,6 +12,7 @@ import string
 from functools import lru_cache
 from typing import Dict, Iterable, List, Pattern, Tuple
 
+from actions.texts import TEXTS
 from common.texts import LANGUAGES
 
 LABEL_GROUPS = {"status", "carrier", "method"}  # names of codes, not sentences
@@ -31,8 +32,6 @@ def _pattern(template: str) -> Tuple[Pattern[str], int]:
 
 
 def _tables() -> Iterable[Tuple[str, Dict[str, str]]]:
-    from actions.texts import TEXTS
-
     for key in TEXTS.keys():
         if key.split(".")[0] not in LABEL_GROUPS:
             yield key, {lang: TEXTS.raw(key, lang) for lang in LANGUAGES}

@@ -395,3 +395,83 @@ def test_damaged_item_photo_sent_from_the_widget(stack, web_url, browser):
         page.screenshot(path=str(SHOTS / "widget-damage-photo.png"))
     finally:
         context.close()
+
+
+ONCE = "仅显示一次"
+
+
+def test_unanswered_message_is_sent_again_once_and_agent_reply_is_delivered(stack, web_url,
+                                                                            browser):
+    """The server's answer to a shopper message is lost with the connection: the widget keeps
+    the message and, once reconnected, sends it again with the same id; the server handles an
+    id once (one copy in the agent's transcript). The widget confirms the agent's reply, so
+    the console shows it as delivered, and a copy of a reply pushed twice is shown once."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    lose = {"answers": False, "dup": False}
+    sockets: list = []
+
+    def on_socket(ws) -> None:  # a proxy to Rasa that can lose the server's answers (acks)
+        server = ws.connect_to_server()
+
+        def from_server(message) -> None:
+            if lose["answers"] and isinstance(message, str) and re.match(r"^43\d+", message):
+                return
+            ws.send(message)
+            if lose["dup"] and isinstance(message, str) and (
+                    ONCE in message or json.dumps(ONCE)[1:-1] in message):
+                ws.send(message)  # the relay pushed it again after a crash
+
+        server.on_message(from_server)
+        ws.on_message(lambda message: server.send(message))
+        sockets.append(ws)
+
+    try:
+        page.route_web_socket(re.compile(r".*/socket\.io/.*"), on_socket)
+        open_widget(page, web_url)
+        say(page, "转人工")
+        bot_says(page, "人工|客服")
+        conversation = page.evaluate("window.FrontlineWidget.state().senderId")
+        username, headers = agent_login(stack)
+        ticket = wait_ticket(stack, headers, conversation)
+        api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/claim", headers=headers)
+
+        def transcript() -> list:
+            return api("GET", f"{stack.handoff_url}/api/tickets/{ticket['id']}/messages",
+                       headers=headers)["messages"]
+
+        def unacked() -> list:
+            return json.loads(page.evaluate("localStorage.getItem('frontline:unacked') || '[]'"))
+
+        text = f"快递还没到 {uuid.uuid4().hex[:6]}"
+        lose["answers"] = True
+        say(page, text)
+        deadline = time.monotonic() + 60
+        while not any(m["text"] == text for m in transcript()) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert any(m["text"] == text for m in transcript()), "the message never arrived"
+        page.wait_for_timeout(1000)
+        assert [item["payload"] for item in unacked()] == [text]  # no answer: kept
+        lose["answers"] = False
+        for ws in sockets:
+            ws.close()  # the connection drops; the widget reconnects and sends it again
+        page.wait_for_function("JSON.parse(localStorage.getItem('frontline:unacked') || '[]')"
+                               ".length === 0", timeout=BOT_TIMEOUT)
+        assert [m["text"] for m in transcript()].count(text) == 1
+
+        lose["dup"] = True
+        reply = api("POST", f"{stack.handoff_url}/api/tickets/{ticket['id']}/messages",
+                    {"text": "已为您催件,仅显示一次。"}, headers)
+        page.locator(".flw-agent .flw-bubble", has_text="仅显示一次").wait_for(timeout=BOT_TIMEOUT)
+        deadline = time.monotonic() + 30
+        state = None
+        while time.monotonic() < deadline:
+            state = next(m["delivery"] for m in transcript() if m["id"] == reply["id"])
+            if state == "delivered":
+                break
+            time.sleep(0.3)
+        assert state == "delivered"
+        page.wait_for_timeout(500)
+        assert page.locator(".flw-agent .flw-bubble", has_text="仅显示一次").count() == 1
+    finally:
+        context.close()

@@ -77,7 +77,8 @@ class ConsoleServer:
                             token=TOKEN, port=0, rasa_url=rasa_url, rasa_token=RASA_TOKEN,
                             consumer_name="console-test", sweep_seconds=3600)
         self.settings = settings
-        self.url = await self._serve(create_app(settings))
+        self.app = create_app(settings)
+        self.url = await self._serve(self.app)
 
     async def _serve(self, app: web.Application) -> str:
         runner = web.AppRunner(app)
@@ -137,6 +138,11 @@ class ConsoleServer:
             conn.execute("INSERT INTO events (sender_id, type_name, timestamp, intent_name, data)"
                          " VALUES (?, 'user', ?, ?, ?)",
                          (sender, at or time.time(), intent, json.dumps(data, ensure_ascii=False)))
+
+    @property
+    def service(self):
+        from handoff.service import SERVICE
+        return self.app[SERVICE]
 
     def relayed(self, conversation_id: str) -> list:
         return self.rasa.bot_texts(conversation_id) if self.rasa else []

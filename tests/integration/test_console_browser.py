@@ -100,6 +100,50 @@ def test_live_transfer_claim_reply_transfer_resolve(console_server, browser):
     page2.context.close()
 
 
+def test_delivery_update_that_overtakes_its_message_is_shown(console_server, browser):
+    """The relay can report a delivery before the message reaches the page (the POST's answer
+    and the socket's events race; instances fan out in any order): the tick still appears,
+    and a late, older state does not replace it."""
+    from handoff import store
+    from handoff.db import TicketRow
+
+    srv = console_server
+    ann = user("ann")
+    agent_id = srv.agent(ann, queues=("logistics",))
+    placed = srv.hand_off(ticket_for())
+    page = new_page(browser)
+    login(page, srv.url, ann)
+    page.wait_for_url("**/console/queue")
+    page.goto(f"{srv.url}/console/tickets/{placed['ticket_id']}")
+    page.click("#claim")
+    expect(page.locator("#send")).to_be_enabled()
+    page.wait_for_selector("#live-status.on")
+    svc = srv.service
+
+    def stored(db):
+        row = db.get(TicketRow, placed["ticket_id"])
+        msg, _ = store.add_message(db, row, "agent", "先到的送达状态", f"agent:{uuid.uuid4().hex}",
+                                   agent_id)
+        db.flush()
+        return store.message_view(msg)
+
+    async def overtaken():
+        view = await svc.db(stored)
+        queue = "logistics"
+        svc.hub.publish({"type": "message.delivered", "message": {**view, "delivery": "sent"}},
+                        queue=queue)
+        svc.hub.publish({"type": "message.new", "message": view}, queue=queue)  # still "queued"
+        svc.hub.publish({"type": "message.delivered", "message": view}, queue=queue)
+        return view
+
+    view = srv.run(overtaken())
+    item = page.locator(f'#transcript li[data-id="{view["id"]}"]')
+    item.wait_for()
+    expect(item.locator('.tick[data-delivery="sent"]')).to_be_visible()
+    expect(item.locator('[data-delivery="queued"]')).to_have_count(0)
+    page.context.close()
+
+
 def test_wrong_password_then_lock_out(console_server, browser):
     srv = console_server
     name = user("carol")

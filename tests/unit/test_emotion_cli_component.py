@@ -66,3 +66,25 @@ def test_component_sets_emotion_on_messages(monkeypatch):
     # add_to_output=True: the emotion is part of the parse data, so it lands in the tracker.
     assert "emotion" in out[0].as_dict_nlu() or "emotion" in out[0].output_properties
     emotion_model.reset_cache()
+
+
+def test_model_path_option_is_the_components_own_not_the_process_environment(monkeypatch):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.emotion import model as emotion_model
+    from bot.emotion.component import EmotionAnalyzer
+
+    monkeypatch.delenv("FRONTLINE_EMOTION_MODEL", raising=False)
+    seen = []
+    real = emotion_model.get_model
+
+    def spy(path=None):
+        seen.append(path)
+        return real(path)
+    monkeypatch.setattr("bot.emotion.analyzer.get_model", spy)
+    config = dict(EmotionAnalyzer.get_default_config(), model_path="/nonexistent/other.npz")
+    component = EmotionAnalyzer.create(config, None, None, None)
+    assert "FRONTLINE_EMOTION_MODEL" not in __import__("os").environ
+    component.process([Message(data={"text": "气死我了"})])
+    assert seen and all(str(p) == "/nonexistent/other.npz" for p in seen)
+    emotion_model.reset_cache()

@@ -1,7 +1,6 @@
 """Typed answers -> options, cancel words, and the device-model step action."""
 from __future__ import annotations
 
-import sys
 import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
+from actions.flows import step_actions
 from actions.flows.step_actions import REGISTRY, StepAction, StepResult, lookup_device_model, run_step_action
 from common.flows.loader import load_dir
 from common.flows.matching import is_cancel, match_text
@@ -75,25 +75,24 @@ class Order:
     items: List[Item] = field(default_factory=list)
 
 
-def fake_store(monkeypatch, orders: List[Order], customer: Optional[str] = "C1") -> None:
-    store = types.ModuleType("actions.store")
-    queries = types.ModuleType("actions.store.queries")
-
+def fake_store(monkeypatch, orders: List[Order], customer: Optional[str] = "C1") -> types.SimpleNamespace:
     @contextmanager
     def session_scope():
         yield "session"
 
-    store.session_scope = session_scope
-    store.find_order = lambda session, order_id: next((o for o in orders if o.id == order_id), None)
-    store.identify = lambda session, channel, sender, metadata: types.SimpleNamespace(id=customer) if customer else None
-    queries.recent_orders = lambda session, customer_id, days=30, limit=5: orders if customer_id == customer else []
-    identity = types.ModuleType("actions.identity.access")
-    # the shopper may see exactly the orders of the customer their channel identifies
-    identity.can_see = lambda tracker, order: customer is not None and order in orders
-    identity.customer_from_channel = lambda session, tracker: customer
-    monkeypatch.setitem(sys.modules, "actions.store", store)
-    monkeypatch.setitem(sys.modules, "actions.store.queries", queries)
-    monkeypatch.setitem(sys.modules, "actions.identity.access", identity)
+    store = types.SimpleNamespace(
+        session_scope=session_scope,
+        find_order=lambda session, order_id: next((o for o in orders if o.id == order_id), None))
+    queries = types.SimpleNamespace(
+        recent_orders=lambda session, customer_id, days=30, limit=5: orders if customer_id == customer else [])
+    access = types.SimpleNamespace(
+        # the shopper may see exactly the orders of the customer their channel identifies
+        can_see=lambda tracker, order: customer is not None and order in orders,
+        customer_from_channel=lambda session, tracker: customer)
+    monkeypatch.setattr(step_actions, "store", store)
+    monkeypatch.setattr(step_actions, "queries", queries)
+    monkeypatch.setattr(step_actions, "access", access)
+    return store
 
 
 CAMERA = {"keywords": ["摄像头", "camera", "cam"]}
@@ -128,17 +127,15 @@ def test_lookup_without_a_matching_item_or_customer(monkeypatch):
     assert lookup_device_model(FakeTracker(), CAMERA).outcome == "not_found"
 
 
-def test_lookup_degrades_when_the_store_is_missing_or_broken(monkeypatch):
-    monkeypatch.setitem(sys.modules, "actions.store", None)  # import raises ImportError
-    assert lookup_device_model(FakeTracker(), CAMERA).outcome == "not_found"
-    fake_store(monkeypatch, [])
+def test_lookup_degrades_when_the_store_is_down(monkeypatch):
+    store = fake_store(monkeypatch, [])
 
     @contextmanager
     def broken():
         raise RuntimeError("database is down")
         yield  # pragma: no cover
 
-    sys.modules["actions.store"].session_scope = broken
+    store.session_scope = broken
     assert lookup_device_model(FakeTracker(), CAMERA).outcome == "not_found"
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from common.flows.loader import FlowFileError, load_dir, load_file
+from common.flows.errors import FlowFileError
+from common.flows.loader import load_dir, load_file
 from common.flows.model import ESCALATE, RESOLVED
 from scripts.validate_flows import check, main
 

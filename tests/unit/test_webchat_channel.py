@@ -30,7 +30,7 @@ async def test_agent_reply_reaches_the_widget_with_the_agents_name():
     event, data, room = sio.emitted[0]
     assert event == "bot_uttered" and room == "web:s1"
     assert data == {"text": "您好,我是小李", "frontline": {"role": "agent", "event": "agent_message",
-                                                         "agent_name": "小李"}}
+                                                         "id": "msg:7", "agent_name": "小李"}}
 
 
 async def test_handback_and_csat_request_are_marked():

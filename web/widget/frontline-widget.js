@@ -321,10 +321,20 @@
       add({ kind: "system", tone: "bot", text: t("botBack") });
     }
   }
+  // Messages the handoff relay wrote carry their id (frontline.id). The relay sends at least
+  // once: a crash between the push and its record pushes the same message again, so an id
+  // this conversation already shows (in this tab or another one) is not shown twice.
+  function shownId(mid) {
+    for (var i = transcript.length - 1; i >= 0; i--) if (transcript[i].mid === mid) return true;
+    return false;
+  }
   function onBotMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     typing(false);
     var note = msg.frontline || {};
+    var mid = typeof note.id === "string" && note.id ? note.id.slice(0, 128) : null;
+    if (mid && note.role === "agent") acknowledge(mid);
+    if (mid && shownId(mid)) return;
     var custom = msg.custom && typeof msg.custom === "object" ? msg.custom : null;
     var event = (custom && custom.frontline) || note.event;
     if (event === "agent_joined" || note.role === "agent") setMode("agent", (custom && custom.agent_name) || note.agent_name);
@@ -334,6 +344,7 @@
       return;
     }
     var entry = { kind: note.role === "agent" ? "agent" : "bot", text: msg.text || (custom && custom.text) || "" };
+    if (mid) entry.mid = mid;
     if (entry.kind === "agent") entry.agentName = note.agent_name || state.agentName;
     var buttons = msg.quick_replies || msg.buttons;
     if (Array.isArray(buttons) && buttons.length && event !== "csat_request") {
@@ -351,28 +362,54 @@
   }
 
   // --- outgoing -------------------------------------------------------------------------------
-  var socket = null, ready = false, outbox = [];
+  // Every message has its own id and stays in `unacked` (kept across reloads) until the server
+  // acknowledges it, i.e. has handled it. After a reconnect, or when no answer came in time,
+  // it is sent again with the same id: the channel handles an id once (webchat_resend.py) and
+  // the handoff service stores it once, so a lost answer never loses nor doubles a message.
+  var socket = null, ready = false;
+  var ACK_MS = 30000;
+  var unacked = load("unacked", []);
   function metadata() {
     return { channel: "web", visitor_id: visitorId, page: window.location.pathname };
   }
-  function emit(payload, extra) {
-    socket.emit("user_uttered", { message: payload, session_id: state.sessionId,
-      customData: Object.assign(metadata(), extra || {}) });
+  function acked(id) {
+    unacked = unacked.filter(function (item) { return item.id !== id; });
+    save("unacked", unacked);
+  }
+  function transmit(item) {
+    if (!ready) return;  // sent by flush() after the next session_confirm
+    var attempt = item.attempt = (item.attempt || 0) + 1;
+    socket.timeout(ACK_MS).emit("user_uttered", { message: item.payload, session_id: state.sessionId,
+      message_id: item.id, customData: Object.assign(metadata(), item.extra || {}) }, function (err) {
+      if (!err) { acked(item.id); return; }
+      if (ready && item.attempt === attempt && unacked.indexOf(item) >= 0) transmit(item);  // no answer: again
+    });
+  }
+  function emit(payload, extra, entryId) {
+    var item = { id: randomId(), payload: payload, extra: extra || null, entry: entryId || null };
+    unacked.push(item);
+    save("unacked", unacked);
+    transmit(item);
   }
   function sendText(payload, shown) {
     payload = String(payload || "").trim();
     if (!payload) return;
     add({ kind: "user", text: shown || payload, pending: !ready });
     typing(true);
-    if (ready) emit(payload); else outbox.push({ payload: payload, id: transcript[transcript.length - 1].id });
+    emit(payload, null, transcript[transcript.length - 1].id);
   }
-  function flush() {
-    while (ready && outbox.length) {
-      var item = outbox.shift();
-      transcript.forEach(function (e) { if (e.id === item.id) delete e.pending; });
-      emit(item.payload);
-    }
+  function flush() {  // (re)connected: what is not acknowledged goes (again), oldest first
+    unacked.forEach(function (item) {
+      transcript.forEach(function (e) { if (e.id === item.entry) delete e.pending; });
+      transmit(item);
+    });
     persist(); render();
+  }
+  // The widget acknowledges each agent message it receives: the agent's console then shows
+  // it as delivered (bot/channels/webchat_receipts.py). A copy is acknowledged again, in case
+  // the first acknowledgement was lost.
+  function acknowledge(mid) {
+    if (socket && /^msg:\d+$/.test(mid)) socket.emit("message_received", { session_id: state.sessionId, id: mid });
   }
 
   function connect() {

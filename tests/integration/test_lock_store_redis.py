@@ -1,0 +1,74 @@
+"""Rasa's conversation lock on the real Redis when Redis dies while a message is handled: the
+handled message is not reported as failed, and the conversation is not blocked until the
+stale ticket expires (60 s) — it is released as soon as Redis answers again."""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+import redis as redis_sync
+from rasa.core.lock_store import RedisLockStore
+
+from bot.lock_store import RecoveringRedisLockStore
+
+pytestmark = pytest.mark.integration
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def dead_redis() -> redis_sync.StrictRedis:
+    """A client of a Redis that is not there (connection refused), as during a crash."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return redis_sync.StrictRedis(host="127.0.0.1", port=port, socket_timeout=1)
+
+
+def settings():
+    url = urlparse(REDIS_URL)
+    return dict(host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0),
+                key_prefix=f"test{uuid.uuid4().hex[:10]}")
+
+
+async def test_lock_released_once_redis_is_back_not_when_it_expires():
+    store = RecoveringRedisLockStore(**settings())
+    stock = RedisLockStore(**{**settings(), "key_prefix": store.key_prefix.split(":")[0]})
+    alive = store.red
+    try:
+        async with store.lock("web:abc"):
+            store.red = dead_redis()  # Redis dies while the message is handled
+        # no exception: the message was handled; the release waits for Redis
+        assert store.unreleased == {"web:abc": {0}}
+        stale = stock.get_lock("web:abc")
+        assert stale is not None and stale.is_locked(1)  # the stock store would wait ~60 s
+        store.red = alive  # Redis is back
+        started = time.monotonic()
+        async with store.lock("web:abc", wait_time_in_seconds=0.2):
+            pass
+        assert time.monotonic() - started < 2
+        assert store.unreleased == {}
+        assert stock.get_lock("web:abc") is None
+    finally:
+        store.red = alive
+        for key in alive.scan_iter(f"{store.key_prefix}*"):
+            alive.delete(key)
+
+
+async def test_rasa_builds_it_from_endpoints_yml():
+    from rasa.core.lock_store import LockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    cfg = settings()
+    store = LockStore.create(EndpointConfig(
+        url=cfg["host"], type="bot.lock_store.RecoveringRedisLockStore", port=cfg["port"],
+        db=cfg["db"], key_prefix=cfg["key_prefix"]))
+    assert isinstance(store, RecoveringRedisLockStore)
+    assert store.key_prefix == f"{cfg['key_prefix']}:lock:"
+    async with store.lock("web:def"):
+        assert store.get_lock("web:def") is not None
+    await asyncio.sleep(0)
+    assert store.get_lock("web:def") is None
