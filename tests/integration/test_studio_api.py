@@ -86,8 +86,8 @@ async def recorded(stack, headers, sender: str, timeout: float = 60.0) -> dict:
                                         headers=headers)
         assert status == 200, data
         found = [c for c in data["conversations"] if c["id"] == sender]
-        if found and len([t for t in found[0]["turns"] if t["role"] == "shopper"]) == 2 \
-                and found[0]["fallback"]:
+        shopper = [t for t in found[0]["turns"] if t["role"] == "shopper"] if found else []
+        if len(shopper) == 2 and shopper[1]["actions"]:  # the last event has arrived
             return found[0]
         await asyncio.sleep(0.2)
     raise AssertionError("the conversation never reached the studio")
