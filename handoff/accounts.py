@@ -4,7 +4,8 @@ Accounts live in the handoff service's agents table (handoff.agents owns the mod
 bcrypt hashing and the sessions). The password comes from HANDOFF_AGENT_PASSWORD or a prompt,
 never from the command line (shell history, ps), and has at least 8 characters. Queues are
 those of routing.yml (handoff.queues).
-  add USERNAME [--name N] [--role agent|supervisor] [--queues a,b] [--languages zh,en]
+  add USERNAME [--name N] [--role agent|designer|supervisor] [--queues a,b] [--languages zh,en]
+  (a designer reviews conversations and edits training data in the studio; a supervisor may too)
   list
   passwd USERNAME          set a new password and end the account's sessions
   disable USERNAME / enable USERNAME

@@ -18,7 +18,14 @@ from common.ticket import utcnow
 from handoff import queues as queue_config
 from handoff.db import Agent, AgentSession
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "designer", "supervisor")
+# Who may review conversations and change the training data: supervisors have every right a
+# designer has.
+DESIGNER_ROLES = ("designer", "supervisor")
+
+
+def can_design(agent: Agent) -> bool:
+    return agent.role in DESIGNER_ROLES
 
 
 def hash_password(password: str) -> str:

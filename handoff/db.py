@@ -25,7 +25,7 @@ class Agent(Base):
     username = Column(String(64), unique=True, nullable=False)
     display_name = Column(String(128), nullable=False)
     password_hash = Column(String(128), nullable=False)
-    role = Column(String(16), nullable=False, default="agent")  # agent | supervisor
+    role = Column(String(16), nullable=False, default="agent")  # agent | designer | supervisor
     queues = Column(JSON, nullable=False, default=list)
     languages = Column(JSON, nullable=False, default=list)
     is_active = Column(Boolean, nullable=False, default=True)

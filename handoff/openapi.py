@@ -11,6 +11,7 @@ from pydantic.schema import schema as model_schemas
 from common.statuses import STATUSES
 from common.ticket import TRIGGERS
 from handoff.aftersales.schemas import SCHEMAS as AFTERSALES_SCHEMAS
+from handoff.studio.schemas import SCHEMAS as STUDIO_SCHEMAS
 from handoff.queues import configured as configured_queues
 
 S = Dict[str, Any]
@@ -126,6 +127,7 @@ SCHEMAS["Quality"] = obj({"ticket_id": INT, "score": INT, "sampled": BOOL, "hits
 SCHEMAS["QualityReviews"] = obj({"reviews": {"type": "array", "items": {"allOf": [
     ref("Quality"), obj({"ticket": ref("TicketSummary")})]}}})
 SCHEMAS.update(AFTERSALES_SCHEMAS)
+SCHEMAS.update(STUDIO_SCHEMAS)
 SECURITY = {"agent": [{"bearer": []}, {"cookie": []}],
             "bot": [{"hmac": [], "hmacTimestamp": []}], "public": []}
 ERROR_TEXT = {400: "Bad request: malformed JSON, or a body that fails its model (the fields "
@@ -160,7 +162,8 @@ def _operation(route) -> S:
     if route.console:
         op["x-console-path"] = route.console
     params = [{"name": p, "in": "path", "required": True,
-               "schema": INT if p in ("ticket_id", "article_id", "case_id", "grant_id") else STR}
+               "schema": INT if p in ("ticket_id", "article_id", "case_id", "grant_id",
+                                      "turn_id") else STR}
               for p in re.findall(r"{(\w+)}", route.path)]
     params += [{"name": k, "in": "query", "required": False, "description": v, "schema": STR}
                for k, v in route.query.items()]

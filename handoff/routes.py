@@ -40,6 +40,8 @@ from handoff.kb import api as kb
 from handoff.metrics import api as metrics
 from handoff.openapi import document
 from handoff.quality import api as quality
+from handoff.studio import api as studio
+from handoff.studio import pages as studio_pages
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -274,6 +276,57 @@ ROUTES += [
           request="CaseLookup", response="CaseList", errors=[400, 401, 403]),
 ]
 
+# designer studio: review conversations, turn them into training data, train and compare
+DESIGNER_ERRORS = [400, 401, 403]
+ROUTES += [
+    Route("GET", "/api/designer/conversations", studio.conversations, "Designer: recent "
+          "conversations, newest first, each with its turns; every shopper turn with the "
+          "predicted intent, confidence, entities, emotion and the actions taken (personal "
+          "data masked)", "agent", response="DesignerConversations", errors=DESIGNER_ERRORS,
+          query={"limit": "1-200 (default 20)", "channel": "one channel", "language": "zh or en",
+                 "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "intent": "a predicted intent",
+                 "fallback": "1/0", "handed_off": "1/0", "low_csat": "1: CSAT 1-2",
+                 "abandoned": "1/0: a flow or form left unfinished", "tag": "a tag",
+                 "q": "words in a turn"},
+          console=C + "/designer/conversations"),
+    Route("GET", "/api/designer/conversations/{conversation_id}", studio.conversation,
+          "Designer: one conversation", "agent", response="DesignerConversation",
+          errors=[401, 403, 404],
+          console=C + "/designer/conversations/{conversation_id}"),
+    Route("PUT", "/api/designer/conversations/{conversation_id}/tags", studio.set_tags,
+          "Designer: set a conversation's tags", "agent", request="DesignerTags",
+          response="DesignerTags", errors=DESIGNER_ERRORS + [404],
+          console=C + "/designer/conversations/{conversation_id}/tags"),
+    Route("POST", "/api/designer/turns/{turn_id}/correction", studio.correct_turn,
+          "Designer: the correct intent and/or entities of a shopper turn", "agent",
+          request="DesignerCorrection", response="DesignerTurn", errors=DESIGNER_ERRORS + [404],
+          console=C + "/designer/turns/{turn_id}/correction"),
+    Route("GET", "/api/designer/vocabulary", studio.vocabulary, "Designer: the domain's "
+          "intents and entities", "agent", response="DesignerVocabulary", errors=[401, 403],
+          console=C + "/designer/vocabulary"),
+    Route("POST", "/api/designer/training/preview", studio.preview, "Designer: the diff that "
+          "turning turns into NLU examples (kind nlu) or a conversation into a story (story) "
+          "or test story (test) would make; nothing is written", "agent",
+          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS,
+          console=C + "/designer/training/preview"),
+    Route("POST", "/api/designer/training/apply", studio.apply, "Designer: write that change "
+          "into the YAML files (placeholders instead of personal data)", "agent",
+          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS,
+          console=C + "/designer/training/apply"),
+    Route("POST", "/api/designer/train", studio.start_training, "Designer: validate, train a "
+          "candidate model and evaluate it against the current one, in the background",
+          "agent", response="DesignerJob", status=201, errors=[401, 403, 409],
+          console=C + "/designer/train"),
+    Route("GET", "/api/designer/train/{job_id}", studio.training_job, "Designer: a training "
+          "job's steps and the comparison", "agent", response="DesignerJob",
+          errors=[401, 403, 404],
+          console=C + "/designer/train/{job_id}"),
+    Route("POST", "/api/designer/train/{job_id}/accept", studio.accept, "Designer: the bot "
+          "switches to the candidate model now (Rasa PUT /model, no restart)", "agent",
+          response="DesignerJob", errors=[401, 403, 404, 409],
+          console=C + "/designer/train/{job_id}/accept"),
+]
+
 
 def add_routes(app: web.Application) -> None:
     """Mount every route (and its console twin); the middlewares find them in DECLARED."""
@@ -285,3 +338,4 @@ def add_routes(app: web.Application) -> None:
             declared[mounted] = (route, CONSOLE)
     app[DECLARED] = declared
     setup_console(app)  # the agent console's HTML pages under /console
+    studio_pages.setup(app)  # the studio's page and its training jobs

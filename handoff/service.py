@@ -30,6 +30,7 @@ from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.render import fill
 from handoff.routing import Routing
+from handoff.studio import readmodel as studio_record
 from handoff.schema import migrate_locked, require_current
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class Service:
 
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
+        await self._record_for_studio(event)
         if kind == "case_opened" and isinstance(event.get("case"), dict):
             await self.open_bot_case(event["case"])
             return
@@ -217,6 +219,15 @@ class Service:
         if kind != "user" or not event.get("sender_id"):
             return
         await self._shopper_message(event)
+
+    async def _record_for_studio(self, event: Dict[str, Any]) -> None:
+        """The designers' review record; a failure there never holds up a handoff."""
+        if not studio_record.wanted(event):
+            return
+        try:
+            await self.db(studio_record.ingest, event)
+        except Exception:
+            log.exception("studio: could not record a %s event", event.get("event"))
 
     async def _keep_paused(self, sender: str) -> None:
         """Rasa starts a new session after a long silence, which un-pauses the conversation:
@@ -250,6 +261,7 @@ class Service:
                 done = store.awaiting_csat(db, sender, CSAT_WINDOW)
                 if done is not None:
                     store.set_csat(db, done, score, source=dedup)
+                    studio_record.set_csat(db, sender, score)
                     relay_items.extend(survey_flow.after_csat(db, done))
                     return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
             relay_items.extend(survey_flow.on_answer(db, sender, text))

@@ -1,4 +1,4 @@
-"""Tables of after-sales work (migration 0007): cases and their history, grants, customer notes."""
+"""Tables of after-sales work (migration 0008): cases and their history, grants, customer notes."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, String, Text
