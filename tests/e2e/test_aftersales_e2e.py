@@ -40,7 +40,7 @@ def texts(messages):
 
 def test_bot_case_worked_by_an_agent_reaches_the_shopper(stack, web_shopper):
     agent = f"e2e-cases-{uuid.uuid4().hex[:6]}"
-    subprocess.run([sys.executable, "-m", "handoff.agents", "add", agent,
+    subprocess.run([sys.executable, "-m", "handoff.accounts", "add", agent,
                     "--queues", "logistics"], cwd=ROOT,
                    env=dict(stack.env, HANDOFF_AGENT_PASSWORD=PASSWORD), check=True)
     shopper = web_shopper(WEB)
