@@ -52,7 +52,7 @@ def lookup_customer(customer_id: Optional[str]) -> Optional[Dict[str, Any]]:
                     # every linked channel, with its conversation id
                     "identities": [i.to_dict() for i in linked_identities(session, customer.id)],
                     # all their orders, newest first: the agent's customer 360
-                    "orders": customer_orders(session, customer.id)}
+                    "extra": {"orders": customer_orders(session, customer.id)}}
     except Exception as exc:
         log.warning("customer %s unavailable: %s", customer_id, exc)
         return None

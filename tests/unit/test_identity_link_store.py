@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.handover.action import lookup_customer
+from common.ticket import CustomerCard
 from actions.identity.link import ChannelIdentity, link_identity, linked_identities
 from actions.orders import conversation as orders
 from actions.store import session_scope
@@ -111,6 +112,9 @@ async def test_a_shop_linked_identity_is_known_on_its_channel(store):
     assert any(c == "phone" and "****" in i for c, i in cards)
     card = lookup_customer("C0003")
     assert "web:0123456789abcdef0123456789abcdef" in {i["conversation_id"] for i in card["identities"]}
+    # the card is what the ticket carries: it must build the ticket's dataclass as it is
+    ticket_card = CustomerCard(**card)
+    assert ticket_card.customer_id == "C0003" and isinstance(ticket_card.extra["orders"], list)
 
 
 async def test_only_identifiers_the_input_channel_vouches_for_count(store):
