@@ -104,7 +104,7 @@ _FIGURES = {"contacts": INT, "tickets": INT, "fcr": _RATE, "containment": _RATE,
             "first_response_s": _RATE, "aht_s": _RATE, "csat_bot": _RATE, "csat_human": _RATE,
             "nps": _RATE, "ces": _RATE}
 _ROWS = {"type": "array", "items": obj({"key": STR, **_FIGURES})}
-SCHEMAS["Metrics"] = obj({"from": TIME, "to": TIME, "days": INT, "tracker": BOOL,
+SCHEMAS["Metrics"] = obj({"from": TIME, "to": TIME, "days": INT,
                           "repeat_window_hours": NUM, **_FIGURES, "by_agent": _ROWS,
                           "by_queue": _ROWS, "by_channel": _ROWS, "by_day": _ROWS,
                           "assist": obj({"used": INT, "by_kind": ANY, "agent_messages": INT,

@@ -21,6 +21,7 @@ from handoff.agents import create_agent, verify_password
 from handoff.aftersales import intake
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
+from handoff.conversations import record as conversation_record
 from handoff.config import Settings
 from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
@@ -30,7 +31,6 @@ from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.render import fill
 from handoff.routing import Routing
-from handoff.studio import readmodel as studio_record
 from handoff.schema import migrate_locked, require_current
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ class Service:
 
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
-        await self._record_for_studio(event)
+        await self._record_conversation(event)
         if kind == "case_opened" and isinstance(event.get("case"), dict):
             await self.open_bot_case(event["case"])
             return
@@ -220,14 +220,15 @@ class Service:
             return
         await self._shopper_message(event)
 
-    async def _record_for_studio(self, event: Dict[str, Any]) -> None:
-        """The designers' review record; a failure there never holds up a handoff."""
-        if not studio_record.wanted(event):
+    async def _record_conversation(self, event: Dict[str, Any]) -> None:
+        """The conversations' read model (studio, dashboard, metrics); a failure there never
+        holds up a handoff."""
+        if not conversation_record.wanted(event):
             return
         try:
-            await self.db(studio_record.ingest, event)
+            await self.db(conversation_record.ingest, event)
         except Exception:
-            log.exception("studio: could not record a %s event", event.get("event"))
+            log.exception("conversations: could not record a %s event", event.get("event"))
 
     async def _keep_paused(self, sender: str) -> None:
         """Rasa starts a new session after a long silence, which un-pauses the conversation:
@@ -261,7 +262,7 @@ class Service:
                 done = store.awaiting_csat(db, sender, CSAT_WINDOW)
                 if done is not None:
                     store.set_csat(db, done, score, source=dedup)
-                    studio_record.set_csat(db, sender, score)
+                    conversation_record.set_csat(db, sender, score)
                     relay_items.extend(survey_flow.after_csat(db, done))
                     return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
             relay_items.extend(survey_flow.on_answer(db, sender, text))

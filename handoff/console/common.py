@@ -18,7 +18,6 @@ from handoff.db import Agent
 from handoff.lockout import LOCKOUT  # noqa: F401  (the console sets it up; the API uses it too)
 
 CONSOLE_SETTINGS = web.AppKey("console_settings", object)
-TRACKER = web.AppKey("console_tracker", object)
 PREFIX = "/console"
 
 

@@ -12,13 +12,12 @@ from typing import Optional
 
 import aiohttp_session
 from aiohttp import web
-from sqlalchemy import create_engine
 
 from handoff.config import PACKAGE_DIR
 from handoff.console import aftersales_console, kb_console, pages
 from handoff.console.auth import ConsoleCookieStorage
 from handoff.console.settings import ConsoleSettings
-from handoff.console.common import CONSOLE_SETTINGS, PREFIX, TRACKER
+from handoff.console.common import CONSOLE_SETTINGS, PREFIX
 from handoff.lockout import LOCKOUT, Lockout
 from handoff.service import SERVICE
 
@@ -65,8 +64,6 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     app[LOCKOUT] = Lockout(service.redis, service.settings.redis_prefix,
                            settings.lockout_attempts, settings.lockout_minutes,
                            settings.lockout_address_attempts)
-    app[TRACKER] = (create_engine(settings.tracker_url, future=True, pool_pre_ping=True)
-                    if settings.tracker_url else None)
     storage = ConsoleCookieStorage(settings.secret_key, settings.cookie_secure,
                                    int(settings.session_hours * 3600))
     app.middlewares.extend([page_headers, scoped_sessions(storage)])
@@ -83,8 +80,3 @@ def setup_console(app: web.Application, settings: Optional[ConsoleSettings] = No
     kb_console.setup(app)  # pages of the knowledge-base editor and of quality review
     aftersales_console.setup(app)  # pages of cases and approvals
     r.add_static(PREFIX + "/static", PACKAGE_DIR / "static")
-
-    async def close_tracker(_app: web.Application) -> None:
-        if app[TRACKER] is not None:
-            app[TRACKER].dispose()
-    app.on_cleanup.append(close_tracker)

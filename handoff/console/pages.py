@@ -12,7 +12,7 @@ from handoff import store
 from handoff.console import actions, stats
 from handoff.console.auth import CSRF_FIELD, check_csrf, start_session
 from handoff.console.canned import bundle as canned_bundle
-from handoff.console.common import (CONSOLE_SETTINGS, LOCKOUT, PREFIX, TRACKER, page_agent,
+from handoff.console.common import (CONSOLE_SETTINGS, LOCKOUT, PREFIX, page_agent,
                                  render, safe_next)
 from handoff.lockout import Lockout, retry_headers
 from handoff.service import SERVICE
@@ -139,12 +139,11 @@ async def dashboard_page(request: web.Request) -> web.Response:
     if agent.role != "supervisor":
         return render(request, session, "error.html", agent, status=403, message="forbidden")
     start, end, start_s, end_s = period(request.query)
-    tracker = request.app[TRACKER]
     svc = request.app[SERVICE]
 
     def work():
         with svc.maker() as db:
-            return stats.dashboard(db, tracker, start, end)
+            return stats.dashboard(db, start, end)
     dash = await asyncio.to_thread(work)
     return render(request, session, "dashboard.html", agent, dash=dash, start=start_s,
                   end=end_s)

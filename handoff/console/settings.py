@@ -26,8 +26,6 @@ class ConsoleSettings:
     # address for the window (password spraying). 0 turns it off, e.g. behind a proxy that hides
     # the agents' own addresses.
     lockout_address_attempts: int = 30
-    # Where Rasa keeps its tracker events (for the dashboard's conversation counts).
-    tracker_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides: object
@@ -45,26 +43,7 @@ class ConsoleSettings:
             lockout_attempts=int(env.get("CONSOLE_LOCKOUT_ATTEMPTS") or 5),
             lockout_minutes=float(env.get("CONSOLE_LOCKOUT_MINUTES") or 15.0),
             lockout_address_attempts=int(env.get("CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS") or 30),
-            tracker_url=tracker_url(env),
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
-
-def tracker_url(env: Mapping[str, str]) -> Optional[str]:
-    """The tracker store's SQLAlchemy URL: CONSOLE_TRACKER_URL, TRACKER_URL, or the
-    TRACKER_* parts that endpoints.yml uses."""
-    url = env.get("CONSOLE_TRACKER_URL") or env.get("TRACKER_URL")
-    if url:
-        return url
-    dialect, db = env.get("TRACKER_DIALECT"), env.get("TRACKER_DB")
-    if not dialect or not db:
-        return None
-    if dialect == "sqlite":
-        return f"sqlite:///{db}"
-    auth = env.get("TRACKER_LOGIN") or ""
-    if auth and env.get("TRACKER_PASSWORD"):
-        auth += ":" + env["TRACKER_PASSWORD"]
-    host = env.get("TRACKER_HOST") or "127.0.0.1"
-    port = f":{env['TRACKER_PORT']}" if env.get("TRACKER_PORT") else ""
-    return f"{dialect}://{auth + '@' if auth else ''}{host}{port}/{db}"

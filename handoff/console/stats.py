@@ -1,29 +1,25 @@
 """Dashboard aggregates for supervisors, over a chosen period.
 
 Ticket figures come from the handoff tables; conversation figures (how many conversations,
-top intents, fallback messages, bot-only CSAT) from Rasa's SQL tracker store, read-only.
-Plain SQL over the same tables the service writes, grouped in the database where it matters.
+top intents, fallback messages, bot-only CSAT) from the service's read model of conversations
+(handoff.conversations: the shopper turns the bot's event stream brought), never from Rasa's
+tracker store. Grouped in the database where it matters.
 """
 from __future__ import annotations
 
-import json
-import logging
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, List, Optional, Set, Tuple
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.ticket import TRIGGERS, utcnow
+from handoff.conversations import queries as conversations
 from handoff.db import TicketEvent, TicketRow
 from handoff.metrics import api as metrics_api, compute, sources
-from handoff.surveys import csat_score
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,7 +36,6 @@ class Csat:
 class Dashboard:
     start: datetime
     end: datetime
-    tracker: bool = False
     conversations: int = 0
     handed_off: int = 0
     tickets: int = 0
@@ -84,50 +79,32 @@ def ticket_figures(db: Session, start: datetime, end: datetime,
     return dash, conversations
 
 
-def tracker_figures(engine: Engine, dash: Dashboard, handed_off: Set[str], top: int = 10) -> None:
-    """Fill the conversation figures from Rasa's `events` table (SQLTrackerStore)."""
-    span = {"s": dash.start.timestamp(), "e": dash.end.timestamp()}
-    where = "type_name = 'user' AND timestamp >= :s AND timestamp < :e"
-    with engine.connect() as conn:
-        dash.conversations = int(conn.execute(text(
-            f"SELECT COUNT(DISTINCT sender_id) FROM events WHERE {where}"), span).scalar() or 0)
-        dash.top_intents = [(name, int(n)) for name, n in conn.execute(text(
-            f"SELECT intent_name, COUNT(*) AS n FROM events WHERE {where} "
-            "AND intent_name IS NOT NULL AND intent_name <> 'nlu_fallback' "
-            "GROUP BY intent_name ORDER BY n DESC, intent_name LIMIT :top"),
-            {**span, "top": top})]
-        fallbacks: Counter = Counter()
-        for (data,) in conn.execute(text(
-                f"SELECT data FROM events WHERE {where} AND intent_name = 'nlu_fallback'"), span):
-            message = str(json.loads(data or "{}").get("text") or "").strip()
-            if message:
-                fallbacks[message] += 1
-        dash.top_fallbacks = fallbacks.most_common(top)
-        scores = [score for sender, data in conn.execute(text(
-            f"SELECT sender_id, data FROM events WHERE {where} AND intent_name = 'csat_score'"),
-            span) if sender not in handed_off and (score := csat_score(data)) is not None]
-    dash.tracker = True
-    dash.csat_bot = Csat.of(scores)
+def conversation_figures(db: Session, dash: Dashboard, handed_off: Set[str],
+                         top: int = 10) -> None:
+    """Fill the conversation figures from the read model's shopper turns of the period."""
+    turns = conversations.turn_figures(db, dash.start, dash.end, top)
+    # A handed-over conversation counts even if its turns predate the read model.
+    dash.conversations = len(turns.senders | handed_off)
+    dash.top_intents = turns.top_intents
+    dash.top_fallbacks = turns.top_fallbacks
+    dash.csat_bot = Csat.of([score for sender, score in turns.ratings
+                             if sender not in handed_off])
 
 
-def dashboard(db: Session, tracker: Optional[Engine], start: datetime, end: datetime) -> Dashboard:
+def dashboard(db: Session, start: datetime, end: datetime) -> Dashboard:
     dash, handed_off = ticket_figures(db, start, end)
-    if tracker is not None:
-        try:
-            tracker_figures(tracker, dash, handed_off)
-        except Exception as exc:  # no events table yet, database down: tickets still count
-            log.warning("dashboard: tracker store unavailable: %s", exc)
-    total = dash.conversations if dash.tracker else dash.handed_off
-    if dash.tracker and total:
-        dash.bot_resolution_rate = _containment(db, tracker, start, end)
+    conversation_figures(db, dash, handed_off)
+    total = dash.conversations
+    if total:
+        dash.bot_resolution_rate = _containment(db, start, end)
     dash.by_reason = [(reason, n, round(n / total, 4) if total else None)
                       for reason, n, _ in dash.by_reason]
     return dash
 
 
-def _containment(db: Session, tracker: Engine, start: datetime, end: datetime) -> Optional[float]:
+def _containment(db: Session, start: datetime, end: datetime) -> Optional[float]:
     """Bot resolution as the metrics define it (docs/metrics.md): abandoned chats and chats
     followed by another contact are not resolved by the bot."""
     window = metrics_api.repeat_window()
-    history, later = sources.load(db, tracker, start, end, window)
+    history, later = sources.load(db, start, end, window)
     return compute.containment(history.contacts, history.contacts + later, window)

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from handoff.errors import error
-from handoff.console.common import TRACKER
 from handoff.metrics import compute, sources
 from handoff.service import SERVICE
 
@@ -36,16 +35,14 @@ async def _report(request: web.Request) -> Dict[str, Any]:
     end = datetime.now(timezone.utc)
     start = end - timedelta(days=days)
     window = repeat_window()
-    tracker = request.app.get(TRACKER)
 
     def work() -> Dict[str, Any]:
         with svc.maker() as db:
-            history, later = sources.load(db, tracker, start, end, window)
+            history, later = sources.load(db, start, end, window)
             assist = sources.assist_usage(db, start, end)
         return {**compute.report(history, window, tz, later), "assist": assist}
     report = await asyncio.to_thread(work)
-    return {"from": start.isoformat(), "to": end.isoformat(), "days": days,
-            "tracker": tracker is not None, **report}
+    return {"from": start.isoformat(), "to": end.isoformat(), "days": days, **report}
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -1,30 +1,27 @@
-"""The facts of a period, read from the service's tables and Rasa's tracker store.
+"""The facts of a period, read from the service's tables and its read model of conversations.
 
-A contact is a Rasa session (a sender's events between two `session_started`): the tracker
-knows every conversation, handed over or not. Without a tracker store, the contacts are the
-handed-over conversations only (the figures then describe the human side).
+A contact is a Rasa session (a sender's events between two `session_started`), as the read
+model (handoff.conversations, fed by the bot's event stream) recorded it: it knows every
+conversation, handed over or not. A handed-over conversation the read model never saw (from
+before it was fed) is one contact of its tickets.
 """
 from __future__ import annotations
 
-import json
-import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handoff.conversations import queries as conversations
+from handoff.conversations.sessions import GLUE, SessionFacts, SessionLike, apply
 from handoff.db import Agent, Message, TicketEvent, TicketRow
 from handoff.metrics.history import Contact, History, Survey, TicketFact
-from handoff.surveys import SurveyRow, csat_score
+from handoff.surveys import SurveyRow
 
-log = logging.getLogger(__name__)
-# Intents that say nothing about what the shopper came for.
-GLUE = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "nlu_fallback",
-        "out_of_scope", "csat_score", "inform", "cancel", "send_image", "request_human",
-        "emotion_escalation"}
+__all__ = ["GLUE", "classify", "decide", "load", "tickets", "surveys", "assist_usage"]
+
 # The shopper closed the conversation: the bot's answer was enough.
 CLOSING = {"goodbye", "thank", "csat_score"}
 # The bot still owed an answer when the shopper left.
@@ -75,71 +72,49 @@ def _utc(stamp: float) -> datetime:
     return datetime.fromtimestamp(stamp, tz=timezone.utc)
 
 
-def classify(events: List[Tuple[str, float, Optional[str], Optional[str], dict]],
-             conversation_id: str, handed: List[TicketFact]) -> Optional[Contact]:
-    """One session's events (type, timestamp, intent, action, data) -> a contact."""
-    users = [e for e in events if e[0] == "user"]
-    if not users:
+def decide(s: SessionLike, conversation_id: str, handed: List[TicketFact]) -> Optional[Contact]:
+    """One session's facts (handoff.conversations.sessions) and its tickets -> a contact."""
+    if not s.shopper_turns:
         return None
-    started, ended = _utc(events[0][1]), _utc(events[-1][1])
-    channel = next((e[4].get("input_channel") for e in users if e[4].get("input_channel")),
-                   "unknown")
-    customer = conversation_id
-    loop_open, csat = False, None
-    for kind, _, intent, action, data in events:
-        if kind == "slot" and data.get("name") == "customer_id" and data.get("value"):
-            customer = str(data["value"])
-        elif kind == "active_loop":
-            loop_open = bool(data.get("name"))
-        elif kind == "user" and intent == "csat_score":
-            csat = csat_score(json.dumps(data))
-    issue = next((e[2] for e in users if e[2] and e[2] not in GLUE), None)
-    last_intent = users[-1][2]
-    after_last = [e[3] for e in events if e[0] == "action" and e[1] >= users[-1][1]
-                  and e[3] and e[3] != "action_listen"]
     if handed:
         outcome = "handed_off"
         resolved = all(t.resolved_at is not None for t in handed)
-    elif last_intent in CLOSING:
+    elif s.last_intent in CLOSING:
         outcome, resolved = "bot_resolved", True
-    elif loop_open or last_intent in OWING_INTENTS or (after_last and after_last[-1]
-                                                       in OWING_ACTIONS):
+    elif s.loop_open or s.last_intent in OWING_INTENTS or s.last_action in OWING_ACTIONS:
         outcome, resolved = "abandoned", False
     else:
         outcome, resolved = "bot_resolved", True
-    return Contact(conversation_id, customer, channel, started, ended, outcome, issue,
-                   resolved, csat if outcome == "bot_resolved" else None)
+    return Contact(conversation_id, s.customer or conversation_id, s.channel or "unknown",
+                   _utc(s.started_at), _utc(s.last_at), outcome, s.issue, resolved,
+                   s.csat if outcome == "bot_resolved" else None)
 
 
-def tracker_contacts(engine: Engine, start: datetime, end: datetime,
+def classify(events: List[Tuple[str, float, Optional[str], Optional[str], dict]],
+             conversation_id: str, handed: List[TicketFact]) -> Optional[Contact]:
+    """One session's events (type, timestamp, intent, action, data) -> a contact: the same
+    fold the read model applies to the stream, event by event."""
+    if not events:
+        return None
+    facts = SessionFacts(started_at=events[0][1], last_at=events[0][1])
+    for kind, stamp, intent, action, data in events:
+        apply(facts, kind, stamp, intent, action, data)
+    return decide(facts, conversation_id, handed)
+
+
+def session_contacts(db: Session, start: datetime, end: datetime,
                      by_conversation: Dict[str, List[TicketFact]]) -> List[Contact]:
-    span = {"s": start.timestamp(), "e": end.timestamp()}
-    sessions: Dict[str, List[List[tuple]]] = defaultdict(list)
-    with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
-            "WHERE sender_id IN (SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' "
-            "AND timestamp >= :s AND timestamp < :e) ORDER BY sender_id, id"), span)
-        for sender, kind, stamp, intent, action, data in rows:
-            if kind == "session_started" or not sessions[sender]:
-                sessions[sender].append([])
-            try:
-                payload = json.loads(data or "{}")
-            except json.JSONDecodeError:
-                payload = {}
-            sessions[sender][-1].append((kind, float(stamp), intent, action, payload))
+    """The read model's sessions that started in [start, end), with the tickets of each."""
     contacts = []
-    for sender, parts in sessions.items():
-        for index, events in enumerate(parts):
-            if not events:
-                continue
-            first = _utc(events[0][1])
-            until = _utc(parts[index + 1][0][1]) if index + 1 < len(parts) and parts[index + 1] \
-                else datetime.max.replace(tzinfo=timezone.utc)
-            handed = [t for t in by_conversation.get(sender, []) if first <= t.created_at < until]
-            contact = classify(events, sender, handed)
-            if contact is not None and start <= contact.started_at < end:
-                contacts.append(contact)
+    for span in conversations.sessions_started(db, start, end):
+        first = _utc(span.row.started_at)
+        until = _utc(span.until) if span.until is not None \
+            else datetime.max.replace(tzinfo=timezone.utc)
+        handed = [t for t in by_conversation.get(span.row.sender_id, [])
+                  if first <= t.created_at < until]
+        contact = decide(span.row, span.row.sender_id, handed)
+        if contact is not None:
+            contacts.append(contact)
     return contacts
 
 
@@ -153,21 +128,18 @@ def ticket_contacts(facts: Iterable[TicketFact]) -> List[Contact]:
                     all(t.resolved_at for t in ts)) for cid, ts in grouped.items()]
 
 
-def load(db: Session, tracker: Optional[Engine], start: datetime, end: datetime,
+def load(db: Session, start: datetime, end: datetime,
          window: timedelta) -> Tuple[History, List[Contact]]:
     """The period's history, and the contacts of the window after it (for repeats)."""
     facts = tickets(db, start, end + window)
     by_conversation: Dict[str, List[TicketFact]] = defaultdict(list)
     for fact in facts:
         by_conversation[fact.conversation_id].append(fact)
-    contacts: Optional[List[Contact]] = None
-    if tracker is not None:
-        try:
-            contacts = tracker_contacts(tracker, start, end + window, by_conversation)
-        except Exception as exc:  # no events table yet, database down: tickets still count
-            log.warning("metrics: tracker store unavailable: %s", exc)
-    if contacts is None:
-        contacts = ticket_contacts(facts)
+    contacts = session_contacts(db, start, end + window, by_conversation)
+    # Hand-overs of conversations the read model never saw (from before it was fed, or a
+    # ticket without bot events): each such conversation is one contact, as before.
+    known = conversations.known_senders(db, set(by_conversation))
+    contacts += ticket_contacts(f for f in facts if f.conversation_id not in known)
     inside = [c for c in contacts if c.started_at < end]
     later = [c for c in contacts if c.started_at >= end]
     return History(inside, [t for t in facts if t.created_at < end],

@@ -10,12 +10,13 @@ from typing import Any, Dict, List, Optional
 from aiohttp import web
 
 from handoff.agents import can_design
+from handoff.conversations import masking
 from handoff.api_agents import body, error, require_agent, run
 from handoff.db import Agent
 from handoff.service import SETTINGS
-from handoff.studio import masking, training, views
+from handoff.studio import training, views
 from handoff.studio.jobs import CODE_ROOT, Trainer
-from handoff.studio.readmodel import StudioConversation, StudioTurn
+from handoff.conversations.tables import StudioConversation, StudioTurn
 from handoff.studio.writer import Project, WriteError
 
 TRAINER = web.AppKey("studio_trainer", Trainer)

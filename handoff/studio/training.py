@@ -6,8 +6,9 @@ from typing import Any, Dict, List, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.studio import masking
-from handoff.studio.readmodel import FALLBACK_INTENT, StudioTurn
+from handoff.conversations import masking
+from handoff.conversations.sessions import FALLBACK_INTENT
+from handoff.conversations.tables import StudioTurn
 from handoff.studio.writer import Change, Project, WriteError
 
 KINDS = ("nlu", "story", "test")

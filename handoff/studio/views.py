@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.studio import masking
-from handoff.studio.readmodel import StudioConversation, StudioTurn
+from handoff.conversations import masking
+from handoff.conversations.tables import StudioConversation, StudioTurn
 
 LOW_CSAT = 2
 # A flow or form still open after this long was left by the shopper.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import tempfile
 import threading
 import time
@@ -24,6 +23,7 @@ from common import signing
 from common.ticket import Ticket
 from handoff.agents import create_agent
 from handoff.config import Settings
+from handoff.conversations import record as conversation_record
 from handoff.db import make_engine, make_sessionmaker, migrate
 from tests.integration.handoff_support import RASA_TOKEN, TOKEN, RasaStub, sample_ticket
 
@@ -38,9 +38,6 @@ LOCKOUT_ATTEMPTS = 3
 # Failed logins from one address (any usernames) that block it; each module's server has its
 # own Redis prefix, so counts never leak between modules.
 ADDRESS_LOCKOUT_ATTEMPTS = 6
-TRACKER_SCHEMA = ("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
-                  "type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255), "
-                  "action_name VARCHAR(255), data TEXT)")
 
 
 class ConsoleServer:
@@ -50,7 +47,6 @@ class ConsoleServer:
         self.tmp = tmp
         self.prefix = f"test:console:{uuid.uuid4().hex[:10]}"
         self.db_url = f"sqlite:///{tmp / 'handoff.db'}"
-        self.tracker_path = tmp / "tracker.db"
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.runners = []
@@ -61,8 +57,6 @@ class ConsoleServer:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def start(self) -> None:
-        with sqlite3.connect(self.tracker_path) as conn:
-            conn.execute(TRACKER_SCHEMA)
         self.thread.start()
         self.run(self._start())
 
@@ -132,12 +126,15 @@ class ConsoleServer:
 
     def tracker_event(self, sender: str, intent: Optional[str], text: str,
                       entities: Optional[list] = None, at: Optional[float] = None) -> None:
-        data = {"event": "user", "text": text,
-                "parse_data": {"intent": {"name": intent}, "entities": entities or []}}
-        with sqlite3.connect(self.tracker_path) as conn:
-            conn.execute("INSERT INTO events (sender_id, type_name, timestamp, intent_name, data)"
-                         " VALUES (?, 'user', ?, ?, ?)",
-                         (sender, at or time.time(), intent, json.dumps(data, ensure_ascii=False)))
+        """A shopper's message the bot published, recorded into the conversations' read model
+        by the function the service's stream consumer calls (no tracker store is read)."""
+        event = {"event": "user", "sender_id": sender, "text": text,
+                 "timestamp": at or time.time(), "message_id": uuid.uuid4().hex,
+                 "input_channel": "socketio",
+                 "parse_data": {"intent": {"name": intent, "confidence": 0.9},
+                                "entities": entities or []}}
+        assert conversation_record.wanted(event)
+        self.run(self.service.db(conversation_record.ingest, event))
 
     @property
     def service(self):
@@ -163,10 +160,9 @@ def console_server():
     tmp = Path(tempfile.mkdtemp(prefix="console-test-"))
     saved = {k: os.environ.get(k) for k in ("CONSOLE_SECRET", "CONSOLE_LOCKOUT_ATTEMPTS",
                                             "CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS",
-                                            "CONSOLE_TRACKER_URL", "CONSOLE_COOKIE_SECURE")}
+                                            "CONSOLE_COOKIE_SECURE")}
     os.environ.update(CONSOLE_SECRET=uuid.uuid4().hex, CONSOLE_LOCKOUT_ATTEMPTS=str(LOCKOUT_ATTEMPTS),
                       CONSOLE_LOCKOUT_ADDRESS_ATTEMPTS=str(ADDRESS_LOCKOUT_ATTEMPTS),
-                      CONSOLE_TRACKER_URL=f"sqlite:///{tmp / 'tracker.db'}",
                       CONSOLE_COOKIE_SECURE="auto")
     server = ConsoleServer(tmp)
     try:

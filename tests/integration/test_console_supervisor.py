@@ -1,6 +1,6 @@
 """Supervisor features and UI languages of the console, in headless Chromium: the dashboard
-over a chosen period (tickets + Rasa's tracker events), reassign, all queues, the English UI
-from Accept-Language and the language switch; screenshots at 1280 px and 768 px."""
+over a chosen period (tickets + the conversations' read model), reassign, all queues, the
+English UI from Accept-Language and the language switch; screenshots at 1280 px and 768 px."""
 from __future__ import annotations
 
 import time

@@ -1,5 +1,5 @@
 """The knowledge-base editor and the dashboard's metrics charts in headless Chromium
-(handoff service on SQLite with an SQLite tracker store, real Redis)."""
+(handoff service on SQLite, no tracker store: conversations from its read model; real Redis)."""
 from __future__ import annotations
 
 import csv
@@ -87,7 +87,7 @@ def test_the_dashboard_charts_the_metrics_and_exports_csv(console_server, browse
     boss = user("boss")
     srv.agent(boss, role="supervisor")
     now = time.time()
-    # Three bot conversations in the tracker: one answered and closed, one abandoned after a
+    # Three bot conversations in the read model: one answered and closed, one abandoned after a
     # fallback, one handed over; plus an unanswered long-tail question for the misses list.
     closed, dropped = f"web-{uuid.uuid4().hex[:6]}", f"web-{uuid.uuid4().hex[:6]}"
     srv.tracker_event(closed, "faq", "包邮吗", at=now - 60)

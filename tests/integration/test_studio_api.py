@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from handoff.config import ROOT_DIR
 from handoff.db import make_engine, make_sessionmaker
-from handoff.studio.readmodel import StudioConversation, StudioTurn
+from handoff.conversations.tables import StudioConversation, StudioTurn
 from tests.integration.handoff_support import (make_broker, pg_url, prefix,  # noqa: F401
                                                rasa_stub, stack)
 

@@ -1,5 +1,5 @@
 """Console building blocks without services: language choice, canned replies from the FAQ
-answers, tracker URL, safe redirects, labels, cookie Secure decision, and autoescaping."""
+answers, safe redirects, labels, cookie Secure decision, and autoescaping."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ from handoff.console.auth import _loopback
 from handoff.console.canned import canned_replies
 from handoff.console.common import environment, safe_next
 from handoff.console.i18n import Translator, pick_language
-from handoff.console.settings import ConsoleSettings, tracker_url
+from handoff.console.settings import ConsoleSettings
 
 
 def test_language_from_choice_then_accept_language():
@@ -32,16 +32,6 @@ def test_canned_replies_are_the_faq_answers_filled_in_both_languages():
     from common import policy
     threshold = str(policy.get("shipping.free_threshold"))
     assert threshold in fee_zh.text and threshold in fee_en.text
-
-
-def test_tracker_url_from_the_endpoint_parts():
-    assert tracker_url({"TRACKER_URL": "postgresql://u@h/db"}) == "postgresql://u@h/db"
-    assert tracker_url({"TRACKER_DIALECT": "sqlite", "TRACKER_DB": "/tmp/t.db"}) == \
-        "sqlite:////tmp/t.db"
-    assert tracker_url({"TRACKER_DIALECT": "postgresql", "TRACKER_DB": "rasa",
-                        "TRACKER_HOST": "db", "TRACKER_PORT": "5432", "TRACKER_LOGIN": "u",
-                        "TRACKER_PASSWORD": "p"}) == "postgresql://u:p@db:5432/rasa"
-    assert tracker_url({}) is None
 
 
 def test_settings_derive_a_32_byte_key_and_defaults():

@@ -7,14 +7,17 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
-from handoff.studio import readmodel, views
-from handoff.studio.readmodel import StudioConversation, StudioTurn
+from handoff.conversations import record as readmodel
+from handoff.conversations.tables import (ConversationSession, SeenEvent, StudioConversation,
+                                          StudioTurn)
+from handoff.studio import views
 
 
 @pytest.fixture()
 def db():
     engine = create_engine("sqlite://", future=True)
-    for table in (StudioConversation.__table__, StudioTurn.__table__):
+    for table in (StudioConversation.__table__, StudioTurn.__table__,
+                  ConversationSession.__table__, SeenEvent.__table__):
         table.create(engine)
     with sessionmaker(bind=engine, future=True).begin() as session:
         yield session

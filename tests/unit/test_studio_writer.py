@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handoff.studio import masking
+from handoff.conversations import masking
 from handoff.studio.writer import Project, WriteError, normalise
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,68 +1,33 @@
-"""Frontline's own record of conversations for review, fed by the bot's event stream.
+"""Recording the bot's events into the read model: what the stream consumer calls.
 
-The handoff service already consumes every tracker event the bot's event broker publishes
-(bot.broker -> <prefix>:events); the studio records the ones a designer reviews there,
-instead of reading Rasa's internal `events` table: that table's layout is Rasa's, and a
-tracker store may not be SQL at all. Only masked and placeholder forms of a message are
-stored (handoff.studio.masking), never a phone number or address as typed.
+The handoff service consumes every tracker event the bot's event broker publishes
+(bot.broker -> <prefix>:events) and hands each one to `ingest` (after `wanted`): the sender's
+review record and turns (the studio; the dashboard counts the shopper turns) and its current
+Rasa session (the metrics' contact). Only masked and placeholder forms of a message are stored
+(handoff.conversations.masking), never a phone number or address as typed. An event already
+seen (a redelivered stream entry) changes nothing.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import (JSON, Boolean, Column, Float, Integer, String, Text,
-                        UniqueConstraint, select)
+import hashlib
+import json
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.db import Base
-from handoff.studio import masking
+from handoff.conversations import masking, sessions
+from handoff.conversations.sessions import FALLBACK_INTENT, HANDOFF_ACTIONS
+from handoff.conversations.tables import SeenEvent, StudioConversation, StudioTurn
+from handoff.surveys import csat_score
 
-FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_fallback"}
-HANDOFF_ACTIONS = {"action_handoff", "action_offer_human_for_emotion"}
 FLOW_STARTS = {"action_flow_start"}
 FLOW_ENDS_OK = {"action_order_submit"}
 FLOW_CANCELS = {"action_flow_cancel"}
 QUIET_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
 MAX_TEXT = 2000
-
-
-class StudioConversation(Base):
-    __tablename__ = "studio_conversations"
-    id = Column(String(255), primary_key=True)  # Rasa's sender id
-    channel = Column(String(32), nullable=False, default="unknown")
-    language = Column(String(8), nullable=True)
-    started_at = Column(Float, nullable=False, index=True)
-    last_at = Column(Float, nullable=False, index=True)
-    shopper_turns = Column(Integer, nullable=False, default=0)
-    fallback = Column(Boolean, nullable=False, default=False)
-    handed_off = Column(Boolean, nullable=False, default=False)
-    csat = Column(Integer, nullable=True)
-    flow_open = Column(Boolean, nullable=False, default=False)
-    flow_abandoned = Column(Boolean, nullable=False, default=False)
-    intents = Column(JSON, nullable=False, default=list)
-    tags = Column(JSON, nullable=False, default=list)
-
-
-class StudioTurn(Base):
-    __tablename__ = "studio_turns"
-    __table_args__ = (UniqueConstraint("conversation_id", "dedup", name="uq_studio_turns_dedup"),)
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
-    dedup = Column(String(160), nullable=False)
-    at = Column(Float, nullable=False)
-    role = Column(String(8), nullable=False)  # shopper | bot
-    pieces = Column(JSON, nullable=False, default=list)  # [[masked, safe, entity|null], ...]
-    intent = Column(String(128), nullable=True)
-    confidence = Column(Float, nullable=True)
-    entities = Column(JSON, nullable=False, default=list)  # [{entity, value (masked), ...}]
-    emotion = Column(String(16), nullable=True)
-    actions = Column(JSON, nullable=False, default=list)  # what the bot did after the turn
-    corrected_intent = Column(String(128), nullable=True)
-    corrected_entities = Column(JSON, nullable=True)
-    corrected_actions = Column(JSON, nullable=True)  # what the bot should have done instead
-    corrected_by = Column(String(64), nullable=True)
-    note = Column(Text, nullable=True)
 
 
 def _dedup(event: Dict[str, Any]) -> str:
@@ -101,23 +66,47 @@ def _entities(pieces: List[masking.Piece], text: str, raw: List[Dict[str, Any]])
 
 
 def wanted(event: Dict[str, Any]) -> bool:
-    """Whether the event changes the review record (the rest skip the database)."""
+    """Whether the event changes the read model (the rest skip the database)."""
     kind = event.get("event")
     if not event.get("sender_id"):
         return False
     if kind == "slot":
-        return event.get("name") == "language"
+        return event.get("name") in ("language", "customer_id")
     if kind == "action":
         return bool(event.get("name")) and event.get("name") not in QUIET_ACTIONS
-    return kind in ("user", "bot")
+    return kind in ("user", "bot", "session_started", "active_loop")
+
+
+def event_key(event: Dict[str, Any]) -> str:
+    """What the event is: a shopper message by its message id (as the studio's turns), the
+    rest by type, time and content. A redelivered entry, or the broker's outbox sending an
+    event again under a new entry id, has the same key."""
+    if event.get("event") == "user" and event.get("message_id"):
+        return f"user:{event['message_id']}"[:200]
+    body = json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+    return f"{event.get('event')}:{float(event.get('timestamp') or 0.0)!r}:{digest}"[:200]
 
 
 def ingest(db: Session, event: Dict[str, Any]) -> None:
-    """Record one tracker event; a redelivered event changes nothing."""
-    kind = event.get("event")
-    if not event.get("sender_id") or kind not in ("user", "bot", "action", "slot"):
+    """Record one tracker event (call `wanted` first); an event seen before changes nothing.
+    One consumer lane per conversation: no race between the check and the insert."""
+    if not wanted(event):
+        return
+    sender, key = str(event["sender_id"])[:255], event_key(event)
+    if db.get(SeenEvent, (sender, key)) is not None:
         return
     at = float(event.get("timestamp") or 0.0)
+    db.add(SeenEvent(sender_id=sender, key=key, at=at))
+    sessions.record(db, event)
+    _review_record(db, event, at)
+
+
+def _review_record(db: Session, event: Dict[str, Any], at: float) -> None:
+    """The studio's per-sender record and its turns."""
+    kind = event.get("event")
+    if kind not in ("user", "bot", "action", "slot"):
+        return
     if kind == "slot":
         if event.get("name") == "language" and event.get("value") in ("zh", "en"):
             _conversation(db, event, at).language = event["value"]
@@ -162,14 +151,7 @@ def ingest(db: Session, event: Dict[str, Any]) -> None:
         if row.intent not in (conv.intents or []):
             conv.intents = list(conv.intents or []) + [row.intent]
         if row.intent == "csat_score":
-            conv.csat = _csat(parse) or conv.csat
-
-
-def _csat(parse: Dict[str, Any]) -> Optional[int]:
-    for ent in parse.get("entities") or []:
-        if ent.get("entity") == "csat_value" and str(ent.get("value"))[:1] in "12345":
-            return int(str(ent.get("value"))[:1])
-    return None
+            conv.csat = row.score or conv.csat
 
 
 def _turn(event: Dict[str, Any], at: float) -> StudioTurn:
@@ -183,7 +165,8 @@ def _turn(event: Dict[str, Any], at: float) -> StudioTurn:
     pieces = masking.split(text, raw)
     intent = parse.get("intent") or {}
     emotion = parse.get("emotion") if isinstance(parse.get("emotion"), dict) else {}
-    return StudioTurn(role="shopper", pieces=[p.to_list() for p in pieces],
+    score = csat_score(json.dumps(event)) if intent.get("name") == "csat_score" else None
+    return StudioTurn(role="shopper", pieces=[p.to_list() for p in pieces], score=score,
                       intent=(str(intent.get("name"))[:128] if intent.get("name") else None),
                       confidence=float(intent.get("confidence") or 0.0) if intent else None,
                       entities=_entities(pieces, text, raw),
