@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
@@ -411,6 +412,7 @@ class Service:
                 if self.cluster is None or await self.cluster.may_sweep():
                     await self.sweep()
                     await self.trim()
+                    await self.db(conversation_record.forget_seen, time.time())
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handoff.conversations import masking, sessions
@@ -23,6 +23,9 @@ from handoff.conversations.tables import SeenEvent, StudioConversation, StudioTu
 from handoff.surveys import csat_score
 
 FALLBACK_ACTIONS = {"action_default_fallback", "action_fallback"}
+# How long an event's key is kept against redelivery: far longer than a stream entry stays
+# unacknowledged or the broker's outbox holds events while Redis is down.
+SEEN_KEPT_SECONDS = 7 * 86400.0
 FLOW_STARTS = {"action_flow_start"}
 FLOW_ENDS_OK = {"action_order_submit"}
 FLOW_CANCELS = {"action_flow_cancel"}
@@ -100,6 +103,11 @@ def ingest(db: Session, event: Dict[str, Any]) -> None:
     db.add(SeenEvent(sender_id=sender, key=key, at=at))
     sessions.record(db, event)
     _review_record(db, event, at)
+
+
+def forget_seen(db: Session, now: float) -> int:
+    """Drop the keys of events too old to be delivered again (the service's sweep)."""
+    return db.execute(delete(SeenEvent).where(SeenEvent.at < now - SEEN_KEPT_SECONDS)).rowcount
 
 
 def _review_record(db: Session, event: Dict[str, Any], at: float) -> None:

@@ -149,6 +149,10 @@ def test_a_redelivered_event_does_not_count_twice(db):
     assert db.scalar(select(func.count()).select_from(SeenEvent)) == seen
     assert len(db.scalars(select(ConversationSession.id).where(
         ConversationSession.sender_id == "kim")).all()) == 2
+    # keys of events too old to come again are dropped by the sweep, recent ones kept
+    assert record.forget_seen(db, t0 + 60) == 0
+    assert record.forget_seen(db, t0 + record.SEEN_KEPT_SECONDS + 15) > 0
+    assert 0 < db.scalar(select(func.count()).select_from(SeenEvent)) < seen
     # a new message of the same conversation still counts
     feed(db, [said("lee", t0 + 30, "order_status", "还没到")])
     assert db.get(ConversationSession, lee.id).shopper_turns == 3
