@@ -14,9 +14,8 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from actions.store import db, session_scope
-from actions.store.demo import seed
-from tests.verification_counters import private_counters
+from actions.store import db
+from tests.demo_store import demo_store
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -50,13 +49,7 @@ def private_schema(prefix: str) -> Iterator[str]:
 def seeded_schema(monkeypatch, prefix: str) -> Iterator[Engine]:
     """Yield an engine on a fresh schema holding the demo shop (STORE_URL points at it); drop it after."""
     with private_schema(prefix) as url:
-        monkeypatch.setenv("STORE_URL", url)
-        engine = db.get_engine(url)
-        with session_scope(engine) as session:
-            seed(session)
-        counters = private_counters(monkeypatch)
-        next(counters)
-        yield engine
-        next(counters, None)
-        engine.dispose()
-        db._engines.pop(url, None)
+        yield from demo_store(monkeypatch, url)
+        engine = db._engines.pop(url, None)  # the process-wide engine demo_store made
+        if engine is not None:
+            engine.dispose()
