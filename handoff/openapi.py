@@ -4,7 +4,7 @@ response bodies from the schemas below (answers are built by the views, not vali
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import List
 
 from pydantic.schema import schema as model_schemas
 
@@ -12,25 +12,9 @@ from common.statuses import STATUSES
 from common.ticket import TRIGGERS
 from handoff.aftersales.schemas import SCHEMAS as AFTERSALES_SCHEMAS
 from handoff.studio.schemas import SCHEMAS as STUDIO_SCHEMAS
+from handoff.openapi_parts import ANY, BOOL, INT, NUM, STR, TIME, S, obj, ref
 from handoff.queues import configured as configured_queues
 
-S = Dict[str, Any]
-
-
-def obj(props: S, required: List[str] = ()) -> S:
-    schema: S = {"type": "object", "properties": props}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def ref(name: str) -> S:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time", "nullable": True}
-ANY = {"type": "object", "additionalProperties": True}
 LANG_TEXT = obj({"zh": STR, "en": STR})
 # routing.yml is read at start (the service loads it once; edits need a restart).
 QUEUE = {"type": "string", "enum": list(configured_queues()),

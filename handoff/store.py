@@ -7,7 +7,7 @@ UPDATEs so two agents can never both win, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,18 @@ class Conflict(Exception):
 
 class Forbidden(Exception):
     pass
+
+
+Row = TypeVar("Row")
+
+
+def get_row(db: Session, model: Type[Row], row_id: Any, what: str, **options: Any) -> Row:
+    """The row of `model` with this id (`options` as for Session.get), else NotFound naming
+    `what` and the id."""
+    row = db.get(model, row_id, **options)
+    if row is None:
+        raise NotFound(f"{what} {row_id}")
+    return row
 
 
 def iso(value: Optional[datetime]) -> Optional[str]:
@@ -82,10 +94,7 @@ def record(db: Session, row: TicketRow, kind: str, actor: str, **data: Any) -> T
 
 
 def get_ticket(db: Session, ticket_id: int) -> TicketRow:
-    row = db.get(TicketRow, ticket_id)
-    if row is None:
-        raise NotFound(f"ticket {ticket_id}")
-    return row
+    return get_row(db, TicketRow, ticket_id, "ticket")
 
 
 def can_see(agent: Agent, row: TicketRow) -> bool:

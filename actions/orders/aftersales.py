@@ -45,6 +45,14 @@ def _open_return(order: Order) -> Optional[ReturnRequest]:
     return next((r for r in order.returns if r.status not in ("rejected",)), None)
 
 
+def _tell_open_return(dispatcher: CollectingDispatcher, key: str, order: Order,
+                      ret: ReturnRequest, lang: str) -> List[Dict[str, Any]]:
+    """The open return decides the answer: say which it is and where it stands."""
+    dispatcher.utter_message(text=text(key, lang, order_id=order.id, return_id=ret.id,
+                                       return_status=status_name(ret.status, lang)))
+    return []
+
+
 def days_since_delivery(order: Order) -> Optional[int]:
     shipment = order.shipment
     if shipment is None or shipment.delivered_at is None:
@@ -64,10 +72,7 @@ def return_request(session: Session, tracker: Tracker, dispatcher: CollectingDis
                    order: Order, lang: str) -> List[Dict[str, Any]]:
     existing = _open_return(order)
     if existing is not None:
-        dispatcher.utter_message(text=text("return_exists", lang, order_id=order.id,
-                                           return_id=existing.id,
-                                           return_status=status_name(existing.status, lang)))
-        return []
+        return _tell_open_return(dispatcher, "return_exists", order, existing, lang)
     if order.status != "delivered":
         dispatcher.utter_message(text=text("return_not_delivered", lang, order_id=order.id,
                                            status=status_name(order.status, lang)))
@@ -112,10 +117,7 @@ def refund_status(session: Session, tracker: Tracker, dispatcher: CollectingDisp
         return []
     ret = _open_return(order)
     if ret is not None:
-        dispatcher.utter_message(text=text("refund_waiting_return", lang, order_id=order.id,
-                                           return_id=ret.id,
-                                           return_status=status_name(ret.status, lang)))
-        return []
+        return _tell_open_return(dispatcher, "refund_waiting_return", order, ret, lang)
     dispatcher.utter_message(text=text("refund_none", lang, order_id=order.id))
     return []
 

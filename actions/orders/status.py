@@ -105,6 +105,22 @@ def carrier_inquiry(session: Session, tracker: Tracker, order: Order, case: Afte
     return " " + said if said else ""
 
 
+def parcel_case(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher,
+                order: Order, lang: str, kind: str, priority: str, key: str,
+                values: Dict[str, Any], goodwill_reason: Optional[str] = None
+                ) -> List[Dict[str, Any]]:
+    """A parcel gone wrong: open the case, ask the shop to chase the carrier, grant the
+    goodwill the reason earns (if any) and offer a human, in one reply."""
+    case = open_case(session, order, kind, priority, tracker)
+    message = text(key, lang, case_id=case.id, **values)
+    message += carrier_inquiry(session, tracker, order, case, lang)
+    if goodwill_reason:
+        message += goodwill_sentence(session, order, goodwill_reason, lang, tracker)
+    dispatcher.utter_message(text=message + " " + text("offer_human", lang),
+                             buttons=human_button(lang))
+    return [SlotSet("after_sales_case", case.id)]
+
+
 def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, order: Order,
               lang: str) -> List[Dict[str, Any]]:
     shipment = order.shipment
@@ -119,21 +135,12 @@ def logistics(session: Session, tracker: Tracker, dispatcher: CollectingDispatch
     if order.status == "delivered" or shipment.status == "delivered":
         # Asking about a delivered parcel as a logistics problem means it never arrived.
         order.delivery_disputed = True
-        case = open_case(session, order, "not_received", "high", tracker)
-        dispatcher.utter_message(text=text("logistics_not_received", lang, case_id=case.id,
-                                           **values)
-                                 + carrier_inquiry(session, tracker, order, case, lang)
-                                 + " " + text("offer_human", lang),
-                                 buttons=human_button(lang))
-        return [SlotSet("after_sales_case", case.id)]
+        return parcel_case(session, tracker, dispatcher, order, lang, "not_received", "high",
+                           "logistics_not_received", values)
     if hours is not None and hours >= stale_after:
-        case = open_case(session, order, "carrier_inquiry", "normal", tracker)
-        message = text("logistics_stale", lang, case_id=case.id, hours=int(hours), **values)
-        message += carrier_inquiry(session, tracker, order, case, lang)
-        message += goodwill_sentence(session, order, "late_delivery", lang, tracker)
-        dispatcher.utter_message(text=message + " " + text("offer_human", lang),
-                                 buttons=human_button(lang))
-        return [SlotSet("after_sales_case", case.id)]
+        return parcel_case(session, tracker, dispatcher, order, lang, "carrier_inquiry", "normal",
+                           "logistics_stale", dict(values, hours=int(hours)),
+                           goodwill_reason="late_delivery")
     dispatcher.utter_message(text=text("logistics_moving", lang, hours=int(hours or 0), **values)
                              + " " + text("offer_human", lang), buttons=human_button(lang))
     return []

@@ -34,12 +34,18 @@ class _Checker:
     def fail(self, reason: str) -> None:
         self.reasons.append(reason)
 
+    def absent(self, value: Any, key: str, where: str, required: bool) -> bool:
+        """An empty field: nothing to read, and a reason when the record needs it."""
+        if value is not None and str(value).strip() != "":
+            return False
+        if required:
+            self.fail(f"{where}{key} is missing")
+        return True
+
     def text(self, data: Dict[str, Any], key: str, where: str, required: bool = True,
              max_len: int = 300) -> Optional[str]:
         value = data.get(key)
-        if value is None or str(value).strip() == "":
-            if required:
-                self.fail(f"{where}{key} is missing")
+        if self.absent(value, key, where, required):
             return None
         value = str(value).strip()
         if len(value) > max_len:
@@ -49,9 +55,7 @@ class _Checker:
     def money(self, data: Dict[str, Any], key: str, where: str, required: bool = True
               ) -> Optional[Decimal]:
         raw = data.get(key)
-        if raw is None or str(raw).strip() == "":
-            if required:
-                self.fail(f"{where}{key} is missing")
+        if self.absent(raw, key, where, required):
             return None
         try:
             value = Decimal(str(raw).strip().lstrip("¥"))
@@ -66,9 +70,7 @@ class _Checker:
     def when(self, data: Dict[str, Any], key: str, where: str, required: bool = True
              ) -> Optional[datetime]:
         raw = data.get(key)
-        if raw is None or str(raw).strip() == "":
-            if required:
-                self.fail(f"{where}{key} is missing")
+        if self.absent(raw, key, where, required):
             return None
         try:
             value = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
@@ -83,9 +85,7 @@ class _Checker:
     def choice(self, data: Dict[str, Any], key: str, allowed: tuple, where: str,
                required: bool = True, default: Optional[str] = None) -> Optional[str]:
         value = data.get(key)
-        if value is None or str(value).strip() == "":
-            if required and default is None:
-                self.fail(f"{where}{key} is missing")
+        if self.absent(value, key, where, required and default is None):
             return default
         value = str(value).strip().lower()
         if value not in allowed:

@@ -37,17 +37,23 @@ STORE_TABLE = "shop_outbox"
 HANDOFF_TABLE = "handoff_shop_outbox"
 
 
-def outbox_table(metadata: MetaData, name: str) -> Table:
-    """The outbox's columns (the migrations of each process create the same shape)."""
-    return Table(
-        name, metadata,
+def outbox_columns() -> List[Column]:
+    """The outbox's columns, new objects on each call (a Column belongs to one table).
+
+    The model below and both processes' outbox migrations (the store's 0003_shop_outbox, the
+    service's 0007_shop_outbox) build the table from this one list, so what is migrated is
+    what the code reads and writes (tests/integration/test_shop_outbox_pg.py compares them).
+    It is the shape those migrations created: a later change is a new migration in each
+    process plus a column added in `outbox_table()`, never an edit here, or databases
+    migrated before and after the edit would differ."""
+    return [
         Column("id", Integer, primary_key=True),
         Column("kind", String(32), nullable=False),
         Column("order_no", String(32), nullable=False, index=True),
         Column("payload", JSON, nullable=False),
         Column("idempotency_key", String(80), nullable=False, unique=True),
         Column("status", String(16), nullable=False, index=True),
-        Column("attempts", Integer, nullable=False, default=0),
+        Column("attempts", Integer, nullable=False, default=0, server_default="0"),
         Column("next_attempt_at", DateTime, nullable=False, index=True),
         Column("claimed_by", String(64), nullable=True),
         Column("claimed_until", DateTime, nullable=True),
@@ -60,7 +66,12 @@ def outbox_table(metadata: MetaData, name: str) -> Table:
         Column("created_at", DateTime, nullable=False),
         Column("updated_at", DateTime, nullable=False),
         Column("answered_at", DateTime, nullable=True),
-    )
+    ]
+
+
+def outbox_table(metadata: MetaData, name: str) -> Table:
+    """The outbox under a process's own table name (STORE_TABLE or HANDOFF_TABLE)."""
+    return Table(name, metadata, *outbox_columns())
 
 
 STORE_OUTBOX = outbox_table(MetaData(), STORE_TABLE)

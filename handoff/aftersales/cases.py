@@ -13,7 +13,7 @@ from handoff.aftersales.config import PRIORITIES, STATUSES, CaseConfig
 from handoff.aftersales.models import CaseEvent, CaseRow
 from handoff.db import Agent
 from common.ticket import utcnow
-from handoff.store import NotFound, iso
+from handoff.store import get_row, iso
 
 MAX_TEXT = 4000
 
@@ -85,10 +85,7 @@ def open_case(db: Session, config: CaseConfig, *, kind: str, opened_by: str,
 
 
 def get_case(db: Session, case_id: int) -> CaseRow:
-    row = db.get(CaseRow, case_id)
-    if row is None:
-        raise NotFound(f"case {case_id}")
-    return row
+    return get_row(db, CaseRow, case_id, "case")
 
 
 def change(db: Session, config: CaseConfig, agent: Agent, case_id: int,

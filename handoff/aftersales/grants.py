@@ -15,7 +15,7 @@ from handoff.aftersales.authority import APPROVAL, GRANT, Counts, Matrix
 from handoff.aftersales.models import GrantRow
 from handoff.db import Agent
 from common.ticket import utcnow
-from handoff.store import Conflict, Forbidden, NotFound, iso
+from handoff.store import Conflict, Forbidden, get_row, iso
 
 LIVE = ("pending", "granted")  # what counts against the per-order and per-month limits
 
@@ -90,9 +90,7 @@ def decide(db: Session, matrix: Matrix, supervisor: Agent, grant_id: int, approv
            note: str = "") -> GrantRow:
     if supervisor.role != "supervisor":
         raise Forbidden("only supervisors approve compensation")
-    row = db.get(GrantRow, grant_id, with_for_update=True)
-    if row is None:
-        raise NotFound(f"grant {grant_id}")
+    row = get_row(db, GrantRow, grant_id, "grant", with_for_update=True)
     if row.status != "pending":
         raise Conflict(f"grant {grant_id} is already {row.status}")
     if row.requested_by == supervisor.username:

@@ -2,26 +2,7 @@
 from __future__ import annotations
 
 from handoff.aftersales.config import PRIORITIES, STATUSES
-
-STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time", "nullable": True}
-ANY = {"type": "object", "additionalProperties": True}
-
-
-def obj(props, required=()):
-    schema = {"type": "object", "properties": props}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def array(item):
-    return {"type": "array", "items": item}
-
-
-def ref(name):
-    return {"$ref": f"#/components/schemas/{name}"}
-
+from handoff.openapi_parts import ANY, BOOL, INT, STR, TIME, array, obj
 
 CASE_EVENT = obj({"id": INT, "kind": STR, "actor": STR, "data": ANY, "created_at": TIME})
 CASE = obj({"id": INT, "case_ref": STR, "kind": STR, "department": STR,

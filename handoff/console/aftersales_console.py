@@ -8,7 +8,7 @@ from aiohttp import web
 
 from handoff.aftersales import cases
 from handoff.aftersales.config import STATUSES, cases_config
-from handoff.console.common import PREFIX, page_agent, render
+from handoff.console.common import PREFIX, page_agent, render, role_page
 from handoff.service import SERVICE
 from handoff.store import NotFound
 
@@ -47,10 +47,7 @@ async def case_page(request: web.Request) -> web.Response:
 
 
 async def approvals_page(request: web.Request) -> web.Response:
-    session, agent = await page_agent(request)
-    if agent.role != "supervisor":
-        return render(request, session, "error.html", agent, status=403, message="forbidden")
-    return render(request, session, "approvals.html", agent)
+    return await role_page(request, "approvals.html")
 
 
 def setup(app: web.Application) -> None:

@@ -3,7 +3,7 @@ language choice and the login guard."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from aiohttp import web
@@ -66,3 +66,17 @@ async def page_agent(request: web.Request) -> Tuple[Session, Agent]:
         target = quote(request.path_qs, safe="/?=&")
         raise web.HTTPFound(f"{PREFIX}/login?next={target}")
     return session, agent
+
+
+def is_supervisor(agent: Agent) -> bool:
+    return agent.role == "supervisor"
+
+
+async def role_page(request: web.Request, name: str,
+                    allowed: Callable[[Agent], bool] = is_supervisor,
+                    **context: Any) -> web.Response:
+    """A page only some roles may open (supervisors unless told): the others see 403."""
+    session, agent = await page_agent(request)
+    if not allowed(agent):
+        return render(request, session, "error.html", agent, status=403, message="forbidden")
+    return render(request, session, name, agent, **context)

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handoff.console.common import PREFIX, page_agent, render
+from handoff.console.common import PREFIX, role_page
 
 
 async def kb_page(request: web.Request) -> web.Response:
-    session, agent = await page_agent(request)
-    if agent.role != "supervisor":
-        return render(request, session, "error.html", agent, status=403, message="forbidden")
-    return render(request, session, "kb.html", agent,
-                  question=request.query.get("question", "")[:200])
+    return await role_page(request, "kb.html", question=request.query.get("question", "")[:200])
 
 
 async def quality_page(request: web.Request) -> web.Response:
-    session, agent = await page_agent(request)
-    if agent.role != "supervisor":
-        return render(request, session, "error.html", agent, status=403, message="forbidden")
-    return render(request, session, "quality.html", agent)
+    return await role_page(request, "quality.html")
 
 
 def setup(app: web.Application) -> None:

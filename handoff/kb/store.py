@@ -16,7 +16,7 @@ from common.ticket import utcnow
 from handoff.bodies import LANGUAGES, KbArticleInput  # noqa: F401  (LANGUAGES: for callers)
 from handoff.kb import search
 from handoff.kb.models import KbArticle, KbMiss
-from handoff.store import NotFound, iso
+from handoff.store import get_row, iso
 
 CANDIDATES = 10
 
@@ -81,10 +81,7 @@ def create(db: Session, data: ArticleInput, actor: str, slug: Optional[str] = No
 
 
 def get(db: Session, article_id: int) -> KbArticle:
-    row = db.get(KbArticle, article_id)
-    if row is None:
-        raise NotFound(f"article {article_id}")
-    return row
+    return get_row(db, KbArticle, article_id, "article")
 
 
 def update(db: Session, article_id: int, data: ArticleInput, actor: str) -> KbArticle:

@@ -1,6 +1,7 @@
 """Alembic environment: the connection comes from handoff.db.migrate (no alembic.ini needed)."""
 from alembic import context
 
+from common.migrations import run_migrations
 from handoff.db import Base
 
 config = context.config
@@ -17,16 +18,10 @@ def run_migrations_online() -> None:
 
         engine = make_engine(Settings.from_env().resolved_db_url)
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata,
-                              version_table=VERSION_TABLE)
-            with context.begin_transaction():
-                context.run_migrations()
+            run_migrations(conn, target_metadata, version_table=VERSION_TABLE)
         return
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      version_table=VERSION_TABLE,
-                      render_as_batch=connection.dialect.name == "sqlite")
-    with context.begin_transaction():
-        context.run_migrations()
+    run_migrations(connection, target_metadata, version_table=VERSION_TABLE,
+                   render_as_batch=connection.dialect.name == "sqlite")
 
 
 run_migrations_online()

@@ -5,15 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from handoff.agents import can_design
-from handoff.console.common import PREFIX, page_agent, render
+from handoff.console.common import PREFIX, role_page
 from handoff.studio import api
 
 
 async def studio_page(request: web.Request) -> web.Response:
-    session, agent = await page_agent(request)
-    if not can_design(agent):
-        return render(request, session, "error.html", agent, status=403, message="forbidden")
-    return render(request, session, "studio.html", agent)
+    return await role_page(request, "studio.html", allowed=can_design)
 
 
 def setup(app: web.Application) -> None:

@@ -1,24 +1,10 @@
 """OpenAPI schemas of the studio's API (merged into handoff.openapi's)."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from handoff.openapi_parts import BOOL, INT, NUM, STR, S, obj, ref
 
-S = Dict[str, Any]
-STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
 STRS = {"type": "array", "items": STR}
 NSTR, NNUM = {**STR, "nullable": True}, {**NUM, "nullable": True}
-
-
-def obj(props: S, required=()) -> S:
-    schema: S = {"type": "object", "properties": props}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def ref(name: str) -> S:
-    return {"$ref": f"#/components/schemas/{name}"}
-
 
 ENTITY = obj({"entity": STR, "value": {**STR, "description": "as shown (masked)"}},
              ["entity", "value"])

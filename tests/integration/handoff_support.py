@@ -13,7 +13,6 @@ import aiohttp
 import pytest
 import redis as redis_sync
 from aiohttp import web
-from sqlalchemy import create_engine, text
 
 from bot.broker import RedisStreamEventBroker
 from common import streams
@@ -24,8 +23,8 @@ from handoff.app import create_app
 from handoff.config import Settings
 from handoff.db import make_engine, make_sessionmaker, migrate
 from tests.aiohttp_stub import serve_app
+from tests.integration.pg_store import private_schema
 
-PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN = "test-handoff-secret"
 RASA_TOKEN = "test-rasa-token"
@@ -48,15 +47,8 @@ def signed(stream: str, payload: Dict[str, Any], secret: str = TOKEN) -> Dict[st
 
 @pytest.fixture
 def pg_url():
-    schema = f"handoff_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema("handoff_test") as url:
+        yield url
 
 
 @pytest.fixture

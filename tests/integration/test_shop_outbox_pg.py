@@ -1,44 +1,75 @@
-"""The outbox on PostgreSQL: replicas claiming at the same time never get the same row."""
+"""The outbox on PostgreSQL: replicas claiming at the same time never get the same row; and
+what each process's migrations create is the table the code reads and writes."""
 from __future__ import annotations
 
 import threading
-import uuid
-from urllib.parse import quote
+from typing import Any, Dict
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import MetaData, inspect, select
+from sqlalchemy.engine import Engine
 
 from actions.store import db, session_scope
 from common.shop import outbox
 from common.shop.outbox import HANDOFF_OUTBOX, STORE_OUTBOX
 from handoff.db import make_engine as handoff_engine
 from handoff.schema import migrate_locked
-from tests.integration.pg_store import PG_URL
+from tests.integration.handoff_support import pg_url  # noqa: F401
+from tests.integration.pg_store import private_schema
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def pg_engine():
-    schema = f"shop_outbox_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    engine = db.make_engine(url)
+def pg_engine(pg_url):  # noqa: F811
+    engine = db.make_engine(pg_url)
     yield engine
     engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
-def test_both_processes_migrate_their_own_outbox_into_one_database(pg_engine):
-    db.migrate(pg_engine)
-    migrate_locked(handoff_engine(pg_engine.url.render_as_string(hide_password=False)))
-    tables = set(inspect(pg_engine).get_table_names())
-    assert {outbox.STORE_TABLE, outbox.HANDOFF_TABLE, "shop_events_seen"} <= tables
-    columns = {c["name"] for c in inspect(pg_engine).get_columns(outbox.HANDOFF_TABLE)}
-    assert columns == {c.name for c in HANDOFF_OUTBOX.columns}
+def shape(engine: Engine, name: str) -> Dict[str, Any]:
+    """A table as the database reports it: columns (type, nullability, server default, key),
+    indexes and unique constraints."""
+    found = inspect(engine)
+    return {
+        "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"),
+                     c.get("primary_key")) for c in found.get_columns(name)],
+        "primary_key": found.get_pk_constraint(name)["constrained_columns"],
+        "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                          for i in found.get_indexes(name)),
+        "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(name)),
+    }
+
+
+def migrated_and_modelled(migrated: Engine, modelled: Engine) -> None:
+    """Both processes migrate `migrated`; the model's tables are created in `modelled`; each
+    outbox must come out the same in both."""
+    db.migrate(migrated)
+    migrate_locked(handoff_engine(migrated.url.render_as_string(hide_password=False)))
+    model = MetaData()
+    for name in (outbox.STORE_TABLE, outbox.HANDOFF_TABLE):
+        outbox.outbox_table(model, name)
+    model.create_all(modelled)
+    for name in (outbox.STORE_TABLE, outbox.HANDOFF_TABLE):
+        want = shape(modelled, name)
+        assert len(want["columns"]) == len(outbox.outbox_columns()) and want["indexes"]
+        assert shape(migrated, name) == want, name
+
+
+def test_migrated_outboxes_are_the_model_on_postgresql(pg_engine):
+    with private_schema("shop_outbox_model") as url:
+        modelled = db.make_engine(url)
+        migrated_and_modelled(pg_engine, modelled)  # both processes in one database
+        modelled.dispose()
+    assert "shop_events_seen" in inspect(pg_engine).get_table_names()
+
+
+def test_migrated_outboxes_are_the_model_on_sqlite(tmp_path):
+    migrated = db.make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    modelled = db.make_engine(f"sqlite:///{tmp_path / 'model.db'}")
+    migrated_and_modelled(migrated, modelled)
+    migrated.dispose()
+    modelled.dispose()
 
 
 def test_concurrent_claims_are_disjoint(pg_engine):

@@ -1,35 +1,26 @@
 """The store and the order checks on the real PostgreSQL (TEST_PG_URL), in a private schema."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from actions.orders.goodwill import grant
 from actions.store import db, order_context, session_scope
 from actions.store.demo import seed
 from actions.store.models import Order
 from actions.store.queries import find_order, identify
+from tests.integration.pg_store import private_schema
 
 pytestmark = pytest.mark.integration
-PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture()
 def pg_engine():
-    schema = f"orders_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = db.make_engine(PG_URL, schema=schema)
-    db.migrate(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema("orders") as url:
+        engine = db.make_engine(url)
+        db.migrate(engine)
+        yield engine
+        engine.dispose()
 
 
 def test_migrate_seed_and_query_on_postgres(pg_engine):

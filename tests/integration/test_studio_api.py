@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,17 +22,6 @@ from tests.integration.handoff_support import (make_broker, pg_url, prefix,  # n
 
 pytestmark = pytest.mark.integration
 PHONE, ORDER, ADDRESS = "13812345678", "E202611180042", "上海市徐汇区漕溪北路88号"
-
-
-@pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    for rel in ("domain.yml", "data/nlu", "data/stories", "tests/test_stories.yml",
-                "tests/nlu_holdout"):
-        src, dst = ROOT_DIR / rel, tmp_path / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
-    monkeypatch.setenv("STUDIO_PROJECT_DIR", str(tmp_path))
-    return tmp_path
 
 
 def user_event(sender: str, text: str, intent: str, confidence: float, entities=(),
@@ -93,7 +80,7 @@ async def recorded(stack, headers, sender: str, timeout: float = 60.0) -> dict:
     raise AssertionError("the conversation never reached the studio")
 
 
-async def test_review_roles_masking_and_training_files(stack, prefix, project):
+async def test_review_roles_masking_and_training_files(stack, prefix, studio_project):
     stack.agent("dana", role="designer", queues=())
     stack.agent("sue", role="supervisor")
     stack.agent("ada", role="agent")
@@ -183,19 +170,19 @@ async def test_review_roles_masking_and_training_files(stack, prefix, project):
                                     headers=designer, json={"intent": "change_address",
                                                             "entities": []})
     assert status == 200 and turn["correction"]["intent"] == "change_address"
-    nlu_before = (project / "data/nlu/orders.yml").read_text(encoding="utf-8")
+    nlu_before = (studio_project / "data/nlu/orders.yml").read_text(encoding="utf-8")
     status, preview = await stack.call("POST", "/api/designer/training/preview",
                                        headers=designer,
                                        json={"kind": "nlu", "turn_ids": [second["id"]]})
     assert status == 200, preview
-    assert (project / "data/nlu/orders.yml").read_text(encoding="utf-8") == nlu_before
+    assert (studio_project / "data/nlu/orders.yml").read_text(encoding="utf-8") == nlu_before
     diff = preview["changes"][0]["diff"]
     assert "+    - 改地址到上海市浦东新区示例路1号可以吗烦死了\n" in diff
     assert ADDRESS not in diff
     status, applied = await stack.call("POST", "/api/designer/training/apply", headers=designer,
                                        json={"kind": "nlu", "turn_ids": [second["id"]]})
     assert status == 200 and applied["written"]
-    written = (project / applied["changes"][0]["path"]).read_text(encoding="utf-8")
+    written = (studio_project / applied["changes"][0]["path"]).read_text(encoding="utf-8")
     assert "改地址到上海市浦东新区示例路1号可以吗烦死了" in written and ADDRESS not in written
     # the same sentence twice is refused (it is training data now)
     assert (await stack.call("POST", "/api/designer/training/apply", headers=designer,
@@ -206,7 +193,7 @@ async def test_review_roles_masking_and_training_files(stack, prefix, project):
                                      json={"kind": "test", "conversation_id": sender,
                                            "name": "order status then an address (studio)"})
     assert status == 200, story
-    tests_file = (project / "tests/test_stories.yml").read_text(encoding="utf-8")
+    tests_file = (studio_project / "tests/test_stories.yml").read_text(encoding="utf-8")
     assert "order status then an address (studio)" in tests_file
     assert "[E202601010001](order_id)" in tests_file and PHONE not in tests_file
 

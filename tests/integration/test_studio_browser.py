@@ -2,34 +2,20 @@
 turn, see the training-file diff, write it; agents without the role are kept out."""
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis as redis_sync
 from playwright.sync_api import expect
 
 from common import streams
-from handoff.config import ROOT_DIR
 from tests.integration.console_support import (REDIS_URL, browser, console_server,  # noqa: F401
                                                login, new_page, shot, wait_until)
 from tests.integration.handoff_support import TOKEN
 
 pytestmark = pytest.mark.integration
 PHONE = "13912345678"
-
-
-@pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    for rel in ("domain.yml", "data/nlu", "data/stories", "tests/test_stories.yml",
-                "tests/nlu_holdout"):
-        src, dst = ROOT_DIR / rel, tmp_path / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
-    monkeypatch.setenv("STUDIO_PROJECT_DIR", str(tmp_path))
-    return tmp_path
 
 
 def publish(prefix: str, events: list) -> None:
@@ -56,7 +42,7 @@ def a_conversation(sender: str) -> list:
              "timestamp": now + 1.1}]
 
 
-def test_review_annotate_and_training_file_diff(console_server, browser, project):
+def test_review_annotate_and_training_file_diff(console_server, browser, studio_project):
     srv = console_server
     designer, agent = f"dee-{uuid.uuid4().hex[:6]}", f"ann-{uuid.uuid4().hex[:6]}"
     srv.agent(designer, role="designer", queues=())
@@ -101,11 +87,11 @@ def test_review_annotate_and_training_file_diff(console_server, browser, project
     expect(diff).to_contain_text("data/nlu/faq.yml")
     line = "+    - 电话[13800001234](phone)那个单子能开发票不"
     expect(diff.locator(".add", has_text="电话")).to_have_text(line)
-    assert line[1:] not in (project / "data/nlu/faq.yml").read_text(encoding="utf-8")
+    assert line[1:] not in (studio_project / "data/nlu/faq.yml").read_text(encoding="utf-8")
     shot(page, "studio-review-diff-1280")
     page.click("#studio-write")
     expect(page.locator("#studio-message")).to_contain_text("Written")
-    assert line[1:] in (project / "data/nlu/faq.yml").read_text(encoding="utf-8")
+    assert line[1:] in (studio_project / "data/nlu/faq.yml").read_text(encoding="utf-8")
 
     page.fill("#studio-tags", "invoice, fallback")
     page.click("#studio-save-tags")

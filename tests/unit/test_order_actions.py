@@ -318,3 +318,22 @@ async def test_a_right_guess_opens_that_order_only(store):
         return dispatcher.messages[0]["text"]
     owner = await coupons({"customer_id": "C0003", "identity_source": "channel"})
     assert await coupons(ok) == await coupons({}) != owner  # what a stranger sees, not the account
+
+
+async def test_delivered_but_not_received_opens_a_case_and_offers_a_human(store):
+    meta = {"channel": "web", "visitor_id": "web-demo-0004"}
+    slots = await start(orders.ActionOrderStatus, tracker(metadata=meta))
+    reply, after = await submit({**slots, "order_topic": "logistics_problem"})
+    case_id = after["after_sales_case"]
+    assert case_id.startswith("AS") and f"工单{case_id}" in reply
+    assert "签收未收到" in reply and reply.endswith(text("offer_human", "zh"))
+    with session_scope(store) as session:
+        assert session.get(Order, slots["order_id"]).delivery_disputed is True
+
+
+async def test_an_open_return_answers_a_second_return_request(store):
+    meta = {"channel": "web", "visitor_id": "web-demo-0005"}
+    slots = await start(orders.ActionReturnRequest, tracker(metadata=meta, intent="return_request"))
+    reply, after = await submit({**slots, "return_reason": "quality"})
+    order_id = slots["order_id"]
+    assert reply.startswith(f"订单{order_id}已有退货单R{order_id[1:]}") and not after.get("return_id")

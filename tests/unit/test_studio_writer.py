@@ -2,7 +2,6 @@
 file of the intent, with comments kept and no personal data."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,10 @@ import pytest
 from handoff.conversations import masking
 from handoff.studio.writer import Project, WriteError, normalise
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture()
-def project(tmp_path: Path) -> Project:
-    for rel in ("domain.yml", "data/nlu", "data/stories", "tests/test_stories.yml",
-                "tests/nlu_holdout"):
-        src, dst = ROOT / rel, tmp_path / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
-    return Project(tmp_path)
+def project(studio_project: Path) -> Project:
+    return Project(studio_project)
 
 
 def nlu_messages(path: Path):

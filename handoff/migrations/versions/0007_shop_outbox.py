@@ -4,8 +4,9 @@ Revision ID: handoff_shop_outbox_0006
 Revises: handoff_quality_0005
 Create Date: 2026-11-29
 """
-import sqlalchemy as sa
 from alembic import op
+
+from common.shop.outbox import outbox_columns
 
 revision = "handoff_shop_outbox_0006"
 down_revision = "handoff_quality_0005"
@@ -14,29 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Same shape as common.shop.outbox.outbox_table, under the service's own table name.
-    op.create_table(
-        "handoff_shop_outbox",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("order_no", sa.String(32), nullable=False, index=True),
-        sa.Column("payload", sa.JSON, nullable=False),
-        sa.Column("idempotency_key", sa.String(80), nullable=False, unique=True),
-        sa.Column("status", sa.String(16), nullable=False, index=True),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", sa.DateTime, nullable=False, index=True),
-        sa.Column("claimed_by", sa.String(64), nullable=True),
-        sa.Column("claimed_until", sa.DateTime, nullable=True),
-        sa.Column("reason", sa.Text, nullable=True),
-        sa.Column("reference", sa.String(64), nullable=True),
-        sa.Column("last_error", sa.Text, nullable=True),
-        sa.Column("conversation_id", sa.String(255), nullable=True),
-        sa.Column("notice", sa.JSON, nullable=True),
-        sa.Column("shopper_told", sa.String(16), nullable=True),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
-        sa.Column("answered_at", sa.DateTime, nullable=True),
-    )
+    # The columns are defined once, in common.shop.outbox; the store's 0003 uses them too.
+    op.create_table("handoff_shop_outbox", *outbox_columns())
 
 
 def downgrade() -> None:
