@@ -33,8 +33,11 @@ class Fitted:
     labels: List[str]
     weights: np.ndarray
     bias: np.ndarray
-    rows: csr_matrix          # training rows of real labels (L2-normalised), for nearest-example similarity
+    # training rows of real labels (L2-normalised), transposed to features x rows so that a
+    # message's few features pick a few rows of it: the nearest-example similarity stays cheap
+    rows_t: csr_matrix
     row_labels: np.ndarray    # index into labels for every row
+    membership: np.ndarray    # intents x labels: which labels sum into which reported intent
 
     @classmethod
     def fit(cls, features: csr_matrix, labels: Sequence[str], alpha: float, epochs: int,
@@ -57,15 +60,17 @@ class Fitted:
             weights, bias = np.hstack([weights, gate.coef_.T]), np.append(bias, gate.intercept_)
             names.append(NONE)
         index = {n: i for i, n in enumerate(names)}
-        return cls(names, np.ascontiguousarray(weights), bias, features[real].tocsr(),
-                   np.array([index[lab] for lab in labels[real]]))
+        groups = sorted({group(lab) for lab in names if lab != NONE})
+        membership = np.array([[group(lab) == g and lab != NONE for lab in names] for g in groups], float)
+        return cls(names, np.ascontiguousarray(weights), bias, features[real].T.tocsr(),
+                   np.array([index[lab] for lab in labels[real]]), membership)
 
     def scores(self, features: csr_matrix) -> np.ndarray:
         return np.asarray(features @ self.weights) + self.bias
 
     def nearest(self, features: csr_matrix, label_index: np.ndarray) -> np.ndarray:
         """Cosine similarity of each row to its closest training example of the given label."""
-        sims = (features @ self.rows.T).toarray()
+        sims = (features @ self.rows_t).toarray()
         mask = self.row_labels[None, :] == label_index[:, None]
         return np.where(mask, sims, 0.0).max(axis=1, initial=0.0)
 
@@ -81,8 +86,7 @@ def describe(fitted: Fitted, features: csr_matrix) -> Tuple[np.ndarray, np.ndarr
     sigmoid = 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
     shares = sigmoid / sigmoid.sum(axis=1, keepdims=True)
     real = np.array([lab != NONE for lab in fitted.labels])
-    groups = sorted({group(lab) for lab in fitted.labels if lab != NONE})
-    membership = np.array([[group(lab) == g and lab != NONE for lab in fitted.labels] for g in groups], float)
+    membership = fitted.membership
     grouped = shares @ membership.T
     top_group = grouped.argmax(axis=1)
     in_group = np.where(membership[top_group].astype(bool), shares, -1.0)

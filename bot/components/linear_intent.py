@@ -10,9 +10,11 @@ Its output has the shape Rasa's own components give, so policies, the FallbackCl
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import joblib
@@ -83,6 +85,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         labels = fitted.labels if fitted is not None else []
         self._real = np.array([lab != NONE for lab in labels], dtype=bool)
         self._retrieval = sorted({group(lab) for lab in labels if "/" in lab})
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Changed model code (features, negatives, calibration) retrains this node, not a cached one."""
+        here = Path(__file__).parent
+        sources = [here / f"{name}.py" for name in ("linear_intent", "linear_core", "negatives", "ngrams")]
+        return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
