@@ -25,6 +25,8 @@ import yaml
 from sklearn.model_selection import KFold
 
 from bot.components.linear_core import NONE, Calibrator, out_of_fold, scaled_top_two
+from bot.components.linear_intent import LinearIntentClassifier
+from bot.components.tokenizer import MixedTokenizer
 from scripts.eval_nlu import half, load_tsv
 from scripts.nlu_overlap import TRAINING
 
@@ -47,8 +49,6 @@ def load_training() -> Tuple[List, List[str]]:
 
 
 def linear_config() -> Dict:
-    from bot.components.linear_intent import LinearIntentClassifier
-
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     mine = next((c for c in config["pipeline"] if c["name"].endswith("LinearIntentClassifier")), {})
     return {**LinearIntentClassifier.get_default_config(), **{k: v for k, v in mine.items() if k != "name"}}
@@ -58,8 +58,6 @@ def component(config: Dict):
     from rasa.engine.graph import ExecutionContext
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
-
-    from bot.components.linear_intent import LinearIntentClassifier
 
     storage = LocalModelStorage(Path(tempfile.mkdtemp()))
     return LinearIntentClassifier.create(config, storage, Resource("intents"), ExecutionContext(None, "t"))
@@ -120,8 +118,6 @@ def main() -> int:
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    from bot.components.tokenizer import MixedTokenizer
 
     examples, labels = load_training()
     tokenizer = MixedTokenizer.create(MixedTokenizer.get_default_config(), LocalModelStorage(Path(tempfile.mkdtemp())),

@@ -53,7 +53,7 @@ class Fitted:
         if (~real).any():
             # `none` is its own yes/no model over all texts: trained into the intents' one-vs-rest
             # models, the shuffled negatives taught them to distrust the character n-grams that
-            # carry misspelt requests (Bitext tune half 0.980 -> 0.960); apart, the intents' choice
+            # carry misspelt requests (Bitext tune half 0.966 -> 0.960); apart, the intents' choice
             # is exactly what it was without negatives
             gate = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=seed)
             gate.fit(features, (~real).astype(int))
