@@ -3,15 +3,18 @@
 One classifier over every full label (`greet`, `faq/shipping_fee`, …) replaces DIET and the
 ResponseSelector: a parse is a feature hash and one sparse matrix product, no TensorFlow call.
 Its output has the shape Rasa's own components give, so policies, the FallbackClassifier and
-`utter_faq` read it unchanged:
-- `intent` / `intent_ranking`: retrieval labels summed into their retrieval intent (`faq`);
+`utter_faq` read it unchanged (the confidence is calibrated: bot/components/linear_core.py):
+- `intent` / `intent_ranking`: retrieval labels summed into their retrieval intent (`faq`); the
+  top intent carries the calibrated probability of being right, the others share the rest;
 - `response_selector.<faq>`: the best `faq/<key>` with its share of the `faq` probability.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import joblib
@@ -39,8 +42,8 @@ from rasa.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import SGDClassifier
-
+from bot.components import negatives
+from bot.components.linear_core import NONE, Calibrator, Fitted, describe, group, out_of_fold
 from bot.components.ngrams import NgramSpec
 
 logger = logging.getLogger(__name__)
@@ -52,28 +55,43 @@ def _words(message: Message) -> List[str]:
     return [t.text for t in message.get(TEXT_TOKENS) or []]
 
 
+def _segment(text: str) -> List[str]:
+    """Words of a generated negative, cut as the pipeline's MixedTokenizer cuts a message."""
+    import jieba
+
+    return [w for w in jieba.lcut(text) if w.strip()]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
+        # negatives: how many generated out-of-scope texts train the hidden `none` class (0: none);
+        # calibration_folds: out-of-fold predictions the confidence is fitted on (0: uncalibrated)
         return {"n_features": 2 ** 18, "min_char": 1, "max_char": 4, "word_bigrams": True,
-                "alpha": 1e-6, "epochs": 50, "random_state": 7}
+                "alpha": 1e-6, "epochs": 50, "random_state": 7, "negatives": 600, "calibration_folds": 3}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[SGDClassifier] = None, responses: Optional[Dict] = None) -> None:
-        self._config = config
+                 fitted: Optional[Fitted] = None, calibrator: Optional[Calibrator] = None,
+                 responses: Optional[Dict] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        self._spec = NgramSpec(config["n_features"], config["min_char"], config["max_char"],
-                               config["word_bigrams"])
-        self._model = model
+        self._spec = NgramSpec(self._config["n_features"], self._config["min_char"], self._config["max_char"],
+                               self._config["word_bigrams"])
+        self._fitted = fitted
+        self._calibrator = calibrator
         self._responses = responses or {}
-        self._labels: List[str] = list(model.classes_) if model is not None else []
-        # features x classes, C-ordered: a message's few hashed features pick whole rows, so a
-        # parse reads ~100 rows instead of copying the transposed coefficient matrix every call
-        self._weights = np.ascontiguousarray(model.coef_.T) if model is not None else None
-        self._bias = model.intercept_ if model is not None else None
-        self._retrieval = sorted({lab.split("/", 1)[0] for lab in self._labels if "/" in lab})
+        labels = fitted.labels if fitted is not None else []
+        self._real = np.array([lab != NONE for lab in labels], dtype=bool)
+        self._retrieval = sorted({group(lab) for lab in labels if "/" in lab})
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Changed model code (features, negatives, calibration) retrains this node, not a cached one."""
+        here = Path(__file__).parent
+        sources = [here / f"{name}.py" for name in ("linear_intent", "linear_core", "negatives", "ngrams")]
+        return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -86,17 +104,27 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs two intents or more; nothing trained")
             return self._resource
-        features = self._spec.matrix(self._spec.features(m.get(TEXT), _words(m)) for m in examples)
-        # logistic loss: probabilities a fallback threshold can read; SGD trains in about a second
-        # where lbfgs takes over a minute on the same hashed features
-        model = SGDClassifier(loss="log_loss", alpha=self._config["alpha"], max_iter=self._config["epochs"],
-                              tol=None, random_state=self._config["random_state"])
-        model.fit(features, labels)
+        config = self._config
+        features, labels = self.training_set(examples, labels)
+        calibrator = None
+        if config["calibration_folds"] >= 2:
+            inputs, correct, _, _ = out_of_fold(features, labels, config["alpha"], config["epochs"],
+                                             config["random_state"], config["calibration_folds"])
+            calibrator = Calibrator.fit(inputs, correct)
+        fitted = Fitted.fit(features, labels, config["alpha"], config["epochs"], config["random_state"])
         responses = {lab: training_data.responses.get(f"utter_{lab}", []) for lab in set(labels) if "/" in lab}
         with self._storage.write_to(self._resource) as folder:
-            joblib.dump({"model": model, "responses": responses}, folder / MODEL_FILE)
-        self.__init__(self._config, self._storage, self._resource, model, responses)
+            joblib.dump({"fitted": fitted, "calibrator": calibrator, "responses": responses}, folder / MODEL_FILE)
+        self.__init__(self._config, self._storage, self._resource, fitted, calibrator, responses)
         return self._resource
+
+    def training_set(self, examples: List[Message], labels: List[str]) -> Tuple[Any, List[str]]:
+        """Hashed features of the examples and of the generated negatives (label `none`)."""
+        rows = [self._spec.features(m.get(TEXT), _words(m)) for m in examples]
+        extra = negatives.generate([m.get(TEXT) for m in examples], self._config["negatives"],
+                                   self._config["random_state"])
+        rows += [self._spec.features(text, _segment(text)) for text in extra]
+        return self._spec.matrix(rows), labels + [NONE] * len(extra)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -107,29 +135,35 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier: no trained model in this Rasa model")
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, saved["model"], saved["responses"])
+        return cls(config, model_storage, resource, saved["fitted"], saved["calibrator"], saved["responses"])
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._model is None:
+        if self._fitted is None:
             return messages
         rows = [self._spec.features(m.get(TEXT) or "", _words(m)) for m in messages]
-        probabilities = self._probabilities(self._spec.matrix(rows))
-        for message, row in zip(messages, probabilities):
-            self._annotate(message, row)
+        shares, _, inputs, _ = describe(self._fitted, self._spec.matrix(rows))
+        confidence = self._calibrator(inputs) if self._calibrator is not None else None
+        for i, message in enumerate(messages):
+            self._annotate(message, shares[i], None if confidence is None else float(confidence[i]))
         return messages
 
-    def _probabilities(self, features) -> np.ndarray:
-        """What SGDClassifier.predict_proba gives for log loss (one-vs-rest sigmoids, normalised)."""
-        scores = np.asarray(features @ self._weights) + self._bias
-        sigmoid = 1.0 / (1.0 + np.exp(-scores))
-        return sigmoid / sigmoid.sum(axis=1, keepdims=True)
-
-    def _annotate(self, message: Message, row: np.ndarray) -> None:
+    def _annotate(self, message: Message, shares: np.ndarray, confidence: Optional[float]) -> None:
+        row = shares * self._real
+        row = row / max(float(row.sum()), 1e-12)
         grouped: Dict[str, float] = defaultdict(float)
-        for label, p in zip(self._labels, row):
-            grouped[label.split("/", 1)[0]] += float(p)
+        for label, p in zip(self._fitted.labels, row):
+            if label != NONE:
+                grouped[group(label)] += float(p)
         ranking = sorted(({"name": k, PREDICTED_CONFIDENCE_KEY: v} for k, v in grouped.items()),
                          key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])
+        if confidence is not None:
+            # the top intent says how likely it is right; the others keep their order below it
+            # and together never exceed what is left
+            top = ranking[0][PREDICTED_CONFIDENCE_KEY]
+            rest = min(confidence / max(top, 1e-12), (1.0 - confidence) / max(1.0 - top, 1e-12))
+            ranking[0][PREDICTED_CONFIDENCE_KEY] = confidence
+            for r in ranking[1:]:
+                r[PREDICTED_CONFIDENCE_KEY] *= rest
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking[:RANKING_LENGTH], add_to_output=True)
         selectors = {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: self._retrieval}
@@ -139,7 +173,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _selection(self, retrieval: str, row: np.ndarray, total: float) -> Dict[str, Any]:
         keys: List[Tuple[str, float]] = sorted(
-            ((lab, float(p) / total if total else 0.0) for lab, p in zip(self._labels, row)
+            ((lab, float(p) / total if total else 0.0) for lab, p in zip(self._fitted.labels, row)
              if lab.startswith(retrieval + "/")), key=lambda kv: -kv[1])
         best, confidence = keys[0]
         return {
