@@ -97,9 +97,11 @@ def test_ten_thousand_characters_are_fast_and_sane(mode):
     text = text[:9990] + "我要找律师起诉"
     assert len(text) >= 9990
     analyze("warm up")
-    started = time.perf_counter()
+    # CPU time, not wall time: other work on a shared machine must not fail this. A scan that
+    # went quadratic in the text's length would take seconds here, a linear one milliseconds.
+    started = time.process_time()
     result = analyze(text)
-    assert time.perf_counter() - started < 0.2
+    assert time.process_time() - started < 1.0
     assert result.negative
     # Risk flags scan the whole text, so the threat at the very end is still seen.
     assert {"complaint_threat", "legal_threat"} <= set(result.risk_flags)
