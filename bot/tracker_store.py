@@ -29,7 +29,7 @@ import itertools
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -78,7 +78,7 @@ class SessionRows:
 
 
 class FrontlineSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, cached_conversations: int = 2000, cached_events: int = 200_000,
+    def __init__(self, *args: Any, cached_conversations: int = 1000, cached_events: int = 50_000,
                  **kwargs: Any) -> None:
         self._cache = TrackerCache(int(cached_conversations), int(cached_events))
         super().__init__(*args, **kwargs)
@@ -145,17 +145,18 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
             )
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new_events, sender_id)
-            rows = [self._row(sender_id, event) for event in new_events]
-            session.add_all(rows)
-            session.flush()  # gives the rows their ids
-            stored = [(row.id, row.timestamp, row.data, row.type_name) for row in rows]
+            values = [self._values(sender_id, event) for event in new_events]
+            ids = self._insert(session, values)
+            stored = [(row_id, row["timestamp"], row["data"], row["type_name"])
+                      for row_id, row in zip(ids, values)]
             session.commit()
         self._remember(sender_id, before, stored)
         log.debug("stored %d new event(s) of %s", len(new_events), sender_id)
 
-    def _row(self, sender_id: str, event: Event) -> Any:
+    @staticmethod
+    def _values(sender_id: str, event: Event) -> Dict[str, Any]:
         data = event.as_dict()
-        return self.SQLEvent(
+        return dict(
             sender_id=sender_id,
             type_name=event.type_name,
             timestamp=data.get("timestamp"),
@@ -163,6 +164,22 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
             action_name=data.get("name"),
             data=json.dumps(data),
         )
+
+    def _insert(self, session: Any, values: List[Dict[str, Any]]) -> List[int]:
+        """Insert the rows in this order; their ids, ascending.
+
+        On PostgreSQL one multi-row INSERT ... RETURNING (SQLAlchemy 1.4's unit of work sends one
+        INSERT per event to learn each id); the serial default numbers the rows in VALUES order.
+        """
+        if not values:
+            return []
+        if self.engine.dialect.name == "postgresql":
+            table = self.SQLEvent.__table__
+            return sorted(session.execute(table.insert().values(values).returning(table.c.id)).scalars())
+        rows = [self.SQLEvent(**row) for row in values]
+        session.add_all(rows)
+        session.flush()  # gives the rows their ids
+        return [row.id for row in rows]
 
     def _remember(self, sender_id: str, before: RowMark,
                   stored: Sequence[Tuple[int, Optional[float], str, str]]) -> None:
