@@ -58,13 +58,12 @@ WITH session_start AS (
     SELECT e.id, e."timestamp", e.data FROM {table} e CROSS JOIN session_start s
     WHERE e.sender_id = :sender AND (s.ts IS NULL OR e."timestamp" >= s.ts)
 ), totals AS (
-    SELECT count(*) AS n,
-           coalesce(sum(CASE WHEN id <= :after THEN 1 ELSE 0 END), 0) AS n_old,
+    SELECT coalesce(sum(CASE WHEN id <= :after THEN 1 ELSE 0 END), 0) AS n_old,
            coalesce(max(CASE WHEN id <= :after THEN id END), -1) AS last_old,
            coalesce(sum(CASE WHEN id <= :after THEN id ELSE 0 END), 0) AS sum_old
     FROM in_session
 )
-SELECT t.n, t.n_old, t.last_old, t.sum_old, s.ts, r.id, r.data
+SELECT t.n_old, t.last_old, t.sum_old, s.ts, r.id, r.data
 FROM totals t CROSS JOIN session_start s LEFT JOIN in_session r ON r.id > :after
 ORDER BY r.id
 """
@@ -72,7 +71,6 @@ ORDER BY r.id
 
 @dataclass(frozen=True)
 class SessionRows:
-    total: int  # rows in the session now
     mark: RowMark  # of the rows up to the id asked for
     new: Sequence[Tuple[int, str]]  # (id, data) of the rows after it
 
@@ -99,10 +97,9 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
             "sender": sender_id, "session_started": SessionStarted.type_name, "after": after,
         }).all()
         first = rows[0]
-        mark = RowMark(count=int(first[1]), last_id=int(first[2]), id_sum=int(first[3]),
-                       session_start=first[4])
-        return SessionRows(total=int(first[0]), mark=mark,
-                           new=[(int(row[5]), row[6]) for row in rows if row[5] is not None])
+        mark = RowMark(count=int(first[0]), last_id=int(first[1]), id_sum=int(first[2]),
+                       session_start=first[3])
+        return SessionRows(mark=mark, new=[(int(row[4]), row[5]) for row in rows if row[4] is not None])
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session's tracker, as Rasa's `retrieve` rebuilds it from the rows."""
@@ -110,7 +107,7 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             after = entry.mark.last_id if entry else EMPTY.last_id
             rows = self._read(session, sender_id, after)
-            if entry is not None and rows.mark == entry.mark and rows.total == rows.mark.count + len(rows.new):
+            if entry is not None and rows.mark == entry.mark:
                 self._replay(entry, rows.new)
                 self._cache.put(sender_id, entry)
                 return clone(entry.tracker) if entry.tracker.events else None
