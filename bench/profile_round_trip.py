@@ -55,6 +55,12 @@ GROUPS = {
 }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: less sensitive to other load than samples."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def record(pid: int, out: Path) -> subprocess.Popen:
     """py-spy until SIGINT, when it writes what it sampled."""
     return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid),
@@ -98,9 +104,11 @@ def main() -> int:
             stack.start()
             try:
                 asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))
+                cpu = {name: cpu_seconds(stack.procs[name].pid) for name in ("rasa", "actions")}
                 spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt")
                          for name in ("rasa", "actions")}
                 run = asyncio.run(e2e(stack.rasa_url, "mix", texts, 16, args.per_sender, 7, 30.0, 2, 0.0))
+                cpu = {name: cpu_seconds(stack.procs[name].pid) - spent for name, spent in cpu.items()}
                 for spy in spies.values():
                     spy.send_signal(signal.SIGINT)
                     spy.wait(timeout=60)
@@ -108,7 +116,10 @@ def main() -> int:
                 stack.stop()
     finally:
         pg_database(database, create=False)
-    print(f"load: {run.rate:.1f} msg/s over {run.n} messages, 16 closed-loop conversations")
+    print(f"load: {run.rate:.1f} msg/s over {run.n} messages, 16 closed-loop conversations; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("CPU per message: " + ", ".join(f"{name} {1000 * spent / max(1, run.n):.1f} ms"
+                                          for name, spent in cpu.items()))
     for name, groups in GROUPS.items():
         print(f"\n{name} ({args.out / f'profile_{name}.txt'}):")
         print("\n".join(summarise(args.out / f"profile_{name}.txt", groups)))

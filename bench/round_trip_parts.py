@@ -6,6 +6,9 @@
   whole session to find the new events) vs `bot.tracker_store.FrontlineSQLTrackerStore.save`,
   on real PostgreSQL (a throwaway schema in TEST_PG_URL's database), a conversation of --turns
   turns so far, one new turn saved per call;
+- reading the tracker at the start of a message: Rasa's `SQLTrackerStore.retrieve` (every event
+  of the session read, decoded and replayed) vs ours after its own save (the cached tracker,
+  checked against the rows' mark) and ours cold (another replica wrote last: the session read);
 - validating one action-server response (what validate_order_form returns at a form step):
   `jsonschema.validate` as Rasa calls it vs the validator built once (bot.action_validation).
 
@@ -86,6 +89,33 @@ async def save_cost(cls: type, schema: str, turns: int, repeat: int) -> float:
     return 1000 * spent / repeat
 
 
+async def retrieve_cost(cls: type, schema: str, turns: int, repeat: int, cold: bool = False) -> float:
+    """CPU per retrieve at the start of a message, one new turn stored between two messages."""
+    def new_store() -> Any:
+        return cls(domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
+                   username="postgres", event_broker=Discard(), query={"options": f"-csearch_path={schema}"})
+    store = new_store()
+    sender = f"bench:{uuid.uuid4().hex}"
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_session_start", timestamp=1.1),
+                  ActionExecuted("action_listen", timestamp=1.2)] + [e for n in range(turns) for e in turn(n)]:
+        tracker.update(event)
+    await store.save(tracker)
+    spent = 0.0
+    for n in range(turns, turns + repeat):
+        if cold:
+            store = new_store()  # nothing cached: what a replica that did not write last does
+        started = time.process_time()
+        tracker = await store.retrieve(sender)
+        spent += time.process_time() - started
+        for event in turn(n):
+            tracker.update(event)
+        await store.save(tracker)
+        if cold:
+            store.engine.dispose()
+    return 1000 * spent / repeat
+
+
 async def main_async(turns: int, repeat: int) -> None:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, future=True)
@@ -95,11 +125,18 @@ async def main_async(turns: int, repeat: int) -> None:
         rasa_ms = await save_cost(SQLTrackerStore, schema, turns, repeat)
         ours_ms = await save_cost(FrontlineSQLTrackerStore, schema, turns, repeat)
         rasa_again = await save_cost(SQLTrackerStore, schema, turns, repeat)
+        read_rasa = await retrieve_cost(SQLTrackerStore, schema, turns, repeat)
+        read_ours = await retrieve_cost(FrontlineSQLTrackerStore, schema, turns, repeat)
+        read_cold = await retrieve_cost(FrontlineSQLTrackerStore, schema, turns, max(3, repeat // 5), cold=True)
+        read_rasa_again = await retrieve_cost(SQLTrackerStore, schema, turns, repeat)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     print(f"tracker save, {turns} turns so far (CPU ms per save): Rasa {rasa_ms:.1f} / "
           f"ours {ours_ms:.1f} / Rasa again {rasa_again:.1f}")
+    print(f"tracker retrieve, {turns} turns so far (CPU ms per retrieve): Rasa {read_rasa:.1f} / "
+          f"ours, after its own save {read_ours:.2f} / ours, cold (another replica wrote) {read_cold:.1f} / "
+          f"Rasa again {read_rasa_again:.1f}")
 
     action = RemoteAction.__new__(RemoteAction)
     action_validation.uninstall()
