@@ -313,12 +313,12 @@ ROUTES += [
           "turning turns into NLU examples (kind nlu) or a conversation into a story (story) "
           "or test story (test) would make; nothing is written", "agent",
           request=studio_bodies.DesignerChange, response="DesignerChanges",
-          errors=DESIGNER_ERRORS, invalid="cannot_write",
+          errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/preview"),
     Route("POST", "/api/designer/training/apply", studio.apply, "Designer: write that change "
           "into the YAML files (placeholders instead of personal data)", "agent",
           request=studio_bodies.DesignerChange, response="DesignerChanges",
-          errors=DESIGNER_ERRORS, invalid="cannot_write",
+          errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/apply"),
     Route("POST", "/api/designer/train", studio.start_training, "Designer: validate, train a "
           "candidate model and evaluate it against the current one, in the background",
