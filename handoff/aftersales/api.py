@@ -9,9 +9,9 @@ from aiohttp import web
 
 from handoff.aftersales import cases, customer, grants, notify
 from handoff.aftersales.authority import matrix
-from handoff.aftersales.config import cases_config
 from handoff.aftersales.bodies import (BotCase, CaseChange, CaseInput, CaseLookup,
                                        GrantDecision, GrantInput)
+from handoff.aftersales.config import cases_config
 from handoff.api_agents import error, require_agent, run, service_of, ticket_id
 from handoff.bodies import Note, body_of
 from handoff.store import visible_ticket
