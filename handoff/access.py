@@ -164,7 +164,7 @@ async def read_json(request: web.Request, limit: Optional[int] = None) -> Any:
 async def bodies(request: web.Request, handler):
     route, _ = declared(request)
     model = getattr(route, "request", None) if route is not None else None
-    if model is None or isinstance(model, str):  # no body, or one the handler reads itself
+    if model is None:  # a route without a body
         return await handler(request)
     raw = await request.read()
     if not raw.strip() and route.body_optional:

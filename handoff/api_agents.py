@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any, Dict
 
 from aiohttp import WSMsgType, web
 
@@ -18,7 +17,6 @@ from handoff import agents as accounts
 from handoff import store
 from handoff.access import bearer  # noqa: F401  (where callers have always found it)
 from handoff.access import SESSION_COOKIE, agent_of, api_session, token_of
-from handoff.access import read_json as _read_json
 from handoff.bodies import MAX_FIELD, MAX_TEXT, body_of  # noqa: F401  (limits, for callers)
 from handoff.db import Agent
 from handoff.errors import ApiError, error  # noqa: F401  (callers import error from here)
@@ -43,24 +41,6 @@ async def require_agent(request: web.Request) -> Agent:
     if "handoff.agent" in request:
         return agent_of(request)
     return (await api_session(request))[0]
-
-
-async def body(request: web.Request) -> Dict[str, Any]:
-    """A JSON object body, for a route that declares no model (prefer declaring one)."""
-    data = await _read_json(request)
-    if not isinstance(data, dict):
-        raise error(400, "bad_json", "the body must be a JSON object")
-    return data
-
-
-def text_field(data: Dict[str, Any], name: str, required: bool = True) -> str:
-    """A string field of a body that declares no model (prefer declaring one)."""
-    value = data.get(name, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise error(400, "bad_field", f"'{name}' must be a non-empty string")
-    if len(value) > MAX_TEXT:
-        raise error(400, "too_long", f"'{name}' is longer than {MAX_TEXT} characters")
-    return value.strip()
 
 
 def ticket_id(request: web.Request) -> int:

@@ -133,10 +133,6 @@ def implied_errors(route) -> List[int]:
     return sorted(codes)
 
 
-def _schema_ref(target) -> S:
-    return ref(target if isinstance(target, str) else target.__name__)
-
-
 def _operation(route) -> S:
     op: S = {"summary": route.summary, "operationId": route.handler.__name__,
              "security": SECURITY[route.auth.kind], "x-auth": route.auth.name,
@@ -155,7 +151,7 @@ def _operation(route) -> S:
         op["parameters"] = params
     if route.request is not None:
         op["requestBody"] = {"required": not route.body_optional, "content": {
-            "application/json": {"schema": _schema_ref(route.request)}}}
+            "application/json": {"schema": ref(route.request.__name__)}}}
     for code in implied_errors(route):
         op["responses"][str(code)] = {"description": ERROR_TEXT[code], "content": {
             "application/json": {"schema": ref("Health" if code == 503 else "Error")}}}
@@ -164,8 +160,7 @@ def _operation(route) -> S:
 
 def body_schemas(routes) -> S:
     """The schemas of the routes' body models (the very ones the middleware validates with)."""
-    models = {r.request for r in routes if r.request is not None and
-              not isinstance(r.request, str)}
+    models = {r.request for r in routes if r.request is not None}
     found = model_schemas(sorted(models, key=lambda m: m.__name__),
                           ref_prefix="#/components/schemas/")
     return found["definitions"]

@@ -13,8 +13,8 @@ line names a console path. To add an endpoint:
   that role); the short strings "none", "bot", "agent", "supervisor" mean the same.
 - request: a pydantic model (handoff.bodies, or a module of the feature); the handler reads
   `body_of(request)`, and the OpenAPI document takes the model's schema. A bad body gets 400
-  `{"error": <invalid>, "message", "fields": [{"field", "problem"}]}`. (A schema name instead
-  of a model documents a body the handler still checks itself.)
+  `{"error": <invalid>, "message", "fields": [{"field", "problem"}]}`. Every body has a
+  model: no handler parses one itself (tests/unit/test_handoff_contract.py).
 - response: the name of a schema in handoff.openapi.SCHEMAS; status: the success status.
 - errors: statuses beyond those the auth and the body already imply (401, 403, 400).
 - the handler reads the caller with `access.agent_of(request)`; store errors (NotFound,
@@ -34,6 +34,7 @@ from handoff import bodies
 from handoff.access import (AGENT_SESSION, API, BOT, CONSOLE, DECLARED, PUBLIC, SUPERVISOR,
                             Auth)
 from handoff.aftersales import api as aftersales
+from handoff.aftersales import bodies as as_bodies
 from handoff.assist import api as assist
 from handoff.console.mount import setup_console
 from handoff.kb import api as kb
@@ -41,6 +42,7 @@ from handoff.metrics import api as metrics
 from handoff.openapi import document
 from handoff.quality import api as quality
 from handoff.studio import api as studio
+from handoff.studio import bodies as studio_bodies
 from handoff.studio import pages as studio_pages
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,7 +55,7 @@ class Route:
     handler: Handler
     summary: str
     auth: Union[Auth, str] = PUBLIC
-    request: Optional[Union[Type[BaseModel], str]] = None  # body model (or a schema name)
+    request: Optional[Type[BaseModel]] = None  # the body's model
     response: Optional[str] = None  # schema name of the success body
     status: int = 200
     errors: Sequence[int] = ()
@@ -227,13 +229,13 @@ ROUTES += [
           errors=TICKET_ERRORS,
           console=C + "/tickets/{ticket_id}/customer"),
     Route("POST", "/api/tickets/{ticket_id}/customer/notes", aftersales.add_customer_note,
-          "Leave a note on the customer for the next agent", "agent", request="Note",
-          response="CustomerNote", status=201, errors=[400] + TICKET_ERRORS,
+          "Leave a note on the customer for the next agent", "agent", request=bodies.Note,
+          response="CustomerNote", status=201, errors=TICKET_ERRORS, invalid="bad_field",
           console=C + "/tickets/{ticket_id}/customer/notes"),
     Route("POST", "/api/tickets/{ticket_id}/cases", aftersales.open_case, "Open an after-sales "
           "case for the ticket's customer (owner department and resolution SLA from "
-          "cases.yml)", "agent", request="CaseInput", response="Case", status=201,
-          errors=[400] + TICKET_ERRORS,
+          "cases.yml)", "agent", request=as_bodies.CaseInput, response="Case", status=201,
+          errors=[400] + TICKET_ERRORS, invalid="bad_field",
           console=C + "/tickets/{ticket_id}/aftersales/cases"),
     Route("GET", "/api/cases", aftersales.list_cases, "After-sales cases, due first", "agent",
           response="CaseList", errors=[401],
@@ -245,35 +247,36 @@ ROUTES += [
           console=C + "/cases/{case_id}"),
     Route("POST", "/api/cases/{case_id}", aftersales.update_case, "Change a case's status "
           "and/or department with a note; a status change is told to the shopper on their "
-          "channel", "agent", request="CaseChange", response="Case",
-          errors=[400] + CASE_ERRORS,
+          "channel", "agent", request=as_bodies.CaseChange, response="Case",
+          errors=[400] + CASE_ERRORS, invalid="bad_field",
           console=C + "/cases/{case_id}"),
     Route("POST", "/api/cases/{case_id}/notes", aftersales.add_case_note, "Add a note to a "
-          "case's history", "agent", request="Note", response="CaseEvent", status=201,
-          errors=[400] + CASE_ERRORS,
+          "case's history", "agent", request=bodies.Note, response="CaseEvent", status=201,
+          errors=CASE_ERRORS, invalid="bad_field",
           console=C + "/cases/{case_id}/notes"),
     Route("POST", "/api/tickets/{ticket_id}/grants", aftersales.request_grant, "Compensate "
           "(coupon, partial refund, reship): granted within the agent's authority, else "
           "pending a supervisor's approval; 403 beyond every limit", "agent",
-          request="GrantInput", response="Grant", status=201, errors=[400] + TICKET_ERRORS,
+          request=as_bodies.GrantInput, response="Grant", status=201,
+          errors=[400] + TICKET_ERRORS, invalid="bad_field",
           console=C + "/tickets/{ticket_id}/aftersales/grants"),
     Route("GET", "/api/grants", aftersales.list_grants, "Supervisor: compensation awaiting "
           "approval", "agent", response="GrantList", errors=[401, 403],
           console=C + "/grants"),
     Route("POST", "/api/grants/{grant_id}/decision", aftersales.decide_grant, "Supervisor: "
           "approve or reject a pending grant (within the supervisor's own authority)",
-          "agent", request="GrantDecision", response="Grant",
-          errors=[400, 401, 403, 404, 409],
+          "agent", request=as_bodies.GrantDecision, response="Grant",
+          errors=[401, 403, 404, 409], invalid="bad_field",
           console=C + "/grants/{grant_id}/decision"),
     Route("GET", "/api/compensation/limits", aftersales.my_limits, "The logged-in agent's "
           "authority level and limits", "agent", response="Limits", errors=[401],
           console=C + "/compensation/limits"),
     Route("POST", "/api/bot/cases", aftersales.bot_open_case, "A case the bot opened "
-          "(idempotent on case_ref)", "bot", request="BotCase", response="Case", status=201,
-          errors=[400, 401, 403]),
+          "(idempotent on case_ref)", "bot", request=as_bodies.BotCase, response="Case",
+          status=201, errors=[400], invalid="bad_case"),
     Route("POST", "/api/bot/cases/lookup", aftersales.bot_cases, "The shopper's cases (by "
           "verified customer or conversation), for the bot's answer", "bot",
-          request="CaseLookup", response="CaseList", errors=[400, 401, 403]),
+          request=as_bodies.CaseLookup, response="CaseList", body_optional=True),
 ]
 
 # designer studio: review conversations, turn them into training data, train and compare
@@ -294,12 +297,14 @@ ROUTES += [
           errors=[401, 403, 404],
           console=C + "/designer/conversations/{conversation_id}"),
     Route("PUT", "/api/designer/conversations/{conversation_id}/tags", studio.set_tags,
-          "Designer: set a conversation's tags", "agent", request="DesignerTags",
-          response="DesignerTags", errors=DESIGNER_ERRORS + [404],
+          "Designer: set a conversation's tags", "agent",
+          request=studio_bodies.DesignerTagsInput, response="DesignerTags",
+          errors=DESIGNER_ERRORS + [404], invalid="bad_field",
           console=C + "/designer/conversations/{conversation_id}/tags"),
     Route("POST", "/api/designer/turns/{turn_id}/correction", studio.correct_turn,
           "Designer: the correct intent and/or entities of a shopper turn", "agent",
-          request="DesignerCorrection", response="DesignerTurn", errors=DESIGNER_ERRORS + [404],
+          request=studio_bodies.DesignerCorrection, response="DesignerTurn",
+          errors=DESIGNER_ERRORS + [404], invalid="bad_field",
           console=C + "/designer/turns/{turn_id}/correction"),
     Route("GET", "/api/designer/vocabulary", studio.vocabulary, "Designer: the domain's "
           "intents and entities", "agent", response="DesignerVocabulary", errors=[401, 403],
@@ -307,11 +312,13 @@ ROUTES += [
     Route("POST", "/api/designer/training/preview", studio.preview, "Designer: the diff that "
           "turning turns into NLU examples (kind nlu) or a conversation into a story (story) "
           "or test story (test) would make; nothing is written", "agent",
-          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS,
+          request=studio_bodies.DesignerChange, response="DesignerChanges",
+          errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/preview"),
     Route("POST", "/api/designer/training/apply", studio.apply, "Designer: write that change "
           "into the YAML files (placeholders instead of personal data)", "agent",
-          request="DesignerChange", response="DesignerChanges", errors=DESIGNER_ERRORS,
+          request=studio_bodies.DesignerChange, response="DesignerChanges",
+          errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/apply"),
     Route("POST", "/api/designer/train", studio.start_training, "Designer: validate, train a "
           "candidate model and evaluate it against the current one, in the background",

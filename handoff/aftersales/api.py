@@ -1,17 +1,19 @@
 """HTTP handlers of after-sales work: cases, compensation, customer 360 (agents' API), and the
-bot's calls (signed like every bot-side call). Each handler: parse, one store call, publish."""
+bot's calls (signed like every bot-side call). Bodies are validated by the route table's
+models (handoff.aftersales.bodies); each handler: one store call, publish."""
 from __future__ import annotations
 
-import json
 from typing import Any, Dict
 
 from aiohttp import web
 
 from handoff.aftersales import cases, customer, grants, notify
 from handoff.aftersales.authority import matrix
+from handoff.aftersales.bodies import (BotCase, CaseChange, CaseInput, CaseLookup,
+                                       GrantDecision, GrantInput)
 from handoff.aftersales.config import cases_config
-from handoff.api_agents import body, error, require_agent, run, service_of, text_field, ticket_id
-from handoff.api_bot import verified_body
+from handoff.api_agents import error, require_agent, run, service_of, ticket_id
+from handoff.bodies import Note, body_of
 from handoff.store import visible_ticket
 
 
@@ -20,15 +22,6 @@ def _int(request: web.Request, name: str) -> int:
         return int(request.match_info[name])
     except ValueError:
         raise error(404, "not_found", f"no such {name.split('_')[0]}")
-
-
-def _opt(data: Dict[str, Any], name: str, limit: int = 64) -> Any:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise error(400, "bad_field", f"'{name}' must be a string of at most {limit} characters")
-    return value.strip()
 
 
 async def _notify(request: web.Request, view: Dict[str, Any], event_id: int, note: str) -> None:
@@ -51,10 +44,10 @@ async def customer_360(request: web.Request) -> web.Response:
 
 async def add_customer_note(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    text = text_field(await body(request), "text")
+    data: Note = body_of(request)
     tid = ticket_id(request)
     note = await run(request, lambda db: customer.note_view(customer.add_note(db, agent, tid,
-                                                                              text)))
+                                                                              data.text)))
     return web.json_response(note, status=201)
 
 
@@ -62,23 +55,18 @@ async def add_customer_note(request: web.Request) -> web.Response:
 async def open_case(request: web.Request) -> web.Response:
     """An agent opens a case for the ticket's customer (progress goes to that conversation)."""
     agent = await require_agent(request)
-    data = await body(request)
+    data: CaseInput = body_of(request)
     tid = ticket_id(request)
-    kind = text_field(data, "kind")
-    description = text_field(data, "description", required=False)
-    priority, department = _opt(data, "priority") or "normal", _opt(data, "department")
-    order_id = _opt(data, "order_id", 32)
 
     def work(db):
         row = visible_ticket(db, agent, tid)
-        if kind not in cases_config().kinds:
-            raise ValueError(f"kind must be one of {tuple(cases_config().kinds)}")
+        order_id = data.order_id or ((row.payload or {}).get("order") or {}).get("order_id")
         case, _ = cases.open_case(
-            db, cases_config(), kind=kind, opened_by=agent.username, priority=priority,
-            customer_id=customer.customer_id_of(row), conversation_id=row.conversation_id,
-            order_id=order_id or ((row.payload or {}).get("order") or {}).get("order_id"),
-            channel=row.channel, language=row.language, description=description,
-            ticket_id=row.id, department=department)
+            db, cases_config(), kind=data.kind, opened_by=agent.username,
+            priority=data.priority, customer_id=customer.customer_id_of(row),
+            conversation_id=row.conversation_id, order_id=order_id, channel=row.channel,
+            language=row.language, description=data.description or "", ticket_id=row.id,
+            department=data.department)
         return cases.case_view(case)
     view = await run(request, work)
     _publish(request, "opened", view)
@@ -107,25 +95,23 @@ async def get_case(request: web.Request) -> web.Response:
 
 async def update_case(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    data = await body(request)
+    data: CaseChange = body_of(request)
     cid = _int(request, "case_id")
-    status, department = _opt(data, "status"), _opt(data, "department")
-    note = text_field(data, "note", required=False)
-    tell = data.get("tell_shopper", True) is not False
 
     def work(db):
-        row, event = cases.change(db, cases_config(), agent, cid, status, department, note)
+        row, event = cases.change(db, cases_config(), agent, cid, data.status,
+                                  data.department, data.note)
         return cases.case_view(row), event.id if event is not None else None
     view, event_id = await run(request, work)
-    if event_id is not None and tell:
-        await _notify(request, view, event_id, note)
+    if event_id is not None and data.tell_shopper:
+        await _notify(request, view, event_id, data.note)
     _publish(request, "updated", view)
     return web.json_response(view)
 
 
 async def add_case_note(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    text = text_field(await body(request), "text")
+    text = body_of(request).text
     cid = _int(request, "case_id")
     event = await run(request, lambda db: cases.event_view(cases.add_note(db, agent, cid, text)))
     return web.json_response(event, status=201)
@@ -134,27 +120,20 @@ async def add_case_note(request: web.Request) -> web.Response:
 # -- compensation -------------------------------------------------------------------------
 async def request_grant(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    data = await body(request)
+    data: GrantInput = body_of(request)
     tid = ticket_id(request)
-    kind, reason = text_field(data, "kind"), text_field(data, "reason")
-    order_id = text_field(data, "order_id")
-    note = text_field(data, "note", required=False)
-    try:
-        amount = grants.parse_amount(data.get("amount"))
-    except ValueError as exc:
-        raise error(400, "bad_amount", str(exc))
-    case_id = data.get("case_id") if isinstance(data.get("case_id"), int) else None
 
     def work(db):
         row = visible_ticket(db, agent, tid)
         cid = customer.customer_id_of(row)
         if not cid:
             raise ValueError("this ticket's shopper is not identified: nothing can be granted")
-        if order_id not in {o.get("order_id") for o in customer.orders_of(row)}:
+        if data.order_id not in {o.get("order_id") for o in customer.orders_of(row)}:
             raise ValueError("that order is not one of this customer's orders")
         return grants.grant_view(grants.request(
-            db, matrix(), agent, kind=kind, reason=reason, amount=amount, customer_id=cid,
-            order_id=order_id, note=note, ticket_id=row.id, case_id=case_id))
+            db, matrix(), agent, kind=data.kind, reason=data.reason, amount=data.amount,
+            customer_id=cid, order_id=data.order_id, note=data.note, ticket_id=row.id,
+            case_id=data.case_id))
     view = await run(request, work)
     if view["status"] == "pending":
         service_of(request).hub.publish({"type": "grant.pending", "grant": view},
@@ -172,13 +151,10 @@ async def list_grants(request: web.Request) -> web.Response:
 
 async def decide_grant(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    data = await body(request)
-    if not isinstance(data.get("approve"), bool):
-        raise error(400, "bad_field", "'approve' must be true or false")
-    note = text_field(data, "note", required=False)
+    data: GrantDecision = body_of(request)
     gid = _int(request, "grant_id")
     view = await run(request, lambda db: grants.grant_view(
-        grants.decide(db, matrix(), agent, gid, data["approve"], note)))
+        grants.decide(db, matrix(), agent, gid, data.approve, data.note)))
     service_of(request).hub.publish({"type": "grant.decided", "grant": view}, agent_ids=[],
                                     supervisors=True)
     return web.json_response(view)
@@ -198,14 +174,9 @@ async def my_limits(request: web.Request) -> web.Response:
 
 # -- the bot's calls ------------------------------------------------------------------------
 async def bot_open_case(request: web.Request) -> web.Response:
+    data: BotCase = body_of(request)
     try:
-        data = json.loads(await verified_body(request))
-        assert isinstance(data, dict) and isinstance(data.get("case_ref"), str)
-        assert isinstance(data.get("kind"), str)
-    except (ValueError, AssertionError):
-        raise error(400, "bad_case", "a JSON object with case_ref and kind")
-    try:
-        view, created = await service_of(request).open_bot_case(data)
+        view, created = await service_of(request).open_bot_case(data.dict())
     except ValueError as exc:
         raise error(400, "bad_case", str(exc))
     return web.json_response(view, status=201 if created else 200)
@@ -213,17 +184,11 @@ async def bot_open_case(request: web.Request) -> web.Response:
 
 async def bot_cases(request: web.Request) -> web.Response:
     """The shopper's cases, for the bot's answer to 'where is my case'."""
-    try:
-        data = json.loads(await verified_body(request) or b"{}")
-        assert isinstance(data, dict)
-    except (ValueError, AssertionError):
-        raise error(400, "bad_body", "a JSON object")
-    cid, conv = _opt(data, "customer_id"), _opt(data, "conversation_id", 255)
-    ref = _opt(data, "case_ref", 32)
-    orders = [str(o)[:32] for o in data.get("order_ids") or [] if isinstance(o, str)][:20]
-    lang = data.get("language") if data.get("language") in ("zh", "en") else "zh"
+    data: CaseLookup = body_of(request)
+    lang = data.language
     rows = await service_of(request).db(lambda db: [
         dict(cases.case_view(c), status_text=notify.label(notify.STATUS, c.status, lang),
              kind_text=notify.label(notify.KIND, c.kind, lang))
-        for c in cases.shoppers_cases(db, cid, conv, orders, ref)])
+        for c in cases.shoppers_cases(db, data.customer_id, data.conversation_id,
+                                      data.order_ids, data.case_ref)])
     return web.json_response({"cases": rows})

@@ -1,4 +1,5 @@
-"""OpenAPI schemas of the after-sales routes (merged into handoff.openapi.SCHEMAS)."""
+"""OpenAPI schemas of the after-sales routes' answers (merged into handoff.openapi.SCHEMAS);
+their request bodies are documented from their models (handoff.aftersales.bodies)."""
 from __future__ import annotations
 
 from handoff.aftersales.config import PRIORITIES, STATUSES
@@ -22,21 +23,7 @@ NOTE = obj({"id": INT, "author": STR, "text": STR, "ticket_id": INT, "created_at
 
 SCHEMAS = {
     "Case": CASE, "CaseEvent": CASE_EVENT, "CaseList": obj({"cases": array(CASE)}),
-    "CaseInput": obj({"kind": STR, "description": STR, "order_id": STR, "department": STR,
-                      "priority": STR}, ["kind"]),
-    "CaseChange": obj({"status": STR, "department": STR, "note": STR,
-                       "tell_shopper": {**BOOL, "description": "default true"}}),
-    "BotCase": obj({"case_ref": STR, "kind": STR, "priority": STR, "customer_id": STR,
-                    "order_id": STR, "conversation_id": STR, "channel": STR, "language": STR,
-                    "description": STR, "photo_url": STR}, ["case_ref", "kind"]),
-    "CaseLookup": obj({"customer_id": STR, "conversation_id": STR, "case_ref": STR,
-                       "order_ids": array(STR),
-                       "language": STR}),
     "Grant": GRANT, "GrantList": obj({"grants": array(GRANT)}),
-    "GrantInput": obj({"kind": {"type": "string", "enum": ["coupon", "refund", "reship"]},
-                       "reason": STR, "amount": {"type": "number"}, "order_id": STR,
-                       "note": STR, "case_id": INT}, ["kind", "reason", "amount", "order_id"]),
-    "GrantDecision": obj({"approve": BOOL, "note": STR}, ["approve"]),
     "Limits": obj({"level": STR, "kinds": array(STR), "reasons": array(STR), "limits": ANY}),
     "CustomerNote": NOTE,
     "Customer360": obj({"ticket_id": INT, "customer_id": STR, "customer": ANY,

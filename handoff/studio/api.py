@@ -1,26 +1,27 @@
-"""The studio over the agents' API: designers and supervisors only (403 for other agents)."""
+"""The studio over the agents' API: designers and supervisors only (403 for other agents).
+Bodies are validated by the route table's models (handoff.studio.bodies)."""
 from __future__ import annotations
 
 import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
 from handoff.agents import can_design
+from handoff.api_agents import error, require_agent, run
+from handoff.bodies import body_of
 from handoff.conversations import masking
-from handoff.api_agents import body, error, require_agent, run
 from handoff.db import Agent
 from handoff.service import SETTINGS
 from handoff.studio import training, views
+from handoff.studio.bodies import DesignerChange, DesignerCorrection
 from handoff.studio.jobs import CODE_ROOT, Trainer
 from handoff.conversations.tables import StudioConversation, StudioTurn
 from handoff.studio.writer import Project, WriteError
 
 TRAINER = web.AppKey("studio_trainer", Trainer)
-MAX_TAGS, MAX_TAG = 20, 32
 # Rasa's own actions, which no domain lists
 RASA_ACTIONS = {"action_listen", "action_restart", "action_default_fallback",
                 "action_deactivate_loop", "action_two_stage_fallback", "action_back",
@@ -74,27 +75,11 @@ async def conversation(request: web.Request) -> web.Response:
     return web.json_response(await run(request, work))
 
 
-def _entities(value: Any) -> Optional[List[Dict[str, str]]]:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) > 20 or not all(
-            isinstance(e, dict) and isinstance(e.get("entity"), str) and
-            isinstance(e.get("value"), str) and e["entity"] and e["value"] for e in value):
-        raise error(400, "bad_field", "'entities' is a list of {entity, value} (value as shown)")
-    return [{"entity": e["entity"][:64], "value": e["value"][:200]} for e in value]
-
-
 async def correct_turn(request: web.Request) -> web.Response:
     agent = await designer(request)
-    data = await body(request)
-    intent = data.get("intent")
-    if intent is not None and (not isinstance(intent, str) or not intent.strip()):
-        raise error(400, "bad_field", "'intent' must be a non-empty string")
-    entities = _entities(data.get("entities"))
-    actions = data.get("actions")
-    if actions is not None and (not isinstance(actions, list) or len(actions) > 10 or not all(
-            isinstance(a, str) and a for a in actions)):
-        raise error(400, "bad_field", "'actions' is a list of action or response names")
+    data: DesignerCorrection = body_of(request)
+    intent, actions = data.intent, data.actions
+    entities = [e.dict() for e in data.entities] if data.entities is not None else None
     try:
         turn_id = int(request.match_info["turn_id"])
     except ValueError:
@@ -116,7 +101,7 @@ async def correct_turn(request: web.Request) -> web.Response:
         for ent in entities or []:
             if masking.to_safe_span(pieces, ent["value"]) is None:
                 raise error(400, "bad_entity", f"'{ent['value']}' is not in the message")
-        turn.corrected_intent = intent.strip() if intent else turn.corrected_intent
+        turn.corrected_intent = intent or turn.corrected_intent
         if entities is not None:
             turn.corrected_entities = entities
         if actions is not None:
@@ -128,11 +113,8 @@ async def correct_turn(request: web.Request) -> web.Response:
 
 async def set_tags(request: web.Request) -> web.Response:
     await designer(request)
-    tags = (await body(request)).get("tags")
-    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(
-            isinstance(t, str) and 0 < len(t.strip()) <= MAX_TAG for t in tags):
-        raise error(400, "bad_field", f"'tags' is a list of up to {MAX_TAGS} short strings")
-    clean = sorted({masking.mask_free_text(t.strip()) for t in tags})
+    tags = body_of(request).tags
+    clean = sorted({masking.mask_free_text(t) for t in tags})
 
     def work(db):
         conv = db.get(StudioConversation, request.match_info["conversation_id"])
@@ -145,7 +127,7 @@ async def set_tags(request: web.Request) -> web.Response:
 
 async def _changes(request: web.Request, write: bool) -> web.Response:
     await designer(request)
-    data = await body(request)
+    data: DesignerChange = body_of(request)
     project = Project(project_root())
 
     def work(db):

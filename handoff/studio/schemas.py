@@ -1,4 +1,5 @@
-"""OpenAPI schemas of the studio's API (merged into handoff.openapi's)."""
+"""OpenAPI schemas of the studio's answers (merged into handoff.openapi's); its request
+bodies are documented from their models (handoff.studio.bodies)."""
 from __future__ import annotations
 
 from handoff.openapi_parts import BOOL, INT, NUM, STR, S, obj, ref
@@ -25,13 +26,7 @@ SCHEMAS: S = {
     "DesignerConversations": obj({"conversations": {"type": "array",
                                                     "items": ref("DesignerConversation")}}),
     "DesignerTags": obj({"id": STR, "tags": STRS}, ["tags"]),
-    "DesignerCorrection": obj({"intent": STR, "entities": {"type": "array", "items": ENTITY},
-                               "actions": {**STRS, "description": "what the bot should have "
-                                           "done after this turn (stories use it)"}}),
     "DesignerVocabulary": obj({"intents": STRS, "entities": STRS}),
-    "DesignerChange": obj({"kind": {"type": "string", "enum": ["nlu", "story", "test"]},
-                           "turn_ids": {"type": "array", "items": INT},
-                           "conversation_id": STR, "name": STR}, ["kind"]),
     "DesignerChanges": obj({"written": BOOL, "changes": {"type": "array", "items": obj(
         {"path": STR, "diff": STR, "changed": BOOL})}}),
     "DesignerJob": obj({"id": STR, "status": {"type": "string", "enum": [

@@ -1,7 +1,7 @@
 """From reviewed turns to file changes: NLU examples, stories, test stories (placeholders only)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import List, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 from handoff.conversations import masking
 from handoff.conversations.sessions import FALLBACK_INTENT
 from handoff.conversations.tables import StudioTurn
+from handoff.studio.bodies import DesignerChange
 from handoff.studio.writer import Change, Project, WriteError
-
-KINDS = ("nlu", "story", "test")
 
 
 def _spans(turn: StudioTurn) -> Tuple[str, List[Tuple[int, int, str]]]:
@@ -34,15 +33,10 @@ def _intent(turn: StudioTurn) -> str:
     return turn.corrected_intent or turn.intent or ""
 
 
-def stage(db: Session, project: Project, data: Dict[str, Any]) -> List[Change]:
+def stage(db: Session, project: Project, change: DesignerChange) -> List[Change]:
     """Stage the requested change in `project` (nothing written); returns the diffs."""
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise WriteError(f"'kind' is one of {', '.join(KINDS)}")
-    if kind == "nlu":
-        ids = data.get("turn_ids")
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-            raise WriteError("'turn_ids' is a list of turn ids")
+    if change.kind == "nlu":
+        ids = change.turn_ids or []
         turns = db.execute(select(StudioTurn).where(StudioTurn.id.in_(ids),
                                                     StudioTurn.role == "shopper")).scalars().all()
         if len(turns) != len(set(ids)):
@@ -51,15 +45,14 @@ def stage(db: Session, project: Project, data: Dict[str, Any]) -> List[Change]:
             text, spans = _spans(turn)
             project.stage(project.add_example(_intent(turn), text, spans))
         return project.pending()
-    conversation = str(data.get("conversation_id") or "")
+    conversation = change.conversation_id or ""
     turns = db.execute(select(StudioTurn).where(StudioTurn.conversation_id == conversation,
                                                 StudioTurn.role == "shopper")
                        .order_by(StudioTurn.at, StudioTurn.id)).scalars().all()
     if not turns:
         raise WriteError("no such conversation, or the shopper never wrote")
-    chosen = data.get("turn_ids")
-    if isinstance(chosen, list) and chosen:
-        turns = [t for t in turns if t.id in set(chosen)]
+    if change.turn_ids:
+        turns = [t for t in turns if t.id in set(change.turn_ids)]
     steps = []
     for turn in turns:
         if _intent(turn) in ("", FALLBACK_INTENT):
@@ -68,5 +61,5 @@ def stage(db: Session, project: Project, data: Dict[str, Any]) -> List[Change]:
         steps.append({"intent": _intent(turn), "text": text, "entities": spans,
                       "actions": list(turn.corrected_actions if turn.corrected_actions is not None
                                       else turn.actions or [])})
-    project.stage(project.add_story(str(data.get("name") or ""), steps, test=kind == "test"))
+    project.stage(project.add_story(change.name, steps, test=change.kind == "test"))
     return project.pending()

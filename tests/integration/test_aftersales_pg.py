@@ -280,3 +280,67 @@ async def test_customer_360_on_the_ticket(stack):
     stack.agent("tim", queues=("tech_support",))
     tim = await stack.login("tim")
     assert (await stack.call("GET", f"/api/tickets/{tid}/customer", headers=tim))[0] == 403
+
+
+def is_error_shape(data, code, *fields):
+    """The one JSON error of the API: code, message and the fields at fault, no trace."""
+    assert isinstance(data, dict) and data["error"] == code and data["message"], data
+    assert set(data) <= {"error", "message", "fields"}
+    assert "Traceback" not in json.dumps(data) and "File \"" not in json.dumps(data)
+    if fields:
+        assert [f["field"] for f in data["fields"]] == list(fields), data
+    return True
+
+
+async def test_bad_bodies_are_refused_by_the_models_and_good_ones_still_work(stack):
+    stack.agent("eve")
+    stack.agent("max", role="supervisor")
+    eve, boss = await stack.login("eve"), await stack.login("max")
+    customer = f"C-{uuid.uuid4().hex[:6]}"
+    _, place = await stack.hand_off(ticket_with_orders(customer_id=customer))
+    tid = place["ticket_id"]
+    grant = {"kind": "coupon", "reason": "late_delivery", "amount": "20",
+             "order_id": "E202611180042"}
+
+    status, data = await stack.call("POST", f"/api/tickets/{tid}/grants", headers=eve,
+                                    json=dict(grant, amount="abc", kind="cash"))
+    assert status == 400 and is_error_shape(data, "bad_field", "kind", "amount")
+    assert "coupon" in data["message"]  # the kinds compensation.yml allows
+    status, data = await stack.call("POST", f"/api/tickets/{tid}/cases", headers=eve,
+                                    data=b"{not json")
+    assert status == 400 and is_error_shape(data, "bad_json")
+    status, data = await stack.call("POST", f"/api/tickets/{tid}/cases", headers=eve,
+                                    json={"kind": "refund", "priority": "urgent"})
+    assert status == 400 and is_error_shape(data, "bad_field", "priority")
+    status, data = await stack.call("POST", f"/api/tickets/{tid}/customer/notes", headers=eve,
+                                    json={"text": "x" * 4001})
+    assert status == 400 and is_error_shape(data, "bad_field", "text")
+    # a signed bot call with a bad body: the same shape, with the bot route's code
+    status, data = await bot_post(stack, "/api/bot/cases", {"case_ref": 5, "kind": "refund"})
+    assert status == 400 and is_error_shape(data, "bad_case", "case_ref")
+    status, data = await bot_post(stack, "/api/bot/cases/lookup", {"order_ids": "E1"})
+    assert status == 400 and is_error_shape(data, "bad_body", "order_ids")
+    # nothing was stored by the refused calls
+    status, view = await stack.call("GET", f"/api/tickets/{tid}/customer", headers=eve)
+    assert view["grants"] == [] and view["cases"] == [] and view["notes"] == []
+
+    # the same routes with good bodies (a console form's empty fields mean "not given")
+    status, ok = await stack.call("POST", f"/api/tickets/{tid}/grants", headers=eve,
+                                  json=dict(grant, note=""))
+    assert status == 201 and ok["amount"] == "20.00" and ok["status"] == "granted"
+    status, case = await stack.call("POST", f"/api/tickets/{tid}/cases", headers=eve, json={
+        "kind": "refund", "description": "", "priority": "", "department": ""})
+    assert status == 201 and case["priority"] == "normal" and case["department"] == "finance"
+    status, data = await stack.call("POST", f"/api/cases/{case['id']}", headers=eve,
+                                    json={"status": "resolved", "tell_shopper": "no"})
+    assert status == 400 and is_error_shape(data, "bad_field", "tell_shopper")
+    status, changed = await stack.call("POST", f"/api/cases/{case['id']}", headers=eve, json={
+        "status": "waiting_shop", "department": "", "note": "", "tell_shopper": False})
+    assert status == 200 and changed["status"] == "waiting_shop"
+    status, data = await stack.call("POST", f"/api/grants/{ok['id']}/decision", headers=boss,
+                                    json={"approve": 1})
+    assert status == 400 and is_error_shape(data, "bad_field", "approve")
+    status, found = await bot_post(stack, "/api/bot/cases/lookup", {
+        "customer_id": customer, "case_ref": None, "order_ids": [], "language": "fr"})
+    assert status == 200 and [c["id"] for c in found["cases"]] == [case["id"]]
+    assert found["cases"][0]["status_text"] == "正在等待商家处理"  # an unknown language: zh

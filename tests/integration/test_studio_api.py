@@ -152,6 +152,26 @@ async def test_review_roles_masking_and_training_files(stack, prefix, studio_pro
     assert (await stack.call("GET", "/api/designer/conversations?from=yesterday",
                              headers=designer))[0] == 400
 
+    # -- a bad body: the one JSON error shape with the fields at fault, nothing changed
+    tags_path = f"/api/designer/conversations/{sender}/tags"
+    for path, payload, fields in [
+            (tags_path, {"tags": ["ok", "x" * 33]}, ["tags.1"]),
+            (tags_path, {"tags": "address,fallback"}, ["tags"]),
+            (f"/api/designer/turns/{second['id']}/correction",
+             {"intent": " ", "entities": [{"entity": "phone"}]}, ["intent", "entities.0.value"]),
+            ("/api/designer/training/preview", {"kind": "nlu", "turn_ids": ["1"]},
+             ["turn_ids.0"]),
+            ("/api/designer/training/apply", {"kind": "story"}, ["conversation_id"])]:
+        method = "PUT" if path == tags_path else "POST"
+        status, data = await stack.call(method, path, headers=designer, json=payload)
+        assert status == 400 and data["error"] == "bad_field" and data["message"], data
+        assert [f["field"] for f in data["fields"]] == fields, data
+        assert set(data) == {"error", "message", "fields"} and "Traceback" not in str(data)
+    status, data = await stack.call("PUT", tags_path, headers=designer, data=b"{not json")
+    assert status == 400 and data["error"] == "bad_json"
+    assert (await stack.call("GET", f"/api/designer/conversations/{sender}",
+                             headers=designer))[1]["tags"] == []
+
     # -- tags
     status, tagged = await stack.call("PUT", f"/api/designer/conversations/{sender}/tags",
                                       headers=designer, json={"tags": ["address", "fallback"]})
