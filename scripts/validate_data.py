@@ -7,8 +7,9 @@
 - "intent X ... not found in the NLU training data" for intents no shopper types: those a
   graph component sets, like Rasa's own nlu_fallback, and payloads channels send.
 
-Evaluation text must not be training text: any held-out sentence or test-story user text that
-equals a data/nlu example once normalised (scripts.nlu_overlap) fails, naming both places.
+Evaluation text must not be training text: any held-out sentence or test-story user text tied to a
+data/nlu example by a rule of scripts.nlu_similarity (equal, reordered, one word away, inside or
+holding one...) fails, naming the rule and both places.
 """
 from __future__ import annotations
 
