@@ -51,15 +51,16 @@ def rss_mb(pid: int) -> float:
 
 
 def redis_memory(url: str) -> Dict[str, float]:
-    """Redis's own figure for what it holds (used_memory) and its key count: cheap (INFO), so
-    every sample takes it."""
+    """Redis's own figure for what it holds (used_memory), its key count and its connected
+    clients (each holds buffers): cheap (INFO), so every sample takes it."""
     import redis
 
     client = redis.Redis.from_url(url, decode_responses=True)
     try:
         keys = sum(db.get("keys", 0) for name, db in client.info("keyspace").items()
                    if name.startswith("db"))
-        return {"used_mb": client.info("memory")["used_memory"] / 2 ** 20, "keys": keys}
+        return {"used_mb": client.info("memory")["used_memory"] / 2 ** 20, "keys": keys,
+                "clients": client.info("clients")["connected_clients"]}
     finally:
         client.close()
 
@@ -160,7 +161,8 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
             sample = {name: rss_mb(stack.procs[name].pid) for name in PROCESSES}
             sample["t"] = time.monotonic() - started
             redis_now = await asyncio.to_thread(redis_memory, env["REDIS_URL"])
-            sample["redis_used"], sample["redis_keys"] = redis_now["used_mb"], redis_now["keys"]
+            sample.update(redis_used=redis_now["used_mb"], redis_keys=redis_now["keys"],
+                          redis_clients=redis_now["clients"])
             samples.append(sample)
             if warm is None and sample["t"] >= warmup:
                 warm = await asyncio.to_thread(redis_census, env["REDIS_URL"])
@@ -199,7 +201,8 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
         print(f"memory {label:<17} {first:7.2f} -> {last:7.2f} {unit} ({growth:+.1f} %)")
     if len(after) >= 2:
         print(f"redis keys {after[0]['redis_keys']:.0f} after warm-up -> "
-              f"{after[-1]['redis_keys']:.0f} at the end")
+              f"{after[-1]['redis_keys']:.0f} at the end; connected clients "
+              f"{after[0]['redis_clients']:.0f} -> {after[-1]['redis_clients']:.0f}")
     census = redis_census(env["REDIS_URL"])
     if warm is not None:
         print("redis keys by kind after warm-up: " + census_line(warm))
