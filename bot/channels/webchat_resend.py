@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 HANDLED_SECONDS = 3600
 # A copy is always of one of the conversation's latest messages: the widget sends in order and
 # keeps only what is unacknowledged, which is what was typed since the connection dropped. 100
-# ids is many times that, and keeps the set in Redis's compact encoding (at most 128 members).
+# ids is many times that, and keeps the set in Redis's compact encoding (up to 128 members; it
+# holds one more between the add and the trim, and once past 128 it would stay large).
 HANDLED_PER_CONVERSATION = 100
 
 

@@ -60,6 +60,7 @@ async def test_handled_ids_are_one_bounded_set_per_conversation():
         keys = list(client.scan_iter(f"{prefix}:*"))
         assert keys == [handled.key("web:chatty")]  # one key, not one per message
         assert client.zcard(keys[0]) == HANDLED_PER_CONVERSATION
+        assert client.object("encoding", keys[0]) in ("ziplist", "listpack")  # compact
         assert client.zscore(keys[0], "m0") is None  # the oldest made room
         assert 0 < client.ttl(keys[0]) <= HANDLED_SECONDS
         # an id older than the window is not a resend any more, even if still in the set

@@ -9,7 +9,7 @@ What Redis holds per message is bounded. A claim is a key of its own only while 
 (the lease, seconds). A finished MsgId goes into its shopper's set (``dedup:<openid>``, score =
 when the record expires), trimmed on every write to what has not expired and to the newest
 ``FINISHED_PER_SHOPPER``: one small key per shopper seen in the last ``dedup_ttl``, not one per
-message, and kept in Redis's compact encoding (a sorted set of at most 128 short members).
+message, and kept in Redis's compact encoding (a sorted set of at most 101 short members).
 
 Production uses Redis (several Rasa workers must agree on what was already processed); the
 in-memory store exists for unit tests and single-process local runs only.
@@ -24,9 +24,10 @@ import redis.asyncio as aioredis
 
 # WeChat retries a message within ~15 s, so a shopper's few newest ids are what de-duplication
 # needs; the cap only bounds a shopper who sends more than this within `dedup_ttl` (one message
-# every 7 s for 15 minutes): their oldest records, minutes past any retry, go first. 128 is
-# also the largest sorted set Redis keeps compact (zset-max-ziplist-entries).
-FINISHED_PER_SHOPPER = 128
+# every 9 s for 15 minutes): their oldest records, minutes past any retry, go first. The set
+# holds one more between the add and the trim, and Redis keeps it compact up to 128 members
+# (zset-max-ziplist-entries; once past it, a set stays in the larger encoding for good).
+FINISHED_PER_SHOPPER = 100
 
 # KEYS[1] the shopper's finished set, KEYS[2] the claim; ARGV: now, lease, member.
 # A finished id, or one another worker is running, cannot be claimed.
