@@ -5,7 +5,8 @@ Starts its own stack (as bench/chaos.py does, nothing killed), hands 16 conversa
 resident memory of each process and the handoff service's stream lag (`/health`). At the end it
 counts, for every message, whether it arrived exactly once and in order, and prints errors
 (driver errors and ERROR lines in the processes' logs), memory growth per process after the
-warm-up, and the largest queue lag seen.
+warm-up (RSS of every process, and Redis's own used_memory), Redis's key count and its keys
+by kind with their size after the warm-up and at the end, and the largest queue lag seen.
 
   make soak            .venv/bin/python -m bench.soak [--minutes 10] [--conversations 16]
 
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List, Optional, Sequence
 
 import aiohttp
 
@@ -29,6 +30,14 @@ from scripts.stack import Stack
 from tools.wechat_sim import WeChatSimulator
 
 PROCESSES = ("rasa", "actions", "handoff", "redis")
+# Growth compares the mean of the first EDGE samples after the warm-up with the mean of the
+# last EDGE (30 s each at one sample every 10 s), so one sample taken mid-burst (a stream not
+# trimmed yet, a turn in flight) does not decide it.
+EDGE = 3
+
+
+def edge(samples: Sequence[Dict[str, float]], field: str) -> float:
+    return sum(s[field] for s in samples) / len(samples)
 
 
 def rss_mb(pid: int) -> float:
@@ -41,24 +50,66 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def redis_census(url: str) -> Dict[str, Any]:
-    """Redis's own memory figure and its keys by kind, with how many never expire: what a
-    growing Redis holds (streams are trimmed to what is unacknowledged; the rest expires)."""
+def redis_memory(url: str) -> Dict[str, float]:
+    """Redis's own figure for what it holds (used_memory), its key count and its connected
+    clients (each holds buffers): cheap (INFO), so every sample takes it."""
+    import redis
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        keys = sum(db.get("keys", 0) for name, db in client.info("keyspace").items()
+                   if name.startswith("db"))
+        return {"used_mb": client.info("memory")["used_memory"] / 2 ** 20, "keys": keys,
+                "clients": client.info("clients")["connected_clients"]}
+    finally:
+        client.close()
+
+
+def key_kind(key: str) -> str:
+    """A key's first four parts, ids (anything with a digit) as `*`: what kind of record it is."""
+    return ":".join("*" if any(c.isdigit() for c in part) else part
+                    for part in key.split(":")[:4])
+
+
+def redis_census(url: str) -> Dict[str, List[int]]:
+    """Keys by kind: [count, bytes (MEMORY USAGE), without TTL] (streams are trimmed to what is
+    unacknowledged and have none; everything else should expire). One SCAN over all keys:
+    taken after the warm-up and at the end, not every sample."""
     import redis
 
     client = redis.Redis.from_url(url, decode_responses=True)
     try:
         kinds: Dict[str, List[int]] = {}
+        batch: List[str] = []
+
+        def tally() -> None:
+            pipe = client.pipeline(transaction=False)
+            for key in batch:
+                pipe.memory_usage(key)
+                pipe.ttl(key)
+                pipe.type(key)
+            answers = pipe.execute()
+            for n, key in enumerate(batch):
+                used, ttl, kind = answers[3 * n: 3 * n + 3]
+                count = kinds.setdefault(key_kind(key), [0, 0, 0])
+                count[0] += 1
+                count[1] += used or 0
+                count[2] += ttl == -1 and kind != "stream"
+            batch.clear()
+
         for key in client.scan_iter(count=1000):
-            parts = key.split(":")
-            kind = ":".join(p for p in parts[:3] if not any(c.isdigit() for c in p))
-            count = kinds.setdefault(kind or key, [0, 0])
-            count[0] += 1
-            count[1] += client.ttl(key) == -1 and client.type(key) != "stream"
-        return {"used_mb": client.info("memory")["used_memory"] / 2 ** 20,
-                "keys": {k: v for k, v in sorted(kinds.items(), key=lambda kv: -kv[1][0])[:12]}}
+            batch.append(key)
+            if len(batch) >= 500:
+                tally()
+        tally()
+        return dict(sorted(kinds.items(), key=lambda kv: -kv[1][1]))
     finally:
         client.close()
+
+
+def census_line(census: Dict[str, List[int]]) -> str:
+    return ", ".join(f"{kind} {n} ({size / 1024:.0f} KB{f', {never} no TTL' if never else ''})"
+                     for kind, (n, size, never) in list(census.items())[:12])
 
 
 def error_lines(var: Path) -> Dict[str, int]:
@@ -92,6 +143,7 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
     errors: List[str] = []
     samples: List[Dict[str, float]] = []
     lag_max = 0
+    warm: Optional[Dict[str, List[int]]] = None  # Redis's keys by kind after the warm-up
     try:
         for n in range(conversations):
             kind = "web" if n % 2 == 0 else "wechat"
@@ -108,8 +160,12 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
             await asyncio.sleep(10)
             sample = {name: rss_mb(stack.procs[name].pid) for name in PROCESSES}
             sample["t"] = time.monotonic() - started
-            sample["redis_used"] = redis_census(env["REDIS_URL"])["used_mb"]
+            redis_now = await asyncio.to_thread(redis_memory, env["REDIS_URL"])
+            sample.update(redis_used=redis_now["used_mb"], redis_keys=redis_now["keys"],
+                          redis_clients=redis_now["clients"])
             samples.append(sample)
+            if warm is None and sample["t"] >= warmup:
+                warm = await asyncio.to_thread(redis_census, env["REDIS_URL"])
             try:
                 async with http.get(f"{stack.handoff_url}/health") as resp:
                     streams = (await resp.json()).get("streams", {})
@@ -134,19 +190,23 @@ async def soak(stack: Stack, conversations: int, minutes: float, warmup: float,
     print(f"ERROR lines in logs: {logged}")
     after = [s for s in samples if s["t"] >= warmup]
     growth_ok = True
-    for name in PROCESSES:
-        if len(after) >= 2 and after[0][name]:
-            first, last = after[0][name], after[-1][name]
-            growth = (last - first) / first * 100
-            growth_ok &= growth < 10
-            print(f"memory {name:<8} {first:7.1f} MB after warm-up -> {last:7.1f} MB "
-                  f"({growth:+.1f} %)")
+    figures = [(name, name, "MB (RSS)") for name in PROCESSES]
+    figures.append(("redis used_memory", "redis_used", "MB (Redis's own count)"))
+    for label, field, unit in figures:
+        if len(after) < 2 * EDGE or not after[0][field]:
+            continue
+        first, last = edge(after[:EDGE], field), edge(after[-EDGE:], field)
+        growth = (last - first) / first * 100
+        growth_ok &= growth < 10
+        print(f"memory {label:<17} {first:7.2f} -> {last:7.2f} {unit} ({growth:+.1f} %)")
     if len(after) >= 2:
-        print(f"redis used_memory {after[0]['redis_used']:.2f} MB after warm-up -> "
-              f"{after[-1]['redis_used']:.2f} MB")
+        print(f"redis keys {after[0]['redis_keys']:.0f} after warm-up -> "
+              f"{after[-1]['redis_keys']:.0f} at the end; connected clients "
+              f"{after[0]['redis_clients']:.0f} -> {after[-1]['redis_clients']:.0f}")
     census = redis_census(env["REDIS_URL"])
-    print("redis keys by kind [count, without TTL]: " +
-          ", ".join(f"{k} {v}" for k, v in census["keys"].items()))
+    if warm is not None:
+        print("redis keys by kind after warm-up: " + census_line(warm))
+    print("redis keys by kind at the end:    " + census_line(census))
     print(f"largest queue lag (lag + pending over both streams): {lag_max}")
     clean = ok and not errors and not any(logged.values()) and growth_ok
     print(f"soak: {'OK' if clean else 'FAILED'} (logs in {stack.var})")

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from bot.channels.wechat.api import CustomerServiceClient
 from bot.channels.wechat.channel import WeChatConfig, WeChatInput
-from bot.channels.wechat.store import RedisStateStore
+from bot.channels.wechat.store import FINISHED_PER_SHOPPER, RedisStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
 from tools.wechat_sim import WeChatSimulator, text_xml
 from tools.wechat_standin import CustomerServiceStandIn
@@ -63,9 +63,13 @@ async def test_store_primitives(prefix: str) -> None:
     store = RedisStateStore(REDIS_URL, prefix)
     raw = aioredis.from_url(REDIS_URL, decode_responses=True)
     try:
-        assert await store.claim_message("msg:42", 900) is True
-        assert await store.claim_message("msg:42", 900) is False
-        assert 890 < await raw.ttl(prefix + "dedup:msg:42") <= 900
+        assert await store.claim_message(OPENID, "msg:42", 9) is True
+        assert await store.claim_message(OPENID, "msg:42", 9) is False  # running elsewhere
+        assert 0 < await raw.ttl(prefix + "claim:msg:42") <= 9
+        await store.finish_message(OPENID, "msg:42", 900)
+        assert await store.claim_message(OPENID, "msg:42", 9) is False  # done: a duplicate
+        assert await raw.exists(prefix + "claim:msg:42") == 0  # the claim ended with the turn
+        assert 890 < await raw.ttl(prefix + f"dedup:{OPENID}") <= 902
         await store.save_buttons(OPENID, [{"title": "是", "payload": "/affirm"}], 60)
         assert await store.get_buttons(OPENID) == [{"title": "是", "payload": "/affirm"}]
         assert await store.consume_quota(OPENID) == "outside_window"
@@ -162,12 +166,49 @@ async def test_nonce_replay_across_workers_refused_and_claims_are_leases(
             plain = WeChatSimulator(f"{base_b}/webhooks/wechat/webhook", TOKEN)
             assert (await plain.send_text(OPENID, "明文")).status == 403  # no downgrade
         assert bot.texts == ["查订单"]
-        assert await raw.get(prefix + f"{APP_ID}:dedup:msg:9101") == "done"
-        assert 890 < await raw.ttl(prefix + f"{APP_ID}:dedup:msg:9101") <= 900
+        finished = prefix + f"{APP_ID}:dedup:{OPENID}"
+        assert await raw.zscore(finished, "msg:9101") > time.time() + 890
+        assert 890 < await raw.ttl(finished) <= 902
         store = RedisStateStore(REDIS_URL, prefix)
-        assert await store.claim_message("msg:9200", 9)
-        await store.release_message("msg:9200")
-        assert await store.claim_message("msg:9200", 9)  # released: claimable again
+        assert await store.claim_message(OPENID, "msg:9200", 9)
+        await store.release_message(OPENID, "msg:9200")
+        assert await store.claim_message(OPENID, "msg:9200", 9)  # released: claimable again
         await store.close()
+    finally:
+        await raw.close()
+
+
+async def test_finished_msgids_are_one_bounded_set_per_shopper(
+        prefix: str, standin: CustomerServiceStandIn) -> None:
+    """Many messages leave one key per shopper, capped, and no key per message (safe mode
+    keeps no nonce record); a duplicate of a recent message is still answered once."""
+    bot = FakeBot([{"text": "好的"}])
+    raw = aioredis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        async with serve_channel(worker(prefix, standin), bot) as base:
+            sim = WeChatSimulator(f"{base}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
+            for n in range(12):
+                assert (await sim.send_text(OPENID, f"第{n}条", msg_id=f"93{n:02d}")).status == 200
+            copy = await sim.send_text(OPENID, "第11条", msg_id="9311")  # WeChat's retry
+        assert copy.body == "success" and len(bot.texts) == 12
+        kinds = [k.removeprefix(prefix).split(":")[1] async for k in raw.scan_iter(match=prefix + "*")]
+        # per shopper (dedup, window) or per account (access_token), never per message
+        assert sorted(kinds) in (["dedup", "window"], ["access_token", "dedup", "window"]), kinds
+        assert await raw.zcard(prefix + f"{APP_ID}:dedup:{OPENID}") == 12
+
+        store = RedisStateStore(REDIS_URL, prefix)
+        try:
+            for n in range(FINISHED_PER_SHOPPER + 40):
+                assert await store.claim_message("o_chatty", f"msg:{n}", 9)
+                await store.finish_message("o_chatty", f"msg:{n}", 900)
+            assert await raw.zcard(prefix + "dedup:o_chatty") == FINISHED_PER_SHOPPER
+            # still Redis's compact encoding: tens of bytes per record, not a key's hundred
+            assert await raw.object("encoding", prefix + "dedup:o_chatty") in ("ziplist", "listpack")
+            assert not [k async for k in raw.scan_iter(match=prefix + "claim:*")]
+            newest = f"msg:{FINISHED_PER_SHOPPER + 39}"
+            assert not await store.claim_message("o_chatty", newest, 9)  # still a duplicate
+            assert await store.claim_message("o_chatty", "msg:0", 9)  # the oldest made room
+        finally:
+            await store.close()
     finally:
         await raw.close()

@@ -11,6 +11,7 @@ import yaml
 
 from actions.texts import TEXTS as ACTIONS
 from actions.texts import carrier_name, method_name, status_name, text
+from bot.channels.wechat.texts import TEXTS as WECHAT
 from common import policy
 from common.texts import LANGUAGES, Catalogue, placeholders
 from handoff.console.i18n import Translator
@@ -169,3 +170,25 @@ def test_every_response_the_actions_name_exists():
     responses = set(_domain()["responses"])
     responses |= {name.split("/")[0] for name in responses}  # utter_faq answers utter_faq/*
     assert not sorted(r for r in used if r not in responses)
+
+
+# --- the WeChat channel's own sentences (bot/channels/wechat/texts.yml) -------------------------
+
+def test_the_wechat_catalogue_has_both_languages_with_the_same_placeholders():
+    _assert_complete(WECHAT)
+    assert {"reply.voice", "reply.unsupported", "reply.error", "button_hint"} <= set(WECHAT.keys())
+
+
+def test_every_key_the_wechat_channel_uses_exists():
+    used = _keys_used(_sources("bot/channels/wechat", "*.py"), r"\bboth\(\s*[\"']([a-z_.]+)[\"']")
+    assert {"reply.voice", "reply.error", "label.image"} <= used
+    assert not sorted(k for k in used if not WECHAT.has(k))
+
+
+def test_the_wechat_channel_says_each_sentence_in_both_languages():
+    from bot.channels.wechat.channel import UNSUPPORTED_REPLY
+    from bot.channels.wechat.render import BUTTON_HINT, render_turn
+    assert UNSUPPORTED_REPLY == "\n".join(WECHAT.raw("reply.unsupported", lang) for lang in LANGUAGES)
+    assert BUTTON_HINT == f"{WECHAT.raw('button_hint', 'zh')} / {WECHAT.raw('button_hint', 'en')}"
+    chunk = render_turn([{"image": "https://shop/p.png"}]).chunks[0]
+    assert chunk == f"[{WECHAT.raw('label.image', 'zh')} {WECHAT.raw('label.image', 'en')}] https://shop/p.png"

@@ -10,7 +10,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.wechat.channel import WeChatConfig, WeChatInput
-from bot.channels.wechat.store import InMemoryStateStore
+from bot.channels.wechat.store import FINISHED_PER_SHOPPER, InMemoryStateStore
 from tests.unit.channel_harness import FakeBot, serve_channel
 from tools.wechat_sim import WeChatSimulator, text_xml
 from tools.wechat_standin import CustomerServiceStandIn
@@ -111,7 +111,7 @@ async def test_a_crashed_workers_claim_runs_out(standin) -> None:
     async with serve_channel(wechat, bot) as base:
         sim = WeChatSimulator(f"{base}/webhooks/wechat/webhook", TOKEN)
         # a worker claimed the message, then died before finishing it
-        assert await wechat.store.claim_message("msg:8001", wechat.config.claim_lease)
+        assert await wechat.store.claim_message(OPENID, "msg:8001", wechat.config.claim_lease)
         during = await sim.send_text(OPENID, "人呢", msg_id="8001")
         await asyncio.sleep(1.2)
         after = await sim.send_text(OPENID, "人呢", msg_id="8001")
@@ -128,3 +128,29 @@ async def test_a_forged_body_cannot_burn_the_nonce_of_wechats_request(standin) -
         first = await sim.post_raw(query, other)  # raced ahead, but msg_signature does not match
         real = await sim.post_raw(query, body)
     assert first.status == 403 and real.status == 200 and bot.texts == ["你好"]
+
+
+async def test_safe_mode_keeps_no_record_per_request_and_a_replay_is_still_one_turn(standin) -> None:
+    """msg_signature binds timestamp and nonce to the body: no nonce record is needed, and the
+    same sealed request again (a retry, or a replay inside the clock skew) meets its MsgId."""
+    bot = FakeBot()
+    wechat = channel(standin, aes_key=AES_KEY)
+    async with serve_channel(wechat, bot) as base:
+        sim = WeChatSimulator(f"{base}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
+        query, body = sim.build(text_xml(OPENID, sim.account, "在吗", "6201"), OPENID)
+        first = await sim.post_raw(query, body)
+        replay = await sim.post_raw(query, body)
+    assert first.status == 200 and (replay.status, replay.body) == (200, "success")
+    assert bot.texts == ["在吗"]
+    assert not [key for key in wechat.store._values if key.startswith(("nonce:", "claim:"))]
+    assert list(wechat.store.finished[OPENID]) == ["msg:6201"]
+
+
+async def test_finished_msgids_per_shopper_are_capped_oldest_first() -> None:
+    store = InMemoryStateStore()
+    for n in range(FINISHED_PER_SHOPPER + 5):
+        assert await store.claim_message(OPENID, f"msg:{n}", 9)
+        await store.finish_message(OPENID, f"msg:{n}", 900)
+    assert len(store.finished[OPENID]) == FINISHED_PER_SHOPPER
+    assert not await store.claim_message(OPENID, f"msg:{FINISHED_PER_SHOPPER + 4}", 9)
+    assert await store.claim_message(OPENID, "msg:0", 9)  # made room for newer ones

@@ -3,7 +3,8 @@
 Flow of one POST: verify ``signature`` and the timestamp (403 if forged or stale, nothing
 processed) -> with an AES key configured, refuse anything but safe mode (403: no downgrade to
 plaintext) -> in safe mode verify ``msg_signature`` and decrypt -> parse XML (400 if malformed) ->
-use up the nonce (403 when a seen timestamp+nonce comes with another body) -> claim the MsgId in Redis
+in plaintext mode use up the nonce (403 when a seen timestamp+nonce comes with another body; in
+safe mode msg_signature already binds them to the body) -> claim the MsgId in Redis
 with a short lease (WeChat retries up to three times; a claimed message is answered ``success``)
 -> run the Rasa turn. If the bot answers within ``reply_timeout`` (below WeChat's 5 s limit) the
 answer is the passive reply; otherwise WeChat gets ``success`` at once and the answer follows
@@ -29,6 +30,7 @@ from bot.channels.wechat.api import DEFAULT_API_BASE, CustomerServiceClient, Sen
 from bot.channels.wechat.crypto import WeChatCipher, WeChatCryptoError, check_signature, make_nonce
 from bot.channels.wechat.render import map_digit, render_turn
 from bot.channels.wechat.store import InMemoryStateStore, RedisStateStore, WeChatStateStore
+from bot.channels.wechat.texts import both
 from bot.channels.wechat.xml_codec import (
     MalformedXML, WeChatMessage, parse_message, parse_xml, render_encrypted_envelope, render_text_reply,
 )
@@ -40,9 +42,9 @@ from common.ticket import IMAGE_PAYLOAD
 
 logger = logging.getLogger(__name__)
 
-VOICE_REPLY = "抱歉，我暂时听不了语音，请发文字消息。\nSorry, I can't listen to voice messages yet: please type your question."
-UNSUPPORTED_REPLY = "抱歉，这类消息我还处理不了，请发文字消息。\nSorry, I can't handle this kind of message yet: please type your question."
-ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。\nSorry, something went wrong on our side. Please try again shortly."
+VOICE_REPLY = both("reply.voice")
+UNSUPPORTED_REPLY = both("reply.unsupported")
+ERROR_REPLY = both("reply.error")
 _WINDOW_EVENTS = {"subscribe", "click", "scan", "scancode_push", "scancode_waitmsg"}
 
 
@@ -60,7 +62,11 @@ class WeChatConfig:
     relay_secret: str = ""  # enables POST /webhooks/wechat/send for the handoff relay
     reply_timeout: float = 4.0  # WeChat waits 5 s including network time
     max_clock_skew: int = 600  # reject signed requests older than this (replay protection)
-    dedup_ttl: int = 900  # > max_clock_skew so a replay inside the skew is still caught
+    # A finished MsgId is remembered this long. WeChat's retries need ~15 s; the rest is replay
+    # protection: a captured request stays fresh for max_clock_skew, and in safe mode its MsgId
+    # record is what refuses it, so this must outlast the skew (kept per shopper, bounded:
+    # bot.channels.wechat.store).
+    dedup_ttl: int = 900
     claim_lease: int = 9  # a turn in progress holds its MsgId this long (WeChat retries at ~5 s)
     buttons_ttl: int = 86400
     message_window: int = 48 * 3600  # CS messages allowed this long after a shopper message
@@ -241,7 +247,7 @@ class WeChatInput(InputChannel):
             logger.info("WeChat turn for %s exceeded %.1fs: answering via CS API", msg.from_user,
                         self.config.reply_timeout)
             # Rasa is running the turn in this worker: hold the claim until it is done.
-            await self.store.finish_message(msg.dedup_key, self.config.dedup_ttl)
+            await self.store.finish_message(msg.from_user, msg.dedup_key, self.config.dedup_ttl)
             self._spawn(self._deliver_async(msg.from_user, task, collector))
             return None
         if task.exception() is not None:
@@ -294,22 +300,26 @@ class WeChatInput(InputChannel):
             except (MalformedXML, WeChatCryptoError) as exc:
                 logger.warning("Rejected malformed WeChat message from %s: %s", request.ip, exc)
                 return response.text("bad request", status=400)
-            # Used up only by a body that passed every check (in safe mode msg_signature covers
-            # it), so a forged body cannot burn the nonce of WeChat's own request.
+            # Plaintext mode: the signature covers timestamp and nonce but not the body, so the
+            # nonce is bound to the first body that passed every check (a forged body cannot burn
+            # the nonce of WeChat's own request). Safe mode needs no record (one key per request
+            # would be): msg_signature covers the body, so a seen nonce cannot carry another
+            # one, and the same body again is a retry or replay the MsgId record answers.
             digest = hashlib.sha256(request.body or b"").hexdigest()
-            if not await self.store.claim_nonce(f"{timestamp}:{nonce}", digest, self._nonce_ttl):
+            if not encrypted and not await self.store.claim_nonce(f"{timestamp}:{nonce}", digest,
+                                                                  self._nonce_ttl):
                 logger.warning("WeChat POST replaying a used nonce with another body from %s", request.ip)
                 return response.text("forbidden", status=403)
-            if not await self.store.claim_message(msg.dedup_key, self.config.claim_lease):
+            if not await self.store.claim_message(msg.from_user, msg.dedup_key, self.config.claim_lease):
                 logger.info("Duplicate WeChat delivery %s ignored", msg.dedup_key)
                 return response.text("success")
             try:
                 reply = await self.handle_message(msg, on_new_message)
             except Exception:  # noqa: BLE001 - whatever failed, WeChat must deliver it again
-                await self.store.release_message(msg.dedup_key)
+                await self.store.release_message(msg.from_user, msg.dedup_key)
                 logger.exception("WeChat message %s failed; released for WeChat's retry", msg.dedup_key)
                 return response.text("retry", status=500)
-            await self.store.finish_message(msg.dedup_key, self.config.dedup_ttl)
+            await self.store.finish_message(msg.from_user, msg.dedup_key, self.config.dedup_ttl)
             if not reply:
                 return response.text("success")
             xml = render_text_reply(msg.from_user, msg.to_user, reply)

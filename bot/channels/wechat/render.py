@@ -10,8 +10,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from bot.channels.wechat.texts import both
+
 WECHAT_TEXT_LIMIT_BYTES = 2048  # WeChat's limit for one text message (UTF-8 bytes)
-BUTTON_HINT = "回复数字选择 / Reply with a number"
+BUTTON_HINT = both("button_hint", " / ")
+IMAGE_LABEL = f"[{both('label.image', ' ')}]"
+ATTACHMENT_LABEL = f"[{both('label.attachment', ' ')}]"
 _DIGIT_RE = re.compile(r"^\s*[(（]?\s*(\d{1,2})\s*[)）.。、]?\s*$")
 
 
@@ -67,9 +71,9 @@ def _message_text(message: dict[str, Any], first_number: int) -> tuple[str, list
     if isinstance(custom, dict) and isinstance(custom.get("text"), str):
         parts.append(custom["text"])
     if message.get("image"):
-        parts.append(f"[图片 Image] {message['image']}")
+        parts.append(f"{IMAGE_LABEL} {message['image']}")
     if message.get("attachment"):
-        parts.append(f"[附件 Attachment] {message['attachment']}")
+        parts.append(f"{ATTACHMENT_LABEL} {message['attachment']}")
     return "\n".join(parts), buttons
 
 

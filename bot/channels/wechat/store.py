@@ -5,6 +5,12 @@ A MsgId is claimed with a short lease while its turn runs, made final once the t
 and released when it fails, so WeChat's retry of a message whose turn crashed is processed
 again instead of being answered "success" and lost (at-least-once).
 
+What Redis holds per message is bounded. A claim is a key of its own only while the turn runs
+(the lease, seconds). A finished MsgId goes into its shopper's set (``dedup:<openid>``, score =
+when the record expires), trimmed on every write to what has not expired and to the newest
+``FINISHED_PER_SHOPPER``: one small key per shopper seen in the last ``dedup_ttl``, not one per
+message, and kept in Redis's compact encoding (a sorted set of at most 101 short members).
+
 Production uses Redis (several Rasa workers must agree on what was already processed); the
 in-memory store exists for unit tests and single-process local runs only.
 """
@@ -15,6 +21,35 @@ import time
 from typing import Any, Optional, Protocol
 
 import redis.asyncio as aioredis
+
+# WeChat retries a message within ~15 s, so a shopper's few newest ids are what de-duplication
+# needs; the cap only bounds a shopper who sends more than this within `dedup_ttl` (one message
+# every 9 s for 15 minutes): their oldest records, minutes past any retry, go first. The set
+# holds one more between the add and the trim, and Redis keeps it compact up to 128 members
+# (zset-max-ziplist-entries; once past it, a set stays in the larger encoding for good).
+FINISHED_PER_SHOPPER = 100
+
+# KEYS[1] the shopper's finished set, KEYS[2] the claim; ARGV: now, lease, member.
+# A finished id, or one another worker is running, cannot be claimed.
+_CLAIM = """
+local done = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if done and tonumber(done) > tonumber(ARGV[1]) then return 0 end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then return 1 end
+return 0
+"""
+# KEYS as above; ARGV: now, ttl, member, cap. Records the id as finished until now + ttl, drops
+# what expired and what is over the cap (soonest to expire first), lets the set expire with its
+# last record, and ends the claim.
+_FINISH = """
+local now = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[1], math.ceil(tonumber(last[2])) + 1)
+redis.call('DEL', KEYS[2])
+return 1
+"""
 
 # Atomic so that two workers sending to the same shopper cannot both use the last quota unit.
 _OPEN_WINDOW = """
@@ -39,9 +74,9 @@ return 'ok'
 
 
 class WeChatStateStore(Protocol):
-    async def claim_message(self, key: str, ttl: int) -> bool: ...
-    async def finish_message(self, key: str, ttl: int) -> None: ...
-    async def release_message(self, key: str) -> None: ...
+    async def claim_message(self, openid: str, key: str, ttl: int) -> bool: ...
+    async def finish_message(self, openid: str, key: str, ttl: int) -> None: ...
+    async def release_message(self, openid: str, key: str) -> None: ...
     async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool: ...
     async def save_buttons(self, openid: str, buttons: list[dict[str, Any]], ttl: int) -> None: ...
     async def get_buttons(self, openid: str) -> list[dict[str, Any]]: ...
@@ -64,19 +99,25 @@ class RedisStateStore:
         self.prefix = prefix
         self._open = self._redis.register_script(_OPEN_WINDOW)
         self._consume = self._redis.register_script(_CONSUME)
+        self._claim = self._redis.register_script(_CLAIM)
+        self._finish = self._redis.register_script(_FINISH)
 
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    async def claim_message(self, key: str, ttl: int) -> bool:
-        # SET NX: only the first of WeChat's retries gets True; the rest are answered "success".
-        return bool(await self._redis.set(self._k("dedup", key), "1", nx=True, ex=ttl))
+    def _dedup_keys(self, openid: str, key: str) -> list[str]:
+        return [self._k("dedup", openid), self._k("claim", key)]
 
-    async def finish_message(self, key: str, ttl: int) -> None:
-        await self._redis.set(self._k("dedup", key), "done", ex=ttl)
+    async def claim_message(self, openid: str, key: str, ttl: int) -> bool:
+        # Only the first of WeChat's retries gets True; the rest are answered "success".
+        return bool(await self._claim(keys=self._dedup_keys(openid, key), args=[time.time(), ttl, key]))
 
-    async def release_message(self, key: str) -> None:
-        await self._redis.delete(self._k("dedup", key))
+    async def finish_message(self, openid: str, key: str, ttl: int) -> None:
+        await self._finish(keys=self._dedup_keys(openid, key),
+                           args=[time.time(), ttl, key, FINISHED_PER_SHOPPER])
+
+    async def release_message(self, openid: str, key: str) -> None:
+        await self._redis.delete(self._k("claim", key))
 
     async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool:
         # First use binds the nonce to this body; the same body again is WeChat retrying (the
@@ -127,6 +168,7 @@ class InMemoryStateStore:
     def __init__(self) -> None:
         self._values: dict[str, tuple[Any, float]] = {}
         self._windows: dict[str, tuple[float, int]] = {}
+        self.finished: dict[str, dict[str, float]] = {}  # openid -> {id: expires}, oldest first
 
     def _get(self, key: str) -> Any:
         value, expires = self._values.get(key, (None, 0.0))
@@ -138,17 +180,27 @@ class InMemoryStateStore:
     def _set(self, key: str, value: Any, ttl: int) -> None:
         self._values[key] = (value, time.time() + ttl)
 
-    async def claim_message(self, key: str, ttl: int) -> bool:
-        if self._get("dedup:" + key) is not None:
+    async def claim_message(self, openid: str, key: str, ttl: int) -> bool:
+        if self.finished.get(openid, {}).get(key, 0.0) > time.time():
             return False
-        self._set("dedup:" + key, "1", ttl)
+        if self._get("claim:" + key) is not None:
+            return False
+        self._set("claim:" + key, "1", ttl)
         return True
 
-    async def finish_message(self, key: str, ttl: int) -> None:
-        self._set("dedup:" + key, "done", ttl)
+    async def finish_message(self, openid: str, key: str, ttl: int) -> None:
+        now = time.time()
+        records = self.finished.setdefault(openid, {})
+        records.pop(key, None)
+        records[key] = now + ttl
+        for old in [k for k, expires in records.items() if expires <= now]:
+            del records[old]
+        while len(records) > FINISHED_PER_SHOPPER:
+            del records[min(records, key=records.__getitem__)]
+        self._values.pop("claim:" + key, None)
 
-    async def release_message(self, key: str) -> None:
-        self._values.pop("dedup:" + key, None)
+    async def release_message(self, openid: str, key: str) -> None:
+        self._values.pop("claim:" + key, None)
 
     async def claim_nonce(self, nonce: str, digest: str, ttl: int) -> bool:
         seen = self._get("nonce:" + nonce)
