@@ -70,15 +70,24 @@ def cpu_ms(run: Callable[[], Any], repeat: int) -> float:
     return 1000 * (time.process_time() - started) / repeat
 
 
-async def save_cost(cls: type, schema: str, turns: int, repeat: int) -> float:
-    store = cls(domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
-                username="postgres", event_broker=Discard(), query={"options": f"-csearch_path={schema}"})
-    sender = f"bench:{uuid.uuid4().hex}"
-    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+def pg_store(cls: type, schema: str) -> Any:
+    return cls(domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
+               username="postgres", event_broker=Discard(), query={"options": f"-csearch_path={schema}"})
+
+
+async def stored_conversation(store: Any, turns: int) -> DialogueStateTracker:
+    """A conversation of `turns` turns, saved: what a message finds when it arrives."""
+    tracker = DialogueStateTracker(f"bench:{uuid.uuid4().hex}", DOMAIN.slots)
     for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_session_start", timestamp=1.1),
                   ActionExecuted("action_listen", timestamp=1.2)] + [e for n in range(turns) for e in turn(n)]:
         tracker.update(event)
     await store.save(tracker)
+    return tracker
+
+
+async def save_cost(cls: type, schema: str, turns: int, repeat: int) -> float:
+    store = pg_store(cls, schema)
+    tracker = await stored_conversation(store, turns)
     spent = 0.0
     for n in range(turns, turns + repeat):
         for event in turn(n):
@@ -91,20 +100,12 @@ async def save_cost(cls: type, schema: str, turns: int, repeat: int) -> float:
 
 async def retrieve_cost(cls: type, schema: str, turns: int, repeat: int, cold: bool = False) -> float:
     """CPU per retrieve at the start of a message, one new turn stored between two messages."""
-    def new_store() -> Any:
-        return cls(domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
-                   username="postgres", event_broker=Discard(), query={"options": f"-csearch_path={schema}"})
-    store = new_store()
-    sender = f"bench:{uuid.uuid4().hex}"
-    tracker = DialogueStateTracker(sender, DOMAIN.slots)
-    for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_session_start", timestamp=1.1),
-                  ActionExecuted("action_listen", timestamp=1.2)] + [e for n in range(turns) for e in turn(n)]:
-        tracker.update(event)
-    await store.save(tracker)
+    store = pg_store(cls, schema)
+    sender = (await stored_conversation(store, turns)).sender_id
     spent = 0.0
     for n in range(turns, turns + repeat):
         if cold:
-            store = new_store()  # nothing cached: what a replica that did not write last does
+            store = pg_store(cls, schema)  # nothing cached: what a replica that did not write last does
         started = time.process_time()
         tracker = await store.retrieve(sender)
         spent += time.process_time() - started
