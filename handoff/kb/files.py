@@ -23,6 +23,7 @@ from typing import Dict, Tuple
 import yaml
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.config import ROOT_DIR
@@ -75,5 +76,11 @@ def sync(db: Session, directory: Path) -> Dict[str, int]:
 
 
 async def import_on_startup(app: web.Application) -> None:
-    counts: Tuple = await app[SERVICE].db(lambda db: sync(db, kb_dir()))
+    try:
+        counts: Tuple = await app[SERVICE].db(lambda db: sync(db, kb_dir()))
+    except IntegrityError:
+        # Replicas start together: another one imported the same new files first (its slug is
+        # taken). Its transaction is committed by now, so a second pass finds them in place.
+        log.info("knowledge base files: another replica imported them first; checking again")
+        counts = await app[SERVICE].db(lambda db: sync(db, kb_dir()))
     log.info("knowledge base files: %s", counts)

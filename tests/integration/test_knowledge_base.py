@@ -1,16 +1,21 @@
 """Knowledge base on both backends (SQLite FTS5, PostgreSQL tsvector) and over the API."""
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from common import signing
 from common.ticket import utcnow
 from handoff.db import make_engine, make_sessionmaker, migrate
 from handoff.kb import files, store
+from handoff.kb.models import KbArticle
 from handoff.kb.store import ArticleInput
+from handoff.service import SERVICE
 from tests.integration.handoff_support import (TOKEN, pg_url, prefix, rasa_stub,  # noqa: F401
                                                stack)
 
@@ -165,3 +170,39 @@ async def test_an_article_page_shows_markdown_without_running_html(stack):
     status, page = await stack.call("GET", f"/kb/{created['id']}")
     assert "<strong>bold</strong>" in page and "<script>" not in page
     assert "javascript:" not in page and "&lt;b&gt;T&lt;/b&gt;" in page
+
+
+async def test_replicas_starting_together_both_come_up_with_the_files_once(pg_url):  # noqa: F811
+    """Two handoff replicas import the same new files at once: the second waits on the first's
+    unique slugs, then finds them in place instead of failing its start-up."""
+    engine = make_engine(pg_url)
+    migrate(engine)
+    maker = make_sessionmaker(engine)
+    first_inside, release = threading.Event(), threading.Event()
+
+    def first_replica() -> None:
+        with maker.begin() as db:
+            files.sync(db, KB_DIR)
+            first_inside.set()
+            release.wait(10)  # commit only once the second replica is blocked on the same slugs
+
+    class Service:
+        async def db(self, fn):
+            def work():
+                with maker.begin() as session:
+                    return fn(session)
+            return await asyncio.to_thread(work)
+
+    first = threading.Thread(target=first_replica)
+    first.start()
+    assert first_inside.wait(10)
+    second = asyncio.create_task(files.import_on_startup({SERVICE: Service()}))
+    await asyncio.sleep(1.0)
+    release.set()
+    await asyncio.wait_for(second, 20)  # raised IntegrityError before the retry existed
+    first.join(10)
+    with maker.begin() as db:
+        slugs = db.execute(select(KbArticle.slug, func.count()).group_by(KbArticle.slug)).all()
+    assert slugs and all(n == 1 for _, n in slugs)
+    assert {s for s, _ in slugs} >= {p.stem for p in KB_DIR.glob("*.md")}
+    engine.dispose()
