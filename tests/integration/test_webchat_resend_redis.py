@@ -4,12 +4,13 @@ the record is one bounded set per conversation that expires an hour after its la
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from dataclasses import dataclass, field
+from typing import Dict, List
 
 import pytest
 import redis as redis_sync
-
-import time
 
 from bot.channels.webchat_resend import HANDLED_PER_CONVERSATION, HANDLED_SECONDS, HandledMessages
 
@@ -17,14 +18,23 @@ pytestmark = pytest.mark.integration
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+@dataclass
+class Handler:
+    """A channel's settings under a key prefix of its own, and a handler that counts its runs."""
+    prefix: str = field(default_factory=lambda: f"test:web:{uuid.uuid4().hex[:8]}")
+    runs: List[int] = field(default_factory=list)
+
+    @property
+    def env(self) -> Dict[str, str]:
+        return {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": self.prefix}
+
+    async def __call__(self) -> None:
+        self.runs.append(1)
+
+
 async def test_a_restarted_channel_still_knows_a_handled_message():
-    prefix = f"test:web:{uuid.uuid4().hex[:8]}"
-    env = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
-    runs = []
-
-    async def handle():
-        runs.append(1)
-
+    handle = Handler()
+    env, prefix, runs = handle.env, handle.prefix, handle.runs
     before = HandledMessages.from_env(env)
     assert await before.once("web:abc", "m1", handle)
     after = HandledMessages.from_env(env)  # a new process: nothing in memory
@@ -40,13 +50,8 @@ async def test_a_restarted_channel_still_knows_a_handled_message():
 
 
 async def test_handled_ids_are_one_bounded_set_per_conversation():
-    prefix = f"test:web:{uuid.uuid4().hex[:8]}"
-    env = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
-    runs = []
-
-    async def handle():
-        runs.append(1)
-
+    handle = Handler()
+    env, prefix, runs = handle.env, handle.prefix, handle.runs
     handled = HandledMessages.from_env(env)
     total = HANDLED_PER_CONVERSATION + 30
     for n in range(total):
