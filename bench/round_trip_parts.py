@@ -10,7 +10,7 @@
   of the session read, decoded and replayed) vs ours after its own save (the cached tracker,
   checked against the rows' mark) and ours cold (another replica wrote last: the session read);
 - validating one action-server response (what validate_order_form returns at a form step):
-  `jsonschema.validate` as Rasa calls it vs the validator built once (bot.action_validation).
+  `jsonschema.validate` as Rasa calls it vs the validator built once (bot.speedups.action_validation).
 
 CPU time of this process (time.process_time), so other load on the machine counts less than it
 would in wall time; the database's own CPU is not included (it is the same for both).
@@ -35,7 +35,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot import action_validation  # noqa: E402
+from bot.speedups import action_validation  # noqa: E402
 from bot.tracker_store import FrontlineSQLTrackerStore  # noqa: E402
 from tests.integration.test_tracker_store_pg import DOMAIN, PG_URL  # noqa: E402
 

@@ -19,9 +19,9 @@ message:
 
 Configured in endpoints.yml (`tracker_store: type: bot.tracker_store.FrontlineSQLTrackerStore`)
 with the same settings as Rasa's `type: SQL`, plus `cached_conversations` / `cached_events`
-(the caps of the cache; 0 conversations turns it off). The module also installs the prebuilt
-validator for action-server responses (bot.action_validation): endpoints.yml is what every Rasa
-server loads before its first action call.
+(the caps of the cache; 0 conversations turns it off). The module also installs Frontline's
+cuts of Rasa's per-message CPU (bot.speedups): endpoints.yml is what every Rasa server loads
+before its first message.
 """
 from __future__ import annotations
 
@@ -38,11 +38,11 @@ from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import action_validation
+from bot import speedups
 from bot.tracker_cache import EMPTY, CachedConversation, RowMark, TrackerCache, clone
 
 log = logging.getLogger(__name__)
-action_validation.install()
+speedups.install()
 
 # beyond any row id: the mark of the whole session, and no rows
 _NO_ROWS = 2 ** 62

@@ -5,7 +5,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot import action_validation
+from bot.speedups import action_validation
 
 VALID = [
     {"events": [], "responses": []},
