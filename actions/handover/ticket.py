@@ -7,6 +7,7 @@ per-message emotions the emotion component left in parse_data (common.emotion).
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from common.emotion.summary import summarize
@@ -26,6 +27,23 @@ CustomerLookup = Callable[[Optional[str]], Optional[Dict[str, Any]]]
 
 def user_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [e for e in events if e.get("event") == "user"]
+
+
+# uuid5 namespace of handoff ids: one id per shopper turn (below)
+HANDOFF_NAMESPACE = uuid.UUID("5b0f8f3e-7c1a-4d5e-9a43-0f6c2d8e9b17")
+
+
+def turn_handoff_id(sender_id: str, events: Iterable[Dict[str, Any]]) -> str:
+    """The handoff's idempotency key: the same for every run of the hand-over within one shopper
+    turn. An action call cut off by a dying action server is sent again (to another replica, by
+    the load balancer, or by Rasa); the second run must find the first one's ticket, not open a
+    second ticket for the same words."""
+    users = user_events(events)
+    if not users:
+        return uuid.uuid4().hex
+    last = users[-1]
+    turn = last.get("message_id") or repr(last.get("timestamp"))
+    return uuid.uuid5(HANDOFF_NAMESPACE, f"{sender_id}\x1f{turn}").hex
 
 
 def intent_history(events: Iterable[Dict[str, Any]]) -> List[IntentRecord]:
@@ -171,7 +189,7 @@ def build_ticket(events: List[Dict[str, Any]], slots: Dict[str, Any], sender_id:
     customer_id = slots.get("customer_id") or (order.extra.get("customer_id") if order else None)
     customer_data = customer_lookup(customer_id)
     ticket = Ticket(
-        conversation_id=sender_id, trigger=decide_trigger(slots.get("handoff_trigger"), history,
+        conversation_id=sender_id, handoff_id=turn_handoff_id(sender_id, events), trigger=decide_trigger(slots.get("handoff_trigger"), history,
                                                           per_message),
         language=language, channel=channel or "unknown", top_intent=top_intent(history),
         intent_history=history, entities=ents,

@@ -179,3 +179,15 @@ def test_emotion_summary_of_the_conversation():
     assert ticket.emotion.current == "angry" and ticket.emotion.peak == "angry"
     assert ticket.emotion.trajectory == ["neutral", "neutral", "angry", "angry"]
     assert ticket.emotion.negative_share == 0.5 and ticket.emotion.risk_flags == ["bad_review"]
+
+
+def test_handoff_id_is_one_per_shopper_turn():
+    # a hand-over run again for the same turn (its action call was cut off and re-sent) must
+    # carry the same idempotency key, so the service finds the first ticket instead of opening two
+    assert build().handoff_id == build().handoff_id
+    later = EVENTS + [{"event": "user", "timestamp": T0 + 99, "text": "还在吗",
+                       "parse_data": {"intent": {"name": "request_human", "confidence": 0.9}}}]
+    other_turn = build_ticket(later, slots(), "conv-1", "socketio", lambda oid: None, lambda cid: None)
+    other_sender = build_ticket(EVENTS, slots(), "conv-2", "socketio", lambda oid: None, lambda cid: None)
+    assert len({build().handoff_id, other_turn.handoff_id, other_sender.handoff_id}) == 3
+    assert len(build().handoff_id) == 32  # fits the service's 64-character key
