@@ -9,8 +9,9 @@ line names a console path. To add an endpoint:
           AGENT_SESSION, request=bodies.CaseNote, response="CaseNote", status=201,
           errors=[404], console="/console/api/cases/{case_id}/notes")
 
-- auth: PUBLIC, BOT (HMAC-signed by the bot side), AGENT_SESSION or SUPERVISOR (a session with
-  that role); the short strings "none", "bot", "agent", "supervisor" mean the same.
+- auth: PUBLIC, BOT (HMAC-signed by the bot side), AGENT_SESSION, SUPERVISOR or DESIGNER (a session
+  with that role; supervisors may also design); the short strings "none", "bot", "agent",
+  "supervisor", "designer" mean the same.
 - request: a pydantic model (handoff.bodies, or a module of the feature); the handler reads
   `body_of(request)`, and the OpenAPI document takes the model's schema. A bad body gets 400
   `{"error": <invalid>, "message", "fields": [{"field", "problem"}]}`. Every body has a
@@ -285,7 +286,7 @@ ROUTES += [
     Route("GET", "/api/designer/conversations", studio.conversations, "Designer: recent "
           "conversations, newest first, each with its turns; every shopper turn with the "
           "predicted intent, confidence, entities, emotion and the actions taken (personal "
-          "data masked)", "agent", response="DesignerConversations", errors=DESIGNER_ERRORS,
+          "data masked)", "designer", response="DesignerConversations", errors=DESIGNER_ERRORS,
           query={"limit": "1-200 (default 20)", "channel": "one channel", "language": "zh or en",
                  "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "intent": "a predicted intent",
                  "fallback": "1/0", "handed_off": "1/0", "low_csat": "1: CSAT 1-2",
@@ -293,43 +294,43 @@ ROUTES += [
                  "q": "words in a turn"},
           console=C + "/designer/conversations"),
     Route("GET", "/api/designer/conversations/{conversation_id}", studio.conversation,
-          "Designer: one conversation", "agent", response="DesignerConversation",
+          "Designer: one conversation", "designer", response="DesignerConversation",
           errors=[401, 403, 404],
           console=C + "/designer/conversations/{conversation_id}"),
     Route("PUT", "/api/designer/conversations/{conversation_id}/tags", studio.set_tags,
-          "Designer: set a conversation's tags", "agent",
+          "Designer: set a conversation's tags", "designer",
           request=studio_bodies.DesignerTagsInput, response="DesignerTags",
           errors=DESIGNER_ERRORS + [404], invalid="bad_field",
           console=C + "/designer/conversations/{conversation_id}/tags"),
     Route("POST", "/api/designer/turns/{turn_id}/correction", studio.correct_turn,
-          "Designer: the correct intent and/or entities of a shopper turn", "agent",
+          "Designer: the correct intent and/or entities of a shopper turn", "designer",
           request=studio_bodies.DesignerCorrection, response="DesignerTurn",
           errors=DESIGNER_ERRORS + [404], invalid="bad_field",
           console=C + "/designer/turns/{turn_id}/correction"),
     Route("GET", "/api/designer/vocabulary", studio.vocabulary, "Designer: the domain's "
-          "intents and entities", "agent", response="DesignerVocabulary", errors=[401, 403],
+          "intents and entities", "designer", response="DesignerVocabulary", errors=[401, 403],
           console=C + "/designer/vocabulary"),
     Route("POST", "/api/designer/training/preview", studio.preview, "Designer: the diff that "
           "turning turns into NLU examples (kind nlu) or a conversation into a story (story) "
-          "or test story (test) would make; nothing is written", "agent",
+          "or test story (test) would make; nothing is written", "designer",
           request=studio_bodies.DesignerChange, response="DesignerChanges",
           errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/preview"),
     Route("POST", "/api/designer/training/apply", studio.apply, "Designer: write that change "
-          "into the YAML files (placeholders instead of personal data)", "agent",
+          "into the YAML files (placeholders instead of personal data)", "designer",
           request=studio_bodies.DesignerChange, response="DesignerChanges",
           errors=DESIGNER_ERRORS, invalid="bad_field",
           console=C + "/designer/training/apply"),
     Route("POST", "/api/designer/train", studio.start_training, "Designer: validate, train a "
           "candidate model and evaluate it against the current one, in the background",
-          "agent", response="DesignerJob", status=201, errors=[401, 403, 409],
+          "designer", response="DesignerJob", status=201, errors=[401, 403, 409],
           console=C + "/designer/train"),
     Route("GET", "/api/designer/train/{job_id}", studio.training_job, "Designer: a training "
-          "job's steps and the comparison", "agent", response="DesignerJob",
+          "job's steps and the comparison", "designer", response="DesignerJob",
           errors=[401, 403, 404],
           console=C + "/designer/train/{job_id}"),
     Route("POST", "/api/designer/train/{job_id}/accept", studio.accept, "Designer: the bot "
-          "switches to the candidate model now (Rasa PUT /model, no restart)", "agent",
+          "switches to the candidate model now (Rasa PUT /model, no restart)", "designer",
           response="DesignerJob", errors=[401, 403, 404, 409],
           console=C + "/designer/train/{job_id}/accept"),
 ]

@@ -136,6 +136,10 @@ async def test_review_roles_masking_and_training_files(stack, prefix, studio_pro
     assert (await stack.call("GET", "/api/designer/conversations?limit=5"))[0] == 401
     assert (await stack.call("POST", f"/api/designer/turns/{second['id']}/correction",
                              headers=agent, json={"intent": "change_address"}))[0] == 403
+    # refused before its body is read: a malformed body tells an outsider nothing either
+    status, data = await stack.call("POST", "/api/designer/training/preview", headers=agent,
+                                    json={"kind": 7})
+    assert status == 403 and data["error"] == "forbidden", data
     assert (await stack.call("GET", "/api/designer/conversations?limit=500",
                              headers=designer))[0] == 400
 
