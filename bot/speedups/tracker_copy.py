@@ -20,18 +20,20 @@ original afterwards anyway, and both events only ever add to / set that message 
 
 Whatever the fast path cannot reproduce exactly is left to Rasa's replay: another tracker class
 or extra attributes, free-form slots (`AnySlotDict`), a history that may have been cut by
-`max_event_history`, and a follow-up action decided by an event we do not know or by a rewind /
-session start (which replay their own history).
+`max_event_history`, and a follow-up action decided by an event we do not know.
 """
 from __future__ import annotations
 
+import itertools
 import time
-from typing import Optional, Union
+from collections import deque
+from typing import Any, Iterable, List, Optional, Union
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
     AllSlotsReset,
     BotUttered,
@@ -43,8 +45,10 @@ from rasa.shared.core.events import (
     FollowupAction,
     LoopInterrupted,
     Restarted,
+    SessionStarted,
     SlotSet,
     UserUttered,
+    UserUtteranceReverted,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.constants import DEFAULT_SENDER_ID
@@ -55,10 +59,12 @@ _RASA_COPY = DialogueStateTracker.copy
 # the attributes of a tracker Rasa built: anything else would not survive Rasa's copy
 _ATTRIBUTES = frozenset(DialogueStateTracker("x", []).__dict__)
 _UNKNOWN = object()
+_LEFT = object()
 
 # what each event's apply_to does to the follow-up action, by the function itself (a subclass
 # overriding apply_to is unknown and sends the copy to Rasa's replay)
 _CLEARS = {UserUttered.apply_to, ActionExecuted.apply_to}
+_REPLAYS = {UserUtteranceReverted.apply_to, ActionReverted.apply_to, SessionStarted.apply_to}
 _LEAVES = {
     Event.apply_to,
     SlotSet.apply_to,
@@ -82,18 +88,46 @@ def replayed_followup(tracker: DialogueStateTracker) -> Union[Optional[str], obj
     """
     if tracker.followup_action is not None:
         return tracker.followup_action
-    for event in reversed(tracker.events):
+    events = tracker.events
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
         apply_to = type(event).apply_to
-        if apply_to in _CLEARS:
-            return None
-        if apply_to in _LEAVES:
-            continue
-        if apply_to is FollowupAction.apply_to:
-            return event.action_name  # type: ignore[attr-defined]
-        if apply_to is Restarted.apply_to:
-            return ACTION_SESSION_START_NAME
-        return _UNKNOWN  # rewinds and session starts replay their own history
+        if apply_to in _REPLAYS:
+            # a rewind / session start resets the tracker and replays the events it leaves: the
+            # follow-up action is the one those events give (none of them replays again)
+            return _followup(reversed(_applied(itertools.islice(events, index + 1))))
+        result = _set_by(event, apply_to)
+        if result is not _LEFT:
+            return result
     return ACTION_LISTEN_NAME  # a new tracker's
+
+
+def _followup(newest_first: Iterable[Event]) -> Union[Optional[str], object]:
+    for event in newest_first:
+        result = _set_by(event, type(event).apply_to)
+        if result is not _LEFT:
+            return result
+    return ACTION_LISTEN_NAME  # what the reset left
+
+
+def _set_by(event: Event, apply_to: Any) -> Union[Optional[str], object]:
+    """What applying the event sets the follow-up action to: `_LEFT` alone, `_UNKNOWN`."""
+    if apply_to in _CLEARS:
+        return None
+    if apply_to in _LEAVES:
+        return _LEFT
+    if apply_to is FollowupAction.apply_to:
+        return event.action_name  # type: ignore[attr-defined]
+    if apply_to is Restarted.apply_to:
+        return ACTION_SESSION_START_NAME
+    return _UNKNOWN
+
+
+def _applied(events: Iterable[Event]) -> List[Event]:
+    """Rasa's `applied_events()` of a tracker holding these events (it reads nothing else)."""
+    bare = DialogueStateTracker.__new__(DialogueStateTracker)
+    bare.events = deque(events)
+    return bare.applied_events()
 
 
 def fast_copy_possible(tracker: DialogueStateTracker) -> bool:

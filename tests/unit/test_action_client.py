@@ -3,6 +3,7 @@ requests, answers and errors as Rasa's one-session-per-call client, against a re
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 
 import aiohttp
@@ -180,3 +181,32 @@ def test_install_and_uninstall():
     assert EndpointConfig.request is action_client.request
     action_client.uninstall()
     assert EndpointConfig.request is RASA_REQUEST
+
+
+ODD_VALUES = [float("nan"), float("inf"), -0.0, 1e-7, 0.1, 123456789.123456789, 2 ** 70, -2 ** 63,
+              "a/b\u2028é\x00\ud800", {1: "a", True: 1, None: 2, 1.5: 3}, (1, 2), [], {}]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_the_body_is_the_json_value_the_json_module_writes(value):
+    ours = action_client.dumps({"value": value})
+    assert json.loads(ours) == json.loads(json.dumps({"value": value})) or \
+        ours.replace(" ", "") == json.dumps({"value": value}).replace(" ", "")  # NaN != NaN
+
+
+def test_the_action_payload_of_a_real_conversation_encodes_to_the_same_value():
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker.from_events("shopper", [
+        ActionExecuted("action_listen"),
+        UserUttered("where is E202611180042 / 订单", {"name": "order_status", "confidence": 0.91},
+                    [{"entity": "order_id", "value": "E202611180042", "start": 9, "end": 22}],
+                    parse_data={"intent_ranking": [{"name": "order_status", "confidence": 0.91}]}),
+        ActionExecuted("order_form", policy="RulePolicy", confidence=1.0)], domain.slots)
+    payload = RemoteAction("order_form", EndpointConfig("http://x"))._action_call_format(
+        tracker, domain)
+    assert json.loads(action_client.dumps(payload)) == json.loads(json.dumps(payload))
+
+
+def test_what_ujson_refuses_is_left_to_the_json_module():
+    with pytest.raises(TypeError):
+        action_client.dumps({"value": object()})

@@ -9,7 +9,8 @@ from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, Ac
                                      ActiveLoop, AllSlotsReset, BotUttered, ConversationPaused,
                                      ConversationResumed, DefinePrevUserUtteredFeaturization,
                                      EntitiesAdded, FollowupAction, LoopInterrupted, Restarted,
-                                     SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
+                                     SessionStarted, SlotSet, StoryExported, UserUttered,
+                                     UserUtteranceReverted)
 from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.importers.importer import TrainingDataImporter
@@ -128,14 +129,19 @@ def test_fast_copy_is_rasas_replayed_copy_on_every_turn_of_every_story(project):
 
 def test_follow_up_action_cleared_by_the_processor_comes_back_as_replay_gives_it(project):
     domain, _ = project
-    for setter, expected in ((FollowupAction("action_handoff"), "action_handoff"),
-                             (Restarted(), "action_session_start")):
+    rewound = [FollowupAction("action_handoff"), ActionExecuted("action_listen"),
+               UserUttered("hm", {"name": "nlu_fallback"}), UserUtteranceReverted()]
+    for setters, expected in (([FollowupAction("action_handoff")], "action_handoff"),
+                              ([Restarted()], "action_session_start"),
+                              (rewound, "action_handoff"),
+                              ([Restarted(), SessionStarted()], "action_listen")):
         tracker = DialogueStateTracker("shopper", domain.slots)
         tracker.update(ActionExecuted("action_listen"))
-        tracker.update(setter)
+        tracker.update_with_events(setters, domain)
         tracker.update(SlotSet("language", "en"))
         tracker.clear_followup_action()
-        assert tracker_copy.copy(tracker).followup_action == expected
+        assert tracker_copy.fast_copy_possible(tracker)
+        assert tracker_copy.replayed_followup(tracker) == expected
         _assert_same_copy(tracker, domain)
 
 
@@ -167,7 +173,7 @@ def test_copy_and_original_never_change_each_other(project):
 
 
 @pytest.mark.parametrize("odd", ["subclass", "any_slots", "cut_history", "extra_attribute",
-                                 "rewind_decides"])
+                                 "unknown_event"])
 def test_trackers_the_fast_path_cannot_reproduce_go_to_rasas_replay(project, odd):
     domain, _ = project
     events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
@@ -179,8 +185,8 @@ def test_trackers_the_fast_path_cannot_reproduce_go_to_rasas_replay(project, odd
     tracker.update_with_events(events, domain, override_timestamp=False)
     if odd == "extra_attribute":
         tracker.note = "set by someone"
-    if odd == "rewind_decides":
-        tracker.update(UserUtteranceReverted())
+    if odd == "unknown_event":
+        tracker.update(StoryExported())
     tracker.clear_followup_action()
     assert tracker_copy.fast_copy_possible(tracker) is False or \
         tracker_copy.replayed_followup(tracker) is tracker_copy._UNKNOWN
