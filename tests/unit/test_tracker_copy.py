@@ -81,7 +81,8 @@ def _assert_same_copy(tracker: DialogueStateTracker, domain: Domain) -> Dialogue
 
 
 EXTRAS = [
-    lambda: EntitiesAdded([{"entity": "order_id", "value": "E202611180042", "start": 0, "end": 13}]),
+    lambda: EntitiesAdded([{"entity": "order_id", "value": "E202611180042", "start": 0,
+                            "end": 13}]),
     lambda: DefinePrevUserUtteredFeaturization(False),
     lambda: ActionExecutionRejected("order_form"),
     lambda: LoopInterrupted(True),
@@ -161,7 +162,8 @@ def test_copy_and_original_never_change_each_other(project):
     ours.update_with_events([
         EntitiesAdded([{"entity": "order_id", "value": "E9", "start": 0, "end": 2}]),
         DefinePrevUserUtteredFeaturization(True), LoopInterrupted(True), SlotSet("language", "zh"),
-        ActionExecutionRejected("order_form"), ActiveLoop(None), AllSlotsReset(), ConversationPaused(),
+        ActionExecutionRejected("order_form"), ActiveLoop(None), AllSlotsReset(),
+        ConversationPaused(),
     ], domain)
     assert _snapshot(tracker) == before
     copied = _snapshot(ours)
