@@ -88,7 +88,9 @@ def dumps(value: Any) -> Text:
     the larger part of the call's cost. ujson writes the same values (floats in their shortest
     round-trip form, non-ASCII escaped, NaN/Infinity and non-string keys as the json module does),
     without the spaces after separators. Whatever it refuses goes to `json.dumps`, which then
-    accepts or refuses it as before.
+    accepts or refuses it as before. (ujson would also encode an object with a `toDict` or
+    `__json__` method, which `json.dumps` refuses; the payload is built from `as_dict()`s of
+    events and slot values that came in as JSON, so it holds none.)
     """
     try:
         return ujson.dumps(value, escape_forward_slashes=False)
