@@ -29,6 +29,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.broker_outbox import Outbox
+from bot.speedups import action_client
 from common import streams
 from common.config import redis_prefix, shared_token
 
@@ -150,6 +151,8 @@ class RedisStreamEventBroker(EventBroker):
             return False
 
     async def close(self) -> None:
+        # Rasa closes the broker when the server stops: the action-server connections go too
+        await action_client.close()
         self.queue.put(None)
         self._thread.join(timeout=5)
         self.client.close()
