@@ -7,9 +7,9 @@ server of ours), before the first message either way, and is idempotent.
 """
 from __future__ import annotations
 
-from bot.speedups import action_validation
+from bot.speedups import action_validation, domain_empty, graph_runner
 
-_MODULES = (action_validation,)
+_MODULES = (action_validation, graph_runner, domain_empty)
 
 
 def install() -> None:
