@@ -116,3 +116,18 @@ def test_whole_parses_equal_the_reference_implementations(agent, monkeypatch):
         close(a, b, text)
     assert len({p["intent"]["name"] for p in ours}) > 20
     assert all(EMOTION in p for p in ours)  # the emotion is part of what is compared
+
+
+def test_chinese_without_latin_letters_needs_no_spacy_doc():
+    """Such messages skip the doc: its words are `_zh_words`, and it has no capitals to find."""
+    from bot.emotion import analyzer, cues
+
+    nlp, matcher = analyzer._pipeline("zh")
+    zh = [t for t in texts() if t.strip() and not analyzer._LATIN.search(t)]
+    zh += ["你好  世界", "我 的\t订单\n到哪了", "  退款！！ 快点  ", "１２３ 全角"]
+    assert len(zh) > 300
+    for text in zh:
+        head = cues.without_courtesy(text[:analyzer.ANALYSIS_CHARS])
+        doc = analyzer._make_doc(nlp, head, "zh")
+        assert analyzer._zh_words(head) == [t.text for t in doc if not t.is_space], text
+        assert matcher.caps_words(doc) == [], text
