@@ -76,6 +76,11 @@ def _make_doc(nlp: Language, text: str, lang: str) -> Doc:
     return Doc(nlp.vocab, words=words, spaces=spaces)
 
 
+def _zh_words(text: str) -> List[str]:
+    """The non-space token texts `_make_doc(nlp, text, "zh")` would have, without the doc."""
+    return [w for w in get_words_and_spaces(segment(text), text)[0] if not w.isspace()]
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return math.log(p / (1 - p))
@@ -94,10 +99,12 @@ def analyze(text: Optional[str], model_path: Optional[Path] = None) -> EmotionRe
     head = cue_mod.without_courtesy(text[:ANALYSIS_CHARS])
     lang = detect_language(head) or "zh"
     nlp, en_matcher = _pipeline(EN if lang == EN else "zh")
-    doc = _make_doc(nlp, head, lang)
+    # Most Chinese messages have no Latin letters: no English matcher and no capitals to find,
+    # so they need only the words, not a spaCy doc (the doc's tokens are these very words).
+    latin = lang == EN or bool(_LATIN.search(head))
+    doc = _make_doc(nlp, head, lang) if latin else None
 
-    # Most Chinese messages have no Latin letters: skip the English matcher for them.
-    hits = en_matcher.hits(doc) if (lang == EN or _LATIN.search(head)) else []
+    hits = en_matcher.hits(doc) if doc is not None else []
     if lang != EN:
         hits += cue_mod.zh_hits(head)
     hits += [cue_mod.Hit(ch, *cue_mod.lx.EMOJI_CUES[ch]) for ch in cue_mod.lx.EMOJI_CUES if ch in head]
@@ -120,7 +127,10 @@ def analyze(text: Optional[str], model_path: Optional[Path] = None) -> EmotionRe
 
     model = get_model(model_path)
     sub: Dict[str, float] = defaultdict(float)
-    words = [t.text for t in doc if not t.is_space]
+    if doc is not None:
+        words = [t.text for t in doc if not t.is_space]
+    else:
+        words = _zh_words(head)
     if model is not None:
         probs = model.predict_proba(head, words)
         p_neg = sum(probs.get(lbl, 0.0) for lbl in NEGATIVE_LABELS)
@@ -143,7 +153,7 @@ def analyze(text: Optional[str], model_path: Optional[Path] = None) -> EmotionRe
     log_odds = base + scale * (neg_ev - evidence.get("happy", 0.0) - 1.5 * counter)
 
     sig = cue_mod.signals(head)
-    caps = en_matcher.caps_words(doc)
+    caps = en_matcher.caps_words(doc) if doc is not None else []  # capitals are Latin letters
     leaning_negative = log_odds > -1.5
     if leaning_negative:
         if "bangs" in sig:

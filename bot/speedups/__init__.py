@@ -7,9 +7,10 @@ server of ours), before the first message either way, and is idempotent.
 """
 from __future__ import annotations
 
-from bot.speedups import action_client, action_validation, tracker_copy
+from bot.speedups import (action_client, action_validation, domain_empty, graph_runner,
+                          tracker_copy)
 
-_MODULES = (action_client, action_validation, tracker_copy)
+_MODULES = (action_client, action_validation, domain_empty, graph_runner, tracker_copy)
 
 
 def install() -> None:
