@@ -7,9 +7,9 @@ server of ours), before the first message either way, and is idempotent.
 """
 from __future__ import annotations
 
-from bot.speedups import action_validation
+from bot.speedups import action_validation, policy_states
 
-_MODULES = (action_validation,)
+_MODULES = (action_validation, policy_states)
 
 
 def install() -> None:
