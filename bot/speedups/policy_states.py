@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from functools import lru_cache
 from operator import is_
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
@@ -42,6 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 _RASA_STATES = Domain.states_for_tracker_history
 _RASA_POSSIBLE_KEYS = RulePolicy._get_possible_keys
 _RASA_IS_RULE_APPLICABLE = RulePolicy._is_rule_applicable
+_RASA_RULE_KEY_TO_STATE = RulePolicy._rule_key_to_state
 
 # events after which the applied events are no longer the earlier ones plus the new ones
 _REPLAY_FROM_START = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
@@ -194,15 +196,39 @@ def states_for_tracker_history(self: Domain, tracker: DialogueStateTracker,
     return _states(self, replay.turns + [replay.tail], ignore_rule_only_turns, rule_only_data)
 
 
+@lru_cache(maxsize=4096)
+def _reversed_rule(rule_key: Text) -> Tuple[State, ...]:
+    """A rule's states, newest first: Rasa's `_is_rule_applicable` rebuilds this on every call."""
+    return tuple(reversed(RulePolicy._rule_key_to_state(rule_key)))
+
+
 def get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[State]) -> Set[Text]:
-    if type(self)._is_rule_applicable is not _RASA_IS_RULE_APPLICABLE:
+    """Rasa's `_get_possible_keys` with `_is_rule_applicable` inlined, stopping where it stops
+    ruling keys out: beyond the longest rule still possible, or when none is left."""
+    if type(self)._is_rule_applicable is not _RASA_IS_RULE_APPLICABLE or \
+            type(self)._rule_key_to_state is not _RASA_RULE_KEY_TO_STATE:
         return _RASA_POSSIBLE_KEYS(self, lookup, states)
-    possible_keys = set(lookup.keys())
-    longest = max((len(self._rule_key_to_state(key)) for key in possible_keys), default=0)
+    rules = {key: _reversed_rule(key) for key in lookup}
+    possible_keys = set(rules)
+    longest = max(map(len, rules.values()), default=0)
+    matches = self._does_rule_match_state
     for i, state in enumerate(reversed(states)):
         if i >= longest or not possible_keys:
             break  # every key still possible stays so (Rasa's filter keeps them all)
-        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
+        current_previous_action = state.get(PREVIOUS_ACTION)
+        kept = set()
+        for key in possible_keys:
+            rule = rules[key]
+            if i >= len(rule):
+                kept.add(key)
+                continue
+            rule_state = rule[i]
+            rule_previous_action = rule_state.get(PREVIOUS_ACTION)
+            if not rule_previous_action and not current_previous_action:
+                kept.add(key)
+            elif rule_previous_action and current_previous_action and matches(rule_state, state):
+                kept.add(key)
+        possible_keys = kept
     return possible_keys
 
 
