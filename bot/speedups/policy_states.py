@@ -100,8 +100,8 @@ class _Replay:
                     isinstance(event, ActionExecuted) and event.action_name in self.loop_names):
                 return False
         if new:
-            self.events = events
             self.run(new)
+            self.events = events
         return True
 
 
@@ -134,15 +134,13 @@ def _kept() -> "OrderedDict[Tuple[int, bool], _Replay]":
 def _replay_for(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots: bool) -> _Replay:
     kept = _kept()
     key = (id(tracker), omit_unset_slots)
-    replay = kept.get(key)
+    replay = kept.pop(key, None)  # put back only once it stands where the tracker does
     if replay is not None and (replay.tracker_ref() is not tracker or replay.domain is not domain
                                or not replay.extend_to(tracker)):
         replay = None
     if replay is None:
-        kept.pop(key, None)
         replay = _Replay(tracker, domain, omit_unset_slots)
     kept[key] = replay
-    kept.move_to_end(key)
     while len(kept) > CONVERSATIONS_KEPT:
         kept.popitem(last=False)
     return replay
@@ -190,7 +188,6 @@ def states_for_tracker_history(self: Domain, tracker: DialogueStateTracker,
     try:
         replay = _replay_for(tracker, self, omit_unset_slots)
     except _NotFlat:
-        _kept().pop((id(tracker), omit_unset_slots), None)
         return _RASA_STATES(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
     assert replay.tail is not None
     return _states(self, replay.turns + [replay.tail], ignore_rule_only_turns, rule_only_data)

@@ -202,6 +202,24 @@ def test_a_new_tracker_at_a_dead_trackers_address_gets_its_own_states(agent, con
         same_states(agent.domain, other)
 
 
+def test_a_replay_that_failed_half_way_is_not_kept(agent, conversations, patched, monkeypatch):
+    name = next(n for n in conversations if "status" in n)
+    events = events_of(conversations[name])
+    tracker = DialogueStateTracker(name, agent.domain.slots)
+    for event in events[:-3]:
+        tracker.update(event)
+    same_states(agent.domain, tracker)
+    for event in events[-3:]:
+        tracker.update(event)
+    original = Domain.get_active_state
+    monkeypatch.setattr(Domain, "get_active_state", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        agent.domain.states_for_tracker_history(tracker)
+    monkeypatch.setattr(Domain, "get_active_state", original)
+    assert (id(tracker), False) not in policy_states._kept()
+    same_states(agent.domain, tracker)
+
+
 def test_entities_added_to_the_latest_message_count(agent, conversations, patched):
     name = next(n for n in conversations if "status" in n)
     tracker = DialogueStateTracker(name, agent.domain.slots)
