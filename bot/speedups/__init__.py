@@ -8,9 +8,9 @@ server of ours), before the first message either way, and is idempotent.
 from __future__ import annotations
 
 from bot.speedups import (action_client, action_validation, domain_empty, graph_runner,
-                          tracker_copy)
+                          policy_states, tracker_copy)
 
-_MODULES = (action_client, action_validation, domain_empty, graph_runner, tracker_copy)
+_MODULES = (action_client, action_validation, domain_empty, graph_runner, policy_states, tracker_copy)
 
 
 def install() -> None:
