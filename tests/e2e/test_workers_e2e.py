@@ -1,0 +1,107 @@
+"""A Rasa server with two Sanic workers under concurrent load: conversations stay whole.
+
+Both workers accept on one port, so the messages of one conversation land on either. The Redis
+lock (bot.lock_store) must still run one turn at a time, the tracker store must hold every event
+once, and the event stream (bot.broker) must carry each of them once, in the tracker's order.
+Own stack (two workers ≈ 2.6 GB), started once for this module.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List
+
+import psutil
+import pytest
+import redis
+
+from common import streams
+from common.config import redis_prefix
+from scripts.stack import ROOT, Stack
+from tests.e2e.conftest import REDIS_URL, post_json, running_stack
+
+LAST_EVENT = "快件到达目的地分拨中心 Arrived at the destination hub"
+ORDER_STEPS = ["where is my order", "E202600000002", "0001"]  # the verification form (orders e2e)
+BURST = ["包邮吗", "how long does delivery take", "可以退货吗", "what payment methods do you accept",
+         "发什么快递", "do you ship abroad", "怎么开发票", "hello"]
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    subprocess.run([sys.executable, "-m", "scripts.train"], cwd=ROOT, check=True)
+    with running_stack(workers=2) as running:
+        yield running
+
+
+def say(stack: Stack, sender: str, text: str) -> List[Dict[str, Any]]:
+    return post_json(f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text},
+                     timeout=90) or []
+
+
+def tracker_events(stack: Stack, sender: str) -> List[Dict[str, Any]]:
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.rasa_token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["events"]
+
+
+def stream_events(stack: Stack, sender: str) -> List[Dict[str, Any]]:
+    """The conversation's entries on the event stream the handoff service reads."""
+    key = streams.stream_key(redis_prefix(stack.env), streams.EVENTS)
+    entries = redis.Redis.from_url(REDIS_URL).xrange(key)
+    payloads = [streams.unseal(stack.handoff_token, key, fields) for _, fields in entries]
+    return [p for p in payloads if p.get("sender_id") == sender]
+
+
+def worker_cpu(stack: Stack) -> Dict[int, float]:
+    workers = psutil.Process(stack.procs["rasa"].pid).children()
+    return {w.pid: sum(w.cpu_times()[:2]) for w in workers}
+
+
+def identity(event: Dict[str, Any]) -> tuple:
+    return event["event"], event.get("timestamp"), event.get("name"), event.get("text")
+
+
+def test_both_workers_serve_and_each_conversation_keeps_its_turns_whole(two_workers):
+    stack = two_workers
+    before = worker_cpu(stack)
+    assert len(before) == 2
+    form_senders = [f"rest:workers-form-{uuid.uuid4().hex[:8]}" for _ in range(6)]
+    burst_sender = f"rest:workers-burst-{uuid.uuid4().hex[:8]}"
+
+    def order_form(sender: str) -> str:
+        replies = [say(stack, sender, text) for text in ORDER_STEPS]
+        return " ".join(m.get("text") or "" for m in replies[-1])
+
+    with ThreadPoolExecutor(len(form_senders) + len(BURST)) as pool:
+        forms = [pool.submit(order_form, sender) for sender in form_senders]
+        # every message of one conversation at the same moment: spread over both workers
+        burst = [pool.submit(say, stack, burst_sender, text) for text in BURST]
+        answers = [f.result() for f in forms]
+        burst_replies = [f.result() for f in burst]
+
+    # six conversations each completed the verification form while the others ran
+    assert all(LAST_EVENT in answer for answer in answers), answers
+    assert all(burst_replies), "every message of the burst was answered"
+    # both processes did real work (a worker that only idled uses well under a second)
+    spent = {pid: cpu - before[pid] for pid, cpu in worker_cpu(stack).items()}
+    assert all(seconds > 1.0 for seconds in spent.values()), spent
+
+    for sender, texts in [(burst_sender, BURST)] + [(s, ORDER_STEPS) for s in form_senders]:
+        events = tracker_events(stack, sender)
+        users = [e["text"] for e in events if e["event"] == "user"]
+        assert sorted(users) == sorted(texts), sender  # each message once, none lost
+        # one turn at a time: each user message is followed by its whole turn, which ends in
+        # action_listen before the next user message (an interleaved turn breaks this)
+        positions = [i for i, e in enumerate(events) if e["event"] == "user"]
+        for start, end in zip(positions, positions[1:] + [len(events)]):
+            turn = events[start + 1:end]
+            assert turn and turn[-1]["event"] == "action" and turn[-1]["name"] == "action_listen", \
+                (sender, [identity(e) for e in events[start:end]])
+        if sender in form_senders:
+            assert users == ORDER_STEPS  # sent one after another: kept in that order
+        # the stream holds each of the tracker's events once, in the tracker's order
+        assert [identity(e) for e in stream_events(stack, sender)] == [identity(e) for e in events]
