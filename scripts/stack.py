@@ -65,7 +65,7 @@ def channel_env(ports: "Ports") -> Dict[str, str]:
 
 def rasa_workers(default: Optional[int] = None) -> int:
     """How many Sanic worker processes the Rasa server runs (RASA_WORKERS; "auto" or unset: the
-    machine's cores, or `default`). Each is a full Rasa with its own model (~1.3 GB); they share
+    machine's cores, or `default`). Each is a full Rasa with its own model (~0.7 GB); they share
     one port, the tracker store, the Redis lock store and the event stream (docs/scaling.md)."""
     value = (os.environ.get("RASA_WORKERS") or "auto").strip().lower()
     if value == "auto":
@@ -97,7 +97,7 @@ class Stack:
     # The key channels seal verified identities with (common.channel_proof); Rasa and actions share it.
     proof_secret: str = field(default_factory=lambda: os.environ.get("CHANNEL_PROOF_SECRET") or secrets.token_hex(32))
     quiet: bool = False
-    # One by default: the e2e tests' shared stack stays one Rasa (~1.3 GB) on a small machine; the
+    # One by default: the e2e tests' shared stack stays one Rasa (~0.7 GB) on a small machine; the
     # demo and the benches ask for one per core (rasa_workers()), RASA_WORKERS overrides both.
     workers: int = field(default_factory=lambda: rasa_workers(default=1))
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)

@@ -3,7 +3,7 @@
 Both workers accept on one port, so the messages of one conversation land on either. The Redis
 lock (bot.lock_store) must still run one turn at a time, the tracker store must hold every event
 once, and the event stream (bot.broker) must carry each of them once, in the tracker's order.
-Own stack (two workers ≈ 2.6 GB), started once for this module.
+Own stack (two workers ≈ 1.4 GB), started once for this module (~50 s), ~80 s in all.
 """
 from __future__ import annotations
 
