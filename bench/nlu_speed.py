@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.eval_nlu import Example, load_holdout, load_tsv, predicted_label  # noqa: E402
-from scripts.stack import Ports, Stack  # noqa: E402
+from scripts.stack import Ports, Stack, rasa_workers  # noqa: E402
 
 GLUE_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
 
@@ -251,6 +251,26 @@ def pg_database(name: str, create: bool) -> str:
     return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
+RASA_FIGURES: List[str] = []  # per stack: start-up, memory, CPU per message
+
+
+def _tree(pid: int) -> list:
+    import psutil
+
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its (living) children: Rasa's workers."""
+    return sum(sum(p.cpu_times()[:2]) for p in _tree(pid))
+
+
+def process_tree_pss_mb(pid: int) -> float:
+    """Memory of a process and its children, pages the forked workers share counted once."""
+    return sum(p.memory_full_info().pss for p in _tree(pid)) / 2**20
+
+
 def e2e_with_stack(model_name: str, model_path: Path, examples: List[Example], args) -> List[Tuple[str, Run]]:
     saved = dict(os.environ)
     for key in ("REDIS_URL", "TRACKER_URL", "STORE_URL", "HANDOFF_DB_URL"):
@@ -262,11 +282,23 @@ def e2e_with_stack(model_name: str, model_path: Path, examples: List[Example], a
     with tempfile.TemporaryDirectory(prefix="nlu-speed-") as tmp:
         ports = Ports(rasa=free_port(), actions=free_port(), handoff=free_port(), web=free_port(),
                       redis=free_port(), wechat_api=free_port())
-        stack = Stack(ports=ports, var=Path(tmp), model=model_path.resolve(), quiet=True)
-        print(f">> starting stack with {model_name} on rasa port {ports.rasa}", flush=True)
+        stack = Stack(ports=ports, var=Path(tmp), model=model_path.resolve(), quiet=True,
+                      workers=args.rasa_workers)
+        print(f">> starting stack with {model_name} on rasa port {ports.rasa}, "
+              f"{stack.workers} Rasa worker(s)", flush=True)
         try:
+            started = time.perf_counter()
             stack.start()
-            return asyncio.run(e2e_all(stack.rasa_url, model_name, examples, args))
+            start_s = time.perf_counter() - started
+            cpu_before = process_tree_cpu_s(stack.procs["rasa"].pid)
+            rows = asyncio.run(e2e_all(stack.rasa_url, f"{model_name} ×{stack.workers}", examples, args))
+            messages = sum(run.n for _, run in rows) + len(rows) * args.e2e_warmup * max(args.concurrency)
+            cpu_ms = (process_tree_cpu_s(stack.procs["rasa"].pid) - cpu_before) * 1000 / messages
+            RASA_FIGURES.append(f"{model_name} ×{stack.workers} worker(s): stack start {start_s:.0f} s "
+                                f"(until every worker answers), Rasa memory {process_tree_pss_mb(stack.procs['rasa'].pid):.0f} MB "
+                                f"(PSS, all processes), Rasa CPU {cpu_ms:.1f} ms/message (incl. warm-up)")
+            print(">> " + RASA_FIGURES[-1], flush=True)
+            return rows
         except Exception:
             for name in list(stack.procs):
                 print(f"--- {name}.log ---\n{stack.log_tail(name)}", file=sys.stderr)
@@ -307,6 +339,8 @@ def main() -> int:
     parser.add_argument("--think", type=float, nargs="+", default=[0.0],
                         help="mean pause between a conversation's messages, s (0 = closed loop, worst case)")
     parser.add_argument("--per-sender", type=int, default=20, help="messages per conversation")
+    parser.add_argument("--rasa-workers", type=int, default=rasa_workers(),
+                        help="Rasa worker processes of --stack (default RASA_WORKERS or one per core)")
     parser.add_argument("--e2e-warmup", type=int, default=5, help="warm-up messages per conversation")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
@@ -347,7 +381,8 @@ def main() -> int:
                      e2e_markdown(e2e_rows),
                      "\nLatency = POST to the full bot reply (NLU, policies, actions, tracker and lock "
                      "store). Stack: scripts.stack with a throwaway PostgreSQL database for tracker + store, its "
-                     "embedded redis (lock store, event stream), actions, handoff, all on this machine."]
+                     "embedded redis (lock store, event stream), actions, handoff, all on this machine.",
+                     *(f"\n- {line}" for line in RASA_FIGURES)]
 
     load_after = os.getloadavg()
     sections.append(f"\nLoad average after the run: {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f}")

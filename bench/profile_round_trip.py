@@ -100,7 +100,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
             ports = Ports(rasa=free_port(), actions=free_port(), handoff=free_port(), web=free_port(),
                           redis=free_port(), wechat_api=free_port())
-            stack = Stack(ports=ports, var=Path(tmp), model=args.model.resolve(), quiet=True)
+            stack = Stack(ports=ports, var=Path(tmp), model=args.model.resolve(), quiet=True,
+                          workers=1)  # py-spy follows one process: one Rasa worker
             stack.start()
             try:
                 asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))

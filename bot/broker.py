@@ -12,9 +12,16 @@ writer XADDs in order; when Redis is unreachable it spills to a local durable ou
 (bot.broker_outbox) and, once Redis answers again, drains it oldest first before anything
 newer. Nothing is dropped and nothing trims the stream here (the service trims only what its
 consumer group has acknowledged).
+
+Several Rasa processes (Sanic workers) may handle one conversation's turns one after another.
+So that its events still reach the stream in order, the tracker store waits (`settled`) until a
+turn's events are in Redis or in the outbox before the turn ends and its lock is released; and
+as the workers share the outbox file, a worker that finds events in it (any worker's) puts its
+new ones behind them, and one worker at a time drains it (bot.broker_outbox).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -36,6 +43,21 @@ from common.config import redis_prefix, shared_token
 log = logging.getLogger(__name__)
 BATCH = 200
 RETRY_SECONDS = 0.5
+SETTLE_SECONDS = 5.0  # a turn waits at most this long for its events to be written
+
+
+class _Settled:
+    """A marker in the writer's queue: resolved once everything queued before it is written."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.future = loop, loop.create_future()
+
+    def resolve(self) -> None:
+        def done() -> None:
+            if not self.future.done():
+                self.future.set_result(None)
+
+        self.loop.call_soon_threadsafe(done)
 
 
 def default_outbox_dir() -> Path:
@@ -70,6 +92,18 @@ class RedisStreamEventBroker(EventBroker):
     def publish(self, event: Dict[Text, Any]) -> None:
         self.queue.put(streams.seal(self.secret, self.stream, dict(event)))
 
+    async def settled(self, timeout: float = SETTLE_SECONDS) -> bool:
+        """Wait until what was published so far is in Redis or in the outbox (False: timed out;
+        the events are still queued and will be written, only their order is not promised)."""
+        marker = _Settled(asyncio.get_running_loop())
+        self.queue.put(marker)  # type: ignore[arg-type]
+        try:
+            await asyncio.wait_for(asyncio.shield(marker.future), timeout)
+            return True
+        except asyncio.TimeoutError:
+            log.warning("event broker: events not written within %.0f s", timeout)
+            return False
+
     # -- the writer thread ---------------------------------------------------------------
     def _take(self) -> Optional[List[Dict[str, str]]]:
         """The next batch in order ([] after a quiet second); None when closing."""
@@ -85,9 +119,16 @@ class RedisStreamEventBroker(EventBroker):
                 break
         if None in batch:
             batch = batch[:batch.index(None)]
-            self._spill(batch)
+            self._spill([e for e in batch if not isinstance(e, _Settled)])
+            self._resolve(batch)
             return None
         return batch
+
+    @staticmethod
+    def _resolve(batch: List[Any]) -> None:
+        for item in batch:
+            if isinstance(item, _Settled):
+                item.resolve()
 
     def _spill(self, batch: List[Dict[str, str]]) -> None:
         if batch:
@@ -112,24 +153,24 @@ class RedisStreamEventBroker(EventBroker):
         return True
 
     def _drain(self) -> None:
-        while True:
-            rows = self.outbox.head(BATCH)
-            if not rows or not self._send([fields for _, fields in rows]):
-                return
-            self.outbox.remove_through(rows[-1][0])
-            self.spilled = len(self.outbox)
+        while self.outbox.drain_head(BATCH, lambda rows: self._send([f for _, f in rows])):
+            pass
+        self.spilled = len(self.outbox)
 
     def _run(self) -> None:
         while True:
-            batch = self._take()
-            if batch is None:
+            items = self._take()
+            if items is None:
                 return
-            if self.spilled:  # older events first: anything new waits behind them
+            batch = [e for e in items if not isinstance(e, _Settled)]
+            # older events first, whichever worker spilled them: anything new waits behind them
+            if self.spilled or (batch and len(self.outbox)):
                 self._spill(batch)
                 self._drain()
             elif batch and not self._send(batch):
                 self._spill(batch)
-            for _ in batch:
+            self._resolve(items)
+            for _ in items:
                 self.queue.task_done()
             if self.spilled and not self.redis_up:
                 time.sleep(RETRY_SECONDS)

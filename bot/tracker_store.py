@@ -148,6 +148,11 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
                       for row_id, row in zip(ids, values)]
             session.commit()
         self._remember(sender_id, before, stored)
+        settled = getattr(self.event_broker, "settled", None)
+        if new_events and settled is not None:
+            # the turn (and its lock) ends only once its events are written: the next turn,
+            # maybe on another worker, cannot get its events into the stream before these
+            await settled()
         log.debug("stored %d new event(s) of %s", len(new_events), sender_id)
 
     @staticmethod

@@ -63,6 +63,18 @@ def channel_env(ports: "Ports") -> Dict[str, str]:
     return env
 
 
+def rasa_workers(default: Optional[int] = None) -> int:
+    """How many Sanic worker processes the Rasa server runs (RASA_WORKERS; "auto" or unset: the
+    machine's cores, or `default`). Each is a full Rasa with its own model (~0.7 GB); they share
+    one port, the tracker store, the Redis lock store and the event stream (docs/scaling.md)."""
+    value = (os.environ.get("RASA_WORKERS") or "auto").strip().lower()
+    if value == "auto":
+        return default if default is not None else max(1, os.cpu_count() or 1)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"RASA_WORKERS must be a number of processes (1, 2…) or auto, not {value!r}")
+    return int(value)
+
+
 def redis_command(port: int, folder: Path) -> List[str]:
     """The embedded redis-server as Frontline needs it: queued handoffs and messages survive
     a restart (append-only file in `folder`, written before each reply) and are never evicted."""
@@ -85,6 +97,9 @@ class Stack:
     # The key channels seal verified identities with (common.channel_proof); Rasa and actions share it.
     proof_secret: str = field(default_factory=lambda: os.environ.get("CHANNEL_PROOF_SECRET") or secrets.token_hex(32))
     quiet: bool = False
+    # One by default: the e2e tests' shared stack stays one Rasa (~0.7 GB) on a small machine; the
+    # demo and the benches ask for one per core (rasa_workers()), RASA_WORKERS overrides both.
+    workers: int = field(default_factory=lambda: rasa_workers(default=1))
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
     env: Dict[str, str] = field(default_factory=dict)
 
@@ -200,11 +215,31 @@ class Stack:
                             "--rasa-url", self.rasa_url])
 
     def start_rasa(self) -> None:
+        # Rasa forks SANIC_WORKERS processes on one port (it accepts more than one only with a
+        # lock store shared between processes: ours is in Redis).
+        log = self.var / "rasa.log"
+        self._rasa_log_start = log.stat().st_size if log.exists() else 0
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                              "--enable-api", "--auth-token", self.rasa_token, "--cors", "*",
                              "--interface", self.env.get("RASA_HOST") or LOOPBACK,
-                             "--port", str(self.ports.rasa)])
+                             "--port", str(self.ports.rasa)],
+                    {"SANIC_WORKERS": str(self.workers)})
+
+    def wait_rasa(self, timeout: float = 240) -> None:
+        """Until every worker has loaded the model: the first one up already answers, but a
+        benchmark or test started then would run on fewer processes than asked for."""
+        deadline = time.monotonic() + timeout
+        wait_http(f"{self.rasa_url}/", timeout, "Rasa server", self.procs["rasa"])
+        log = self.var / "rasa.log"
+        while self.workers > 1:
+            with open(log, "rb") as handle:
+                handle.seek(getattr(self, "_rasa_log_start", 0))
+                if handle.read().count(b"Rasa server is up and running") >= self.workers:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every Rasa worker started within {timeout:.0f} s")
+            time.sleep(0.5)
 
     def start(self) -> "Stack":
         self.build_env()
@@ -220,7 +255,7 @@ class Stack:
         wait_http(f"http://127.0.0.1:{self.ports.web}/health", 30, "web server", self.procs["web"])
         wait_http(f"{self.actions_url}/health", 120, "action server", self.procs["actions"])
         wait_http(f"{self.handoff_url}/health", 60, "handoff service", self.procs["handoff"])
-        wait_http(f"{self.rasa_url}/", 240, "Rasa server", self.procs["rasa"])
+        self.wait_rasa()
         return self
 
     # --- faults (the chaos test) ------------------------------------------------------
@@ -239,8 +274,10 @@ class Stack:
                     "shop": self.start_shop_standin}
         starters[name]()
         health = {"actions": f"{self.actions_url}/health", "handoff": f"{self.handoff_url}/ready",
-                  "rasa": f"{self.rasa_url}/", "web": f"http://127.0.0.1:{self.ports.web}/health"}
-        if name in health:
+                  "web": f"http://127.0.0.1:{self.ports.web}/health"}
+        if name == "rasa":
+            self.wait_rasa(timeout)
+        elif name in health:
             wait_http(health[name], timeout, name, self.procs[name])
 
     def stop(self) -> None:
@@ -292,8 +329,9 @@ DEMO_AGENT = DEMO_VALUES["HANDOFF_DEMO_AGENT"]  # a supervisor for trying the co
 
 def demo() -> int:
     os.environ.setdefault("HANDOFF_DEMO_AGENT", DEMO_AGENT)
-    stack = Stack()
-    print(">> starting Frontline (embedded SQLite + Redis); logs in var/*.log", flush=True)
+    stack = Stack(workers=rasa_workers())  # one Rasa process per core unless RASA_WORKERS says
+    print(f">> starting Frontline (embedded SQLite + Redis, {stack.workers} Rasa worker(s)); "
+          "logs in var/*.log", flush=True)
     try:
         stack.start()
     except (RuntimeError, subprocess.CalledProcessError) as error:

@@ -25,6 +25,10 @@ handoff relay) finds it. Differences from the stock channel:
   ``POST /webhooks/socketio/typing`` from the handoff service emits ``agent_typing`` to the
   widget; the widget's ``user_typing`` is forwarded to the service.
 
+* With several Rasa workers (SANIC_WORKERS > 1) the socket.io server shares its emits through
+  Redis (bot.channels.webchat_workers): a widget's socket lives in one worker, while the agent's
+  message or typing for it may reach any worker.
+
 The format is documented in docs/channels.md ("Web widget").
 """
 from __future__ import annotations
@@ -51,6 +55,7 @@ from bot.channels.webchat_typing import USER_TYPING_EVENT, ShopperTyping, agent_
 from bot.channels.webchat_upload import prune as prune_uploads
 from bot.channels.webchat_upload import public_url, serve_route, upload_route
 from bot.channels.webchat_upload import valid_name as valid_upload
+from bot.channels.webchat_workers import shared_manager, start_listening
 from common import channel_proof, production
 from common.typing_relay import WEB_PREFIX
 
@@ -198,8 +203,9 @@ class WebChatInput(SocketIOInput):
         # CORS headers stay with Sanic (`rasa run --cors`): engine.io adding its own would send
         # two Access-Control-Allow-Origin headers, which browsers reject. The Origin allow-list
         # is enforced on connect below.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=shared_manager())
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        socketio_webhook.listener("after_server_start")(start_listening(sio))
         self.sio = sio
         self.keys = keys = SessionKeys.from_env()
         limits = WebLimits.from_env()

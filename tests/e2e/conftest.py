@@ -10,6 +10,7 @@ out-of-hours replies are tested with a fixed clock in tests/integration/test_han
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ import tempfile
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import yaml
@@ -63,9 +64,11 @@ def _drop_database(name: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def stack():
-    subprocess.run([sys.executable, "-m", "scripts.train"], cwd=ROOT, check=True)
+@contextlib.contextmanager
+def running_stack(workers: int = 1) -> Iterator[Stack]:
+    """A whole stack on free ports, a fresh PostgreSQL database and its own Redis key prefix
+    (`stack.env["REDIS_KEY_PREFIX"]`), with `workers` Rasa worker processes; stopped and
+    cleaned up on exit. The model must be trained (the `stack` fixture trains it)."""
     backend = os.environ.get("E2E_BACKEND", "pg")
     var = Path(tempfile.mkdtemp(prefix="frontline-e2e-"))
     saved = dict(os.environ)
@@ -86,7 +89,7 @@ def stack():
                           REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=key_prefix)
     # free ports, so a running demo or another checkout's test run does not collide
     running = Stack(ports=Ports(**{name: _free_port() for name in Ports.__dataclass_fields__}),
-                    var=var, quiet=True)
+                    var=var, quiet=True, workers=workers)
     try:
         running.start()
     except Exception:
@@ -97,15 +100,25 @@ def stack():
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    yield running
-    running.stop()
-    if database:
-        _drop_database(database)
-        import redis
+    try:
+        yield running
+    finally:
+        running.stop()
+        if database:
+            _drop_database(database)
+            import redis
 
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{key_prefix}*"):
-            client.delete(key)
+            client = redis.Redis.from_url(REDIS_URL)
+            for key in client.scan_iter(f"{key_prefix}*"):
+                client.delete(key)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The stack most e2e tests share: one Rasa worker (each is ~1.3 GB; the tests' load is light)."""
+    subprocess.run([sys.executable, "-m", "scripts.train"], cwd=ROOT, check=True)
+    with running_stack(workers=1) as running:
+        yield running
 
 
 def post_json(url: str, body: Dict[str, Any], headers: Optional[Dict[str, str]] = None, timeout: float = 30) -> Any:

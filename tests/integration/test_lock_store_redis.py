@@ -72,3 +72,55 @@ async def test_rasa_builds_it_from_endpoints_yml():
         assert store.get_lock("web:def") is not None
     await asyncio.sleep(0)
     assert store.get_lock("web:def") is None
+
+
+def _take_tickets(store_class, options: dict, conversation_id: str, count: int, start_at: float) -> list:
+    """One worker process: from `start_at` on, issue `count` tickets of one conversation as fast
+    as it can (all workers start at the same moment, as messages arriving together do)."""
+    store = store_class(**options)
+    time.sleep(max(0.0, start_at - time.time()))
+    return [store.issue_ticket(conversation_id) for _ in range(count)]
+
+
+@pytest.mark.parametrize("store_class, distinct", [(RedisLockStore, False),
+                                                   (RecoveringRedisLockStore, True)])
+def test_workers_issuing_tickets_at_once_never_share_or_lose_one(store_class, distinct):
+    """Four processes (Sanic workers) issue tickets of one conversation at the same moment.
+    Rasa's store reads, changes and writes the lock in three calls, so tickets are issued twice
+    or overwritten; ours issues every number once and keeps every ticket in the lock."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = settings()
+    per_worker, workers = 60, 4
+    try:
+        with ProcessPoolExecutor(workers) as pool:
+            batches = list(pool.map(_take_tickets, [store_class] * workers, [options] * workers,
+                                    ["web:race"] * workers, [per_worker] * workers,
+                                    [time.time() + 1.5] * workers))
+        issued = [number for batch in batches for number in batch]
+        stored = RecoveringRedisLockStore(**options).get_lock("web:race")
+        kept = sorted(ticket.number for ticket in stored.tickets)
+        exact = sorted(issued) == list(range(workers * per_worker)) == kept
+        assert exact is distinct
+    finally:
+        red = redis_sync.Redis.from_url(REDIS_URL)
+        for key in red.scan_iter(f"{options['key_prefix']}*"):
+            red.delete(key)
+
+
+async def test_release_keeps_a_ticket_issued_by_another_worker_meanwhile():
+    """Releasing the last ticket deletes the lock only when nobody else holds one: a ticket
+    another worker took in between is kept (the stock store's delete could drop it)."""
+    options = settings()
+    mine, theirs = RecoveringRedisLockStore(**options), RecoveringRedisLockStore(**options)
+    try:
+        first = mine.issue_ticket("web:x")
+        second = theirs.issue_ticket("web:x")
+        mine.cleanup("web:x", first)
+        lock = theirs.get_lock("web:x")
+        assert [t.number for t in lock.tickets] == [second] and not lock.is_locked(second)
+        theirs.cleanup("web:x", second)
+        assert theirs.get_lock("web:x") is None
+    finally:
+        for key in mine.red.scan_iter(f"{mine.key_prefix}*"):
+            mine.red.delete(key)

@@ -115,3 +115,44 @@ async def test_entries_are_signed_for_their_stream(outbox_dir):
     with pytest.raises(streams.ForgedEntry):
         streams.unseal("another", "p:events", streams.seal(SECRET, "p:events", {"a": 1}))
     await b.close()
+
+
+async def test_settled_returns_once_the_turns_events_are_in_redis(outbox_dir):
+    """The tracker store ends a turn (and releases its lock) only after this: the next turn,
+    maybe on another Rasa worker, cannot get its events into the stream first."""
+    fake = FlakyRedis(up=True, delay=0.2)
+    b = broker(fake, outbox_dir)
+    b.publish({"event": "user", "text": "1"})
+    b.publish({"event": "bot", "text": "2"})
+    assert await b.settled()
+    assert [e["text"] for _, e in fake.entries] == ["1", "2"]
+    await b.close()
+
+
+async def test_settled_also_returns_when_redis_is_down_and_the_events_are_in_the_outbox(outbox_dir):
+    b = broker(FlakyRedis(up=False), outbox_dir)
+    b.publish({"event": "user", "text": "1"})
+    assert await b.settled(timeout=5)
+    assert len(b.outbox) == 1
+    await b.close()
+
+
+async def test_workers_sharing_the_outbox_keep_a_conversations_order_and_send_each_event_once(outbox_dir):
+    """Worker A handled turn 1 while Redis was down (its events are in the shared outbox); worker
+    B, whose Redis answers, handles turn 2: B's events go behind A's, and both draining sends
+    every event once."""
+    redis_for_a, redis_for_b = FlakyRedis(up=False), FlakyRedis(up=True, delay=0.05)
+    redis_for_b.entries = redis_for_a.entries  # one Redis stream, seen through two clients
+    redis_for_b.lock = redis_for_a.lock
+    a, b = broker(redis_for_a, outbox_dir), broker(redis_for_b, outbox_dir)
+    for n in (1, 2):
+        a.publish({"event": "user", "text": f"turn1-{n}"})
+    assert await a.settled()
+    b.publish({"event": "user", "text": "turn2"})
+    assert await b.settled()
+    redis_for_a.up = True  # Redis back for A too: both may drain now
+    a.publish({"event": "user", "text": "turn3"})
+    assert await a.settled() and a.flush(10) and b.flush(10)
+    assert [e["text"] for _, e in redis_for_a.entries] == ["turn1-1", "turn1-2", "turn2", "turn3"]
+    await a.close()
+    await b.close()

@@ -53,3 +53,38 @@ def test_rasa_sends_the_action_server_token_with_every_call(tmp_path, monkeypatc
     assert len(stack.action_token) >= 32
     assert config.headers == {"Authorization": f"Bearer {stack.action_token}"}
     assert len(stack.env["CHANNEL_PROOF_SECRET"]) >= 32  # channels seal, the action server checks
+
+
+def test_rasa_workers_setting(monkeypatch):
+    from scripts.stack import rasa_workers
+
+    monkeypatch.delenv("RASA_WORKERS", raising=False)
+    assert rasa_workers() == (os.cpu_count() or 1)  # the demo's and benches' default: every core
+    assert rasa_workers(default=1) == 1  # the e2e tests' shared stack
+    monkeypatch.setenv("RASA_WORKERS", "auto")
+    assert rasa_workers(default=1) == 1
+    monkeypatch.setenv("RASA_WORKERS", "3")
+    assert rasa_workers() == 3 and rasa_workers(default=1) == 3
+    assert Stack().workers == 3
+    monkeypatch.setenv("RASA_WORKERS", "0")
+    import pytest
+
+    with pytest.raises(ValueError):
+        rasa_workers()
+
+
+def test_rasa_is_started_with_the_stacks_number_of_workers(tmp_path, monkeypatch):
+    """Rasa forks SANIC_WORKERS processes; the launcher gives it the stack's setting."""
+    import scripts.stack as launcher
+
+    started = {}
+
+    class Recorder:
+        def __init__(self, cmd, env, **kwargs):
+            started.update(cmd=cmd, env=env)
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", Recorder)
+    stack = Stack(ports=Ports(), var=Path(tmp_path), workers=2)
+    stack.build_env()
+    stack.start_rasa()
+    assert started["env"]["SANIC_WORKERS"] == "2" and started["cmd"][1] == "run"
