@@ -68,7 +68,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         # negatives: how many generated out-of-scope texts train the hidden `none` class (0: none);
         # calibration_folds: out-of-fold predictions the confidence is fitted on (0: uncalibrated)
-        return {"n_features": 2 ** 18, "min_char": 1, "max_char": 4, "word_bigrams": True,
+        # stems: light English stems as extra word features (bot/components/ngrams.py)
+        return {"n_features": 2 ** 18, "min_char": 1, "max_char": 4, "word_bigrams": True, "stems": False,
                 "alpha": 1e-6, "epochs": 50, "random_state": 7, "negatives": 600, "calibration_folds": 3}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -78,7 +79,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._spec = NgramSpec(self._config["n_features"], self._config["min_char"], self._config["max_char"],
-                               self._config["word_bigrams"])
+                               self._config["word_bigrams"], self._config["stems"])
         self._fitted = fitted
         self._calibrator = calibrator
         self._responses = responses or {}
