@@ -340,7 +340,7 @@ def main() -> int:
                         help="mean pause between a conversation's messages, s (0 = closed loop, worst case)")
     parser.add_argument("--per-sender", type=int, default=20, help="messages per conversation")
     parser.add_argument("--rasa-workers", type=int, default=rasa_workers(),
-                        help="Rasa worker processes of --stack (default RASA_WORKERS or one per core)")
+                        help="Rasa worker processes of --stack (default RASA_WORKERS, else 1)")
     parser.add_argument("--e2e-warmup", type=int, default=5, help="warm-up messages per conversation")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)

@@ -64,12 +64,17 @@ def channel_env(ports: "Ports") -> Dict[str, str]:
 
 
 def rasa_workers(default: Optional[int] = None) -> int:
-    """How many Sanic worker processes the Rasa server runs (RASA_WORKERS; "auto" or unset: the
-    machine's cores, or `default`). Each is a full Rasa with its own model (~0.7 GB); they share
-    one port, the tracker store, the Redis lock store and the event stream (docs/scaling.md)."""
-    value = (os.environ.get("RASA_WORKERS") or "auto").strip().lower()
+    """How many Sanic worker processes the Rasa server runs (RASA_WORKERS: a number, or "auto"
+    for one per core; unset: `default`, else one). Each is a full Rasa with its own model
+    (~0.7 GB); they share one port, the tracker store, the Redis lock store and the event stream
+    (docs/scaling.md). One is the default because on a 2-core machine that also runs the action
+    server, the handoff service and PostgreSQL, a second worker found no idle core (measured in
+    docs/benchmarks.md, "Rasa workers")."""
+    value = (os.environ.get("RASA_WORKERS") or "").strip().lower()
+    if not value:
+        return default if default is not None else 1
     if value == "auto":
-        return default if default is not None else max(1, os.cpu_count() or 1)
+        return max(1, os.cpu_count() or 1)
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"RASA_WORKERS must be a number of processes (1, 2…) or auto, not {value!r}")
     return int(value)
@@ -97,9 +102,8 @@ class Stack:
     # The key channels seal verified identities with (common.channel_proof); Rasa and actions share it.
     proof_secret: str = field(default_factory=lambda: os.environ.get("CHANNEL_PROOF_SECRET") or secrets.token_hex(32))
     quiet: bool = False
-    # One by default: the e2e tests' shared stack stays one Rasa (~0.7 GB) on a small machine; the
-    # demo and the benches ask for one per core (rasa_workers()), RASA_WORKERS overrides both.
-    workers: int = field(default_factory=lambda: rasa_workers(default=1))
+    # RASA_WORKERS, else one Rasa process (~0.7 GB)
+    workers: int = field(default_factory=rasa_workers)
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
     env: Dict[str, str] = field(default_factory=dict)
 
@@ -329,7 +333,7 @@ DEMO_AGENT = DEMO_VALUES["HANDOFF_DEMO_AGENT"]  # a supervisor for trying the co
 
 def demo() -> int:
     os.environ.setdefault("HANDOFF_DEMO_AGENT", DEMO_AGENT)
-    stack = Stack(workers=rasa_workers())  # one Rasa process per core unless RASA_WORKERS says
+    stack = Stack(workers=rasa_workers())  # RASA_WORKERS, else one Rasa process
     print(f">> starting Frontline (embedded SQLite + Redis, {stack.workers} Rasa worker(s)); "
           "logs in var/*.log", flush=True)
     try:

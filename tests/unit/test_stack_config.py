@@ -59,10 +59,10 @@ def test_rasa_workers_setting(monkeypatch):
     from scripts.stack import rasa_workers
 
     monkeypatch.delenv("RASA_WORKERS", raising=False)
-    assert rasa_workers() == (os.cpu_count() or 1)  # the demo's and benches' default: every core
-    assert rasa_workers(default=1) == 1  # the e2e tests' shared stack
+    assert rasa_workers() == 1  # the default everywhere
+    assert rasa_workers(default=2) == 2
     monkeypatch.setenv("RASA_WORKERS", "auto")
-    assert rasa_workers(default=1) == 1
+    assert rasa_workers() == (os.cpu_count() or 1) and rasa_workers(default=1) == (os.cpu_count() or 1)
     monkeypatch.setenv("RASA_WORKERS", "3")
     assert rasa_workers() == 3 and rasa_workers(default=1) == 3
     assert Stack().workers == 3
