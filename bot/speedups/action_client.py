@@ -38,6 +38,8 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from bot.speedups.patching import Patches
+
 _RASA_REQUEST = EndpointConfig.request
 _RASA_REMOTE_INIT = RemoteAction.__init__
 MARK = "_frontline_keep_alive"
@@ -176,12 +178,7 @@ async def close() -> None:
         await session.close()
 
 
-def install() -> None:
-    """Send action-server calls over kept-alive connections (idempotent)."""
-    EndpointConfig.request = request  # type: ignore[assignment]
-    RemoteAction.__init__ = remote_action_init  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    EndpointConfig.request = _RASA_REQUEST  # type: ignore[assignment]
-    RemoteAction.__init__ = _RASA_REMOTE_INIT  # type: ignore[assignment]
+# action-server calls over kept-alive connections
+PATCHES = Patches((EndpointConfig, "request", request),
+                  (RemoteAction, "__init__", remote_action_init))
+install, uninstall = PATCHES.install, PATCHES.uninstall

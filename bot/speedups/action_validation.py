@@ -17,7 +17,7 @@ from jsonschema import ValidationError, exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
-_RASA_VALIDATE = RemoteAction._validate_action_result
+from bot.speedups.patching import Patches
 
 
 @lru_cache(maxsize=1)
@@ -41,10 +41,6 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     raise error
 
 
-def install() -> None:
-    """Use the prebuilt validator for every remote action (idempotent)."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    RemoteAction._validate_action_result = _RASA_VALIDATE  # type: ignore[assignment]
+# the prebuilt validator for every remote action
+PATCHES = Patches((RemoteAction, "_validate_action_result", validate_action_result))
+install, uninstall = PATCHES.install, PATCHES.uninstall

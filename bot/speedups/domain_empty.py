@@ -16,7 +16,7 @@ from typing import Any, Dict
 
 from rasa.shared.core.domain import Domain
 
-_RASA_IS_EMPTY = Domain.is_empty
+from bot.speedups.patching import Patches
 
 
 @lru_cache(maxsize=1)
@@ -29,9 +29,5 @@ def is_empty(self: Domain) -> bool:
     return self.as_dict() == empty_domain_dict()
 
 
-def install() -> None:
-    Domain.is_empty = is_empty  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    Domain.is_empty = _RASA_IS_EMPTY  # type: ignore[assignment]
+PATCHES = Patches((Domain, "is_empty", is_empty))
+install, uninstall = PATCHES.install, PATCHES.uninstall

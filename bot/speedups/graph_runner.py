@@ -25,6 +25,8 @@ from dask.callbacks import Callback
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from bot.speedups.patching import Patches
+
 # Rasa's own logger, so debug lines come out under the same name as before.
 logger = logging.getLogger("rasa.engine.runner.dask")
 
@@ -154,10 +156,6 @@ def run(self: DaskGraphRunner, inputs: Optional[Dict[Text, Any]] = None,
         raise GraphRunError("Error running runner.") from e
 
 
-def install() -> None:
-    """Run every Rasa model graph (parse, prediction, training) this way (idempotent)."""
-    DaskGraphRunner.run = run  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    DaskGraphRunner.run = _RASA_RUN  # type: ignore[assignment]
+# every Rasa model graph (parse, prediction, training) runs this way
+PATCHES = Patches((DaskGraphRunner, "run", run))
+install, uninstall = PATCHES.install, PATCHES.uninstall

@@ -40,6 +40,8 @@ from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop,
                                      SessionStarted, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.speedups.patching import Patches
+
 _RASA_STATES = Domain.states_for_tracker_history
 _RASA_POSSIBLE_KEYS = RulePolicy._get_possible_keys
 _RASA_IS_RULE_APPLICABLE = RulePolicy._is_rule_applicable
@@ -234,13 +236,7 @@ def clear() -> None:
     _kept().clear()
 
 
-def install() -> None:
-    """Replay each conversation once and stop the rule search at the longest rule (idempotent)."""
-    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[assignment]
-    RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    Domain.states_for_tracker_history = _RASA_STATES  # type: ignore[assignment]
-    RulePolicy._get_possible_keys = _RASA_POSSIBLE_KEYS  # type: ignore[assignment]
-    clear()
+# each conversation replayed once; the rule search stops at the longest rule
+PATCHES = Patches((Domain, "states_for_tracker_history", states_for_tracker_history),
+                  (RulePolicy, "_get_possible_keys", get_possible_keys), after_uninstall=clear)
+install, uninstall = PATCHES.install, PATCHES.uninstall

@@ -53,6 +53,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.constants import DEFAULT_SENDER_ID
 
+from bot.speedups.patching import Patches
 from bot.tracker_cache import clone
 
 _RASA_COPY = DialogueStateTracker.copy
@@ -165,10 +166,6 @@ def _is_event(message: Optional[Event], events) -> bool:
     return any(event is message for event in reversed(events))
 
 
-def install() -> None:
-    """Copy trackers from their state instead of replaying their events (idempotent)."""
-    DialogueStateTracker.copy = copy  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    DialogueStateTracker.copy = _RASA_COPY  # type: ignore[assignment]
+# trackers copied from their state instead of by replaying their events
+PATCHES = Patches((DialogueStateTracker, "copy", copy))
+install, uninstall = PATCHES.install, PATCHES.uninstall
