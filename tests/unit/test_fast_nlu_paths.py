@@ -22,7 +22,6 @@ from bot.components.ngrams import NgramSpec
 from bot.emotion.component import EMOTION
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "frontline.tar.gz"
 EDGE_TEXTS = ["", "   ", "a", "🙂🙂", "zzzz qqqq xxxx", "a" * 300, "订单 E202611180042 到哪了 where is it"]
 
 
@@ -32,11 +31,8 @@ def texts() -> List[str]:
 
 
 @pytest.fixture(scope="module")
-def agent():
-    if not MODEL.exists():
-        pytest.skip("no trained model: `make train` first")
-    from rasa.core.agent import Agent
-    return Agent.load(str(MODEL))
+def agent(trained_agent):
+    return trained_agent
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ from rasa.shared.exceptions import InvalidConfigException, RasaException
 from bot.speedups import domain_empty, graph_runner
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "frontline.tar.gz"
 STORY_FILES = sorted((ROOT / "data" / "stories").glob("*.yml")) + [ROOT / "tests" / "test_stories.yml"]
 
 
@@ -49,11 +48,8 @@ def stock():
 
 
 @pytest.fixture(scope="module")
-def agent():
-    if not MODEL.exists():
-        pytest.skip("no trained model: `make train` first")
-    from rasa.core.agent import Agent
-    return Agent.load(str(MODEL))
+def agent(trained_agent):
+    return trained_agent
 
 
 def holdout_texts() -> List[str]:

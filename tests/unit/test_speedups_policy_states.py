@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from rasa.core.agent import Agent
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, EntitiesAdded,
@@ -29,7 +28,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.speedups import policy_states
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "frontline.tar.gz"
 RECORDED = Path(__file__).parent / "data" / "policy_trackers.json.gz"
 
 
@@ -45,10 +43,8 @@ def rasas_own() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def agent():
-    if not MODEL.exists():
-        pytest.skip("no trained model (make train)")
-    return Agent.load(str(MODEL))
+def agent(trained_agent):
+    return trained_agent
 
 
 @pytest.fixture(scope="module")
