@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 GROUP = "handoff-service"
 
 Handler = Callable[[str, Dict[str, Any], bool], Awaitable[None]]
+# Told a lane's entries (id, payload) before they are handled one by one, so a handler may do
+# work common to several entries at once (the service records a message's events together).
+LaneStart = Callable[[List[Tuple[str, Dict[str, Any]]]], None]
 # Errors that mean "this entry is malformed"; anything else (Redis, SQL, Rasa down) is retried.
 PERMANENT = (KeyError, ValueError, TypeError)  # streams.ForgedEntry is a ValueError
 
@@ -86,9 +89,11 @@ class Consumer:
     def __init__(self, redis: aioredis.Redis, stream: str, consumer: str, handler: Handler,
                  secret: str, group: str = GROUP, block_ms: int = 1000,
                  claim_idle_ms: int = 60_000,
-                 key: Optional[Callable[[Dict[str, Any]], str]] = None, concurrency: int = 16):
+                 key: Optional[Callable[[Dict[str, Any]], str]] = None, concurrency: int = 16,
+                 lane_start: Optional[LaneStart] = None):
         self.redis, self.stream, self.consumer = redis, stream, consumer
         self.handler, self.group, self.secret = handler, group, secret
+        self.lane_start = lane_start
         self.key = key  # the ordering key (a conversation); None: the whole stream in order
         self.lanes = asyncio.Semaphore(concurrency)
         self.blocked: set = set()  # keys whose entries failed; retried at `retry_at`
@@ -161,6 +166,9 @@ class Consumer:
     async def _lane(self, items: List[Tuple[str, Dict[str, str], Optional[Dict[str, Any]]]],
                     pending: bool) -> None:
         async with self.lanes:
+            if self.lane_start is not None:
+                self.lane_start([(entry_id, payload) for entry_id, _, payload in items
+                                 if payload is not None])
             for entry_id, fields, payload in items:
                 if payload is not None:
                     try:

@@ -1,7 +1,8 @@
 """Recording the bot's events into the read model: what the stream consumer calls.
 
 The handoff service consumes every tracker event the bot's event broker publishes
-(bot.broker -> <prefix>:events) and hands each one to `ingest` (after `wanted`): the sender's
+(bot.broker -> <prefix>:events) and hands them to `ingest_many` (what one shopper message made
+the bot publish at once; `ingest` for one event): the sender's
 review record and turns (the studio; the dashboard counts the shopper turns) and its current
 Rasa session (the metrics' contact). Only masked and placeholder forms of a message are stored
 (handoff.conversations.masking), never a phone number or address as typed. An event already
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from handoff.conversations import masking, sessions
 from handoff.conversations.sessions import FALLBACK_INTENT, HANDOFF_ACTIONS
-from handoff.conversations.tables import SeenEvent, StudioConversation, StudioTurn
+from handoff.conversations.tables import (ConversationSession, SeenEvent, StudioConversation,
+                                          StudioTurn)
 from handoff.surveys import csat_score
 
 FALLBACK_ACTIONS = {"action_default_fallback", "action_fallback"}
@@ -35,24 +37,6 @@ MAX_TEXT = 2000
 
 def _dedup(event: Dict[str, Any]) -> str:
     return f"{event.get('event')}:{event.get('message_id') or event.get('timestamp')}"[:160]
-
-
-def _conversation(db: Session, event: Dict[str, Any], at: float) -> StudioConversation:
-    sender = str(event["sender_id"])[:255]
-    conv = db.get(StudioConversation, sender)
-    if conv is None:
-        conv = StudioConversation(id=sender, started_at=at, last_at=at, intents=[], tags=[],
-                                  channel="unknown")
-        db.add(conv)
-    conv.last_at = max(conv.last_at or at, at)
-    return conv
-
-
-def _last_shopper_turn(db: Session, conversation_id: str) -> Optional[StudioTurn]:
-    return db.execute(select(StudioTurn).where(StudioTurn.conversation_id == conversation_id,
-                                               StudioTurn.role == "shopper")
-                      .order_by(StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1)
-                      ).scalar_one_or_none()
 
 
 def _entities(pieces: List[masking.Piece], text: str, raw: List[Dict[str, Any]]) -> List[dict]:
@@ -94,15 +78,126 @@ def event_key(event: Dict[str, Any]) -> str:
 def ingest(db: Session, event: Dict[str, Any]) -> None:
     """Record one tracker event (call `wanted` first); an event seen before changes nothing.
     One consumer lane per conversation: no race between the check and the insert."""
-    if not wanted(event):
-        return
-    sender, key = str(event["sender_id"])[:255], event_key(event)
-    if db.get(SeenEvent, (sender, key)) is not None:
-        return
-    at = float(event.get("timestamp") or 0.0)
-    db.add(SeenEvent(sender_id=sender, key=key, at=at))
-    sessions.record(db, event)
-    _review_record(db, event, at)
+    ingest_many(db, [event])
+
+
+def ingest_many(db: Session, events: List[Dict[str, Any]]) -> None:
+    """Record events in order, in the caller's transaction: the rows are those `ingest` makes
+    event by event, with a few queries per sender instead of a handful per event (the stream
+    consumer hands over what one shopper message made the bot publish at once)."""
+    lanes: Dict[str, List[Dict[str, Any]]] = {}
+    for event in events:
+        if wanted(event):
+            lanes.setdefault(str(event["sender_id"])[:255], []).append(event)
+    for sender, lane in lanes.items():  # senders are independent of one another
+        _Lane(db, sender, lane).record()
+
+
+class _Lane:
+    """One sender's events in one transaction, with what the transaction already knows of the
+    sender (its review record, current session, last shopper turn, keys and turns seen) kept
+    here instead of asked of the database again for every event."""
+
+    def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]]) -> None:
+        self.db, self.sender, self.events = db, sender, events
+        self.keys = [event_key(e) for e in events]
+        # Everything asked of the database up front, before the batch adds a row: one flush
+        # at the commit then writes the batch's rows together.
+        self.seen = set(db.execute(select(SeenEvent.key).where(
+            SeenEvent.sender_id == sender, SeenEvent.key.in_(self.keys))).scalars())
+        kinds = {e.get("event") for e in events}
+        dedups = [_dedup(e) for e in events if e.get("event") in ("user", "bot")]
+        self.turns = set(db.execute(select(StudioTurn.dedup).where(
+            StudioTurn.conversation_id == sender, StudioTurn.dedup.in_(dedups))
+        ).scalars()) if dedups else set()
+        self.conv: Optional[StudioConversation] = db.get(StudioConversation, sender) \
+            if kinds & {"user", "bot", "action", "slot"} else None
+        # The sender's current session: the one started last.
+        self.session: Optional[ConversationSession] = db.execute(
+            select(ConversationSession).where(ConversationSession.sender_id == sender)
+            .order_by(ConversationSession.started_at.desc()).limit(1)).scalar_one_or_none()
+        # The last shopper turn (what the bot's actions are noted on): the latest `at`, the
+        # later insert on a tie, as the query orders them.
+        self.last_turn: Optional[StudioTurn] = db.execute(
+            select(StudioTurn).where(StudioTurn.conversation_id == sender,
+                                     StudioTurn.role == "shopper")
+            .order_by(StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1)
+        ).scalar_one_or_none() if "action" in kinds else None
+
+    def record(self) -> None:
+        with self.db.no_autoflush:
+            for event, key in zip(self.events, self.keys):
+                if key in self.seen:
+                    continue
+                self.seen.add(key)  # the broker's outbox may have sent it twice in one batch
+                at = float(event.get("timestamp") or 0.0)
+                self.db.add(SeenEvent(sender_id=self.sender, key=key, at=at))
+                self._session(event, at)
+                self._review_record(event, at)
+
+    def _session(self, event: Dict[str, Any], at: float) -> None:
+        """Fold the event into the sender's current session (the one started last);
+        `session_started` opens the next one (Rasa's `action_session_start` before it is not
+        part of either)."""
+        kind = str(event.get("event"))
+        if kind == "session_started":
+            row = sessions.new_row(self.sender, at)
+            self.db.add(row)
+            if self.session is None or at > self.session.started_at:
+                self.session = row
+            return
+        if self.session is None:  # the stream began mid-session (or the broker lost the start)
+            self.session = sessions.new_row(self.sender, at)
+            self.db.add(self.session)
+        sessions.apply(self.session, kind, at,
+                       sessions.intent_of(event) if kind == "user" else None,
+                       str(event.get("name") or "") if kind == "action" else None, event)
+
+    def _conversation(self, at: float) -> StudioConversation:
+        if self.conv is None:
+            self.conv = StudioConversation(id=self.sender, started_at=at, last_at=at,
+                                           intents=[], tags=[], channel="unknown")
+            self.db.add(self.conv)
+        self.conv.last_at = max(self.conv.last_at or at, at)
+        return self.conv
+
+    def _review_record(self, event: Dict[str, Any], at: float) -> None:
+        """The studio's per-sender record and its turns."""
+        kind = event.get("event")
+        if kind not in ("user", "bot", "action", "slot"):
+            return
+        if kind == "slot":
+            if event.get("name") == "language" and event.get("value") in ("zh", "en"):
+                self._conversation(at).language = event["value"]
+            return
+        if kind == "action":
+            name = str(event.get("name") or "")
+            if not name or name in QUIET_ACTIONS:
+                return
+            conv = self._conversation(at)
+            conv.fallback = conv.fallback or name in FALLBACK_ACTIONS
+            conv.handed_off = conv.handed_off or name in HANDOFF_ACTIONS
+            if name in FLOW_STARTS or name.endswith("_form"):
+                conv.flow_open = True
+            elif name in FLOW_ENDS_OK:
+                conv.flow_open = False
+            elif name in FLOW_CANCELS and conv.flow_open:
+                conv.flow_open, conv.flow_abandoned = False, True
+            turn = self.last_turn
+            if turn is not None and name not in (turn.actions or []):
+                turn.actions = list(turn.actions or []) + [name[:64]]
+            return
+        row = _turn(event, at)
+        if row.dedup in self.turns:
+            return  # seen before (one consumer per conversation: no race)
+        self.turns.add(row.dedup)
+        self.db.add(row)
+        conv = self._conversation(at)
+        if row.role == "bot":
+            return
+        if self.last_turn is None or row.at >= self.last_turn.at:
+            self.last_turn = row
+        _shopper_turn(conv, event, row)
 
 
 def forget_seen(db: Session, now: float) -> int:
@@ -110,40 +205,8 @@ def forget_seen(db: Session, now: float) -> int:
     return db.execute(delete(SeenEvent).where(SeenEvent.at < now - SEEN_KEPT_SECONDS)).rowcount
 
 
-def _review_record(db: Session, event: Dict[str, Any], at: float) -> None:
-    """The studio's per-sender record and its turns."""
-    kind = event.get("event")
-    if kind not in ("user", "bot", "action", "slot"):
-        return
-    if kind == "slot":
-        if event.get("name") == "language" and event.get("value") in ("zh", "en"):
-            _conversation(db, event, at).language = event["value"]
-        return
-    if kind == "action":
-        name = str(event.get("name") or "")
-        if not name or name in QUIET_ACTIONS:
-            return
-        conv = _conversation(db, event, at)
-        conv.fallback = conv.fallback or name in FALLBACK_ACTIONS
-        conv.handed_off = conv.handed_off or name in HANDOFF_ACTIONS
-        if name in FLOW_STARTS or name.endswith("_form"):
-            conv.flow_open = True
-        elif name in FLOW_ENDS_OK:
-            conv.flow_open = False
-        elif name in FLOW_CANCELS and conv.flow_open:
-            conv.flow_open, conv.flow_abandoned = False, True
-        turn = _last_shopper_turn(db, conv.id)
-        if turn is not None and name not in (turn.actions or []):
-            turn.actions = list(turn.actions or []) + [name[:64]]
-        return
-    row = _turn(event, at)
-    if db.execute(select(StudioTurn.id).where(StudioTurn.conversation_id == row.conversation_id,
-                                              StudioTurn.dedup == row.dedup)).first():
-        return  # seen before (one consumer per conversation: no race between the two lines)
-    db.add(row)
-    conv = _conversation(db, event, at)
-    if row.role == "bot":
-        return
+def _shopper_turn(conv: StudioConversation, event: Dict[str, Any], row: StudioTurn) -> None:
+    """What a shopper turn says of the whole conversation."""
     conv.shopper_turns = (conv.shopper_turns or 0) + 1
     channel = str(event.get("input_channel") or "")
     if channel and conv.channel in (None, "unknown"):

@@ -1,17 +1,15 @@
 """One Rasa session's facts, folded event by event: what the metrics need to classify a contact.
 
-The same fold serves the read model (one event at a time, from the stream, into a
-`ConversationSession` row) and `handoff.metrics.sources.classify` (a list of events), so a
-contact means the same thing whichever way its events came.
+The same fold serves the read model (event by event, from the stream, into a
+`ConversationSession` row: handoff.conversations.record) and
+`handoff.metrics.sources.classify` (a list of events), so a contact means the same thing
+whichever way its events came.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Protocol
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from handoff.conversations.tables import ConversationSession
 from handoff.surveys import csat_score
@@ -113,25 +111,3 @@ def new_row(sender: str, at: float) -> ConversationSession:
     return ConversationSession(sender_id=sender, started_at=at, last_at=at, channel="unknown",
                                shopper_turns=0, intents={}, fallbacks=0, handed_off=False,
                                loop_open=False)
-
-
-def record(db: Session, event: Dict[str, Any]) -> None:
-    """Fold a stream event into its sender's current session; `session_started` opens the
-    next one (Rasa's `action_session_start` before it is not part of either)."""
-    kind = str(event.get("event"))
-    sender = str(event["sender_id"])[:255]
-    at = float(event.get("timestamp") or 0.0)
-    if kind == "session_started":
-        db.add(new_row(sender, at))
-        db.flush()
-        return
-    current = db.execute(select(ConversationSession)
-                         .where(ConversationSession.sender_id == sender)
-                         .order_by(ConversationSession.started_at.desc()).limit(1)
-                         ).scalar_one_or_none()
-    if current is None:  # the stream began mid-session (or the broker lost the start)
-        current = new_row(sender, at)
-        db.add(current)
-    apply(current, kind, at, intent_of(event) if kind == "user" else None,
-          str(event.get("name") or "") if kind == "action" else None, event)
-    db.flush()
