@@ -55,7 +55,9 @@ def messages(run: int) -> List[List[Dict[str, Any]]]:
 
 
 async def replay(service: Service, batches: List[List[Dict[str, Any]]], lanes: bool) -> None:
-    prepare = getattr(service, "prepare_lane", None) if lanes else None
+    # the code before segments (an A-B-A "before" checkout) has none: one event at a time
+    segments = getattr(service, "segments", None)
+    prepare = segments.prepare if lanes and segments is not None else None
     for batch in batches:
         items = [(uuid.uuid4().hex, event) for event in batch]
         if prepare is not None:

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -23,6 +23,7 @@ from handoff.aftersales import intake
 from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.conversations import record as conversation_record
+from handoff.conversations.segments import Segments
 from handoff.config import Settings
 from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
@@ -81,10 +82,8 @@ class Service:
         self.started = False
         self.durability_warnings: List[str] = []
         self.cluster: Optional[Cluster] = None
-        # Read-model events recorded together: the entry that records them -> (entry id,
-        # event) of each; and the entries whose events are already recorded with another's.
-        self._segments: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {}
-        self._recorded: Set[str] = set()
+        # read-model events recorded one shopper message at a time (handoff.conversations.segments)
+        self.segments = Segments()
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -122,7 +121,7 @@ class Service:
                                 "relay": (self.relay_stream, self.handle_relay, relay_conversation)}[name]
         return bus.Consumer(self.redis, stream, self.settings.consumer_name, handler,
                             self.settings.token, key=key, claim_idle_ms=0,
-                            lane_start=self.prepare_lane if name == "events" else None)
+                            lane_start=self.segments.prepare if name == "events" else None)
 
     def consumer(self, name: str) -> Optional[bus.Consumer]:
         """This instance's consumer of a stream; None while another instance holds its lease."""
@@ -205,12 +204,10 @@ class Service:
 
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
-        segment = self._segments.pop(entry_id, None)
-        if segment is not None:
+        how, segment = self.segments.take(entry_id)
+        if how == "segment":
             await self._record_segment(entry_id, event, segment)
-        elif entry_id in self._recorded:
-            self._recorded.discard(entry_id)
-        else:
+        elif how == "alone":
             await self._record_conversation(event)
         if kind == "case_opened" and isinstance(event.get("case"), dict):
             await self.open_bot_case(event["case"])
@@ -232,20 +229,6 @@ class Service:
             return
         await self._shopper_message(event)
 
-    def prepare_lane(self, items: List[Tuple[str, Dict[str, Any]]]) -> None:
-        """The events consumer is about to handle one conversation's entries: cut them into
-        what each shopper message made the bot publish (a user event and what follows it), to
-        be recorded in one transaction when the message's first entry is handled. The
-        handoff side of a user event (tickets, ratings) still follows its own message's
-        events and precedes the next message's, as when they were recorded one by one."""
-        segment: Optional[List[Tuple[str, Dict[str, Any]]]] = None
-        for entry_id, event in items:
-            self._recorded.discard(entry_id)  # a retried lane: recorded again, idempotently
-            if segment is None or event.get("event") == "user":
-                segment = self._segments[entry_id] = []
-            if conversation_record.wanted(event):
-                segment.append((entry_id, event))
-
     async def _record_segment(self, entry_id: str, event: Dict[str, Any],
                               segment: List[Tuple[str, Dict[str, Any]]]) -> None:
         if len(segment) <= 1:  # nothing to share: each entry records its own event
@@ -259,7 +242,7 @@ class Service:
                         "them one by one", len(segment), exc)
             await self._record_conversation(event)
             return
-        self._recorded.update(other for other, _ in segment if other != entry_id)
+        self.segments.mark_recorded(segment, by=entry_id)
 
     async def _record_conversation(self, event: Dict[str, Any]) -> None:
         """The conversations' read model (studio, dashboard, metrics); a failure there never

@@ -114,7 +114,7 @@ def service_on(tmp_path, name: str) -> Service:
 async def consume(service: Service, lane: List[Dict[str, Any]], tag: str) -> None:
     """What the events consumer does with one lane: tell the service, then entry by entry."""
     items = [(f"{tag}-{n}", event) for n, event in enumerate(lane)]
-    service.prepare_lane(items)
+    service.segments.prepare(items)
     for entry_id, event in items:
         await service.handle_event(entry_id, event, False)
 
@@ -127,7 +127,7 @@ def test_the_service_records_a_lane_as_one_by_one_and_forgets_it(conversations, 
     assert rows(service.maker) == rows(reference.maker)
     asyncio.run(consume(service, events, "again"))  # redelivered under new entry ids
     assert rows(service.maker) == rows(reference.maker)
-    assert not service._segments and not service._recorded  # nothing kept per entry
+    assert not service.segments  # nothing kept per entry
 
 
 def test_a_bad_event_in_a_batch_costs_only_itself(conversations, tmp_path, caplog):
