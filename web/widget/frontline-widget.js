@@ -21,6 +21,7 @@
     storagePrefix: "frontline",
     startOpen: false,
     maxTranscript: 200,
+    transports: null,                  // socket.io transports; null: its default
     strings: {}
   }, window.FrontlineChat || {});
 
@@ -415,10 +416,9 @@
   function connect() {
     socket = window.io(cfg.socketUrl, {
       path: cfg.socketPath,
-      // WebSocket first: one connection, so it stays with the Rasa worker that accepted it (long
-      // polling's separate requests may reach another worker, which does not know the session).
-      // Long polling stays the fallback where WebSocket is blocked; it needs one worker per replica.
-      transports: ["websocket", "polling"], tryAllTransports: true,
+      // socket.io's default (long polling, then WebSocket) unless the page sets `transports`:
+      // ["websocket"] where the Rasa server runs several workers (docs/scaling.md, "Workers")
+      transports: cfg.transports || ["polling", "websocket"],
       // Back-off: 1 s doubling to 30 s, ±50 % jitter so a restart is not hit by everyone at once.
       reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 30000, randomizationFactor: 0.5
     });
