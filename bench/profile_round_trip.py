@@ -61,6 +61,34 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_seconds() -> float:
+    """CPU time of every PostgreSQL process on the machine (the stack's database is one of its
+    databases: on a quiet machine this is the stack's share)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent busy (not idle, not waiting on I/O), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+PROCESSES = ("rasa", "actions", "handoff", "redis")
+
+
+def spent_now(stack) -> Dict[str, float]:
+    spent = {name: cpu_seconds(stack.procs[name].pid) for name in PROCESSES}
+    spent.update(postgres=postgres_seconds(), machine=machine_busy_seconds())
+    return spent
+
+
 def record(pid: int, out: Path) -> subprocess.Popen:
     """py-spy until SIGINT, when it writes what it sampled."""
     return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid),
@@ -105,11 +133,11 @@ def main() -> int:
             stack.start()
             try:
                 asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))
-                cpu = {name: cpu_seconds(stack.procs[name].pid) for name in ("rasa", "actions")}
+                cpu = spent_now(stack)
                 spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt")
                          for name in ("rasa", "actions")}
                 run = asyncio.run(e2e(stack.rasa_url, "mix", texts, 16, args.per_sender, 7, 30.0, 2, 0.0))
-                cpu = {name: cpu_seconds(stack.procs[name].pid) - spent for name, spent in cpu.items()}
+                cpu = {name: now - cpu[name] for name, now in spent_now(stack).items()}
                 for spy in spies.values():
                     spy.send_signal(signal.SIGINT)
                     spy.wait(timeout=60)
@@ -119,6 +147,7 @@ def main() -> int:
         pg_database(database, create=False)
     print(f"load: {run.rate:.1f} msg/s over {run.n} messages, 16 closed-loop conversations; "
           f"load average {os.getloadavg()[0]:.1f}")
+    # the machine's busy time includes the load generator, py-spy and anything else running
     print("CPU per message: " + ", ".join(f"{name} {1000 * spent / max(1, run.n):.1f} ms"
                                           for name, spent in cpu.items()))
     for name, groups in GROUPS.items():
