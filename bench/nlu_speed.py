@@ -279,13 +279,15 @@ def e2e_with_stack(model_name: str, model_path: Path, examples: List[Example], a
     # PostgreSQL tracker + store as in production (and as tests/e2e run it)
     url = pg_database(database, create=True)
     os.environ.update(STORE_URL=url, HANDOFF_DB_URL=url, TRACKER_URL=url.replace("+psycopg2", ""))
+    os.environ["FRONTLINE_SPEEDUPS"] = "off" if model_name in args.plain else "on"
     with tempfile.TemporaryDirectory(prefix="nlu-speed-") as tmp:
         ports = Ports(rasa=free_port(), actions=free_port(), handoff=free_port(), web=free_port(),
                       redis=free_port(), wechat_api=free_port())
         stack = Stack(ports=ports, var=Path(tmp), model=model_path.resolve(), quiet=True,
                       workers=args.rasa_workers)
         print(f">> starting stack with {model_name} on rasa port {ports.rasa}, "
-              f"{stack.workers} Rasa worker(s)", flush=True)
+              f"{stack.workers} Rasa worker(s), "
+              f"{'Rasa' if model_name in args.plain else 'Frontline'}'s per-message code", flush=True)
         try:
             started = time.perf_counter()
             stack.start()
@@ -335,6 +337,9 @@ def main() -> int:
     parser.add_argument("--rasa-url", help="running Rasa server (REST channel) for part (b)")
     parser.add_argument("--stack", action="append", default=[], metavar="NAME",
                         help="start a stack with model NAME (from --models) for part (b); repeatable")
+    parser.add_argument("--plain", action="append", default=[], metavar="NAME",
+                        help="the stack of model NAME runs Rasa's own per-message code "
+                             "(FRONTLINE_SPEEDUPS=off): a stock model as Rasa ships; repeatable")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16], help="conversations at once")
     parser.add_argument("--think", type=float, nargs="+", default=[0.0],
                         help="mean pause between a conversation's messages, s (0 = closed loop, worst case)")

@@ -52,6 +52,17 @@ GROUPS = {
         "database (SQLAlchemy)": ["sqlalchemy/"],
         "JSON": ["json/", "ujson"],
     },
+    "handoff": {
+        "read model (events recorded)": ["ingest_many (", "ingest (", "_record_segment ("],
+        "shopper message (open ticket, survey)": ["_shopper_message ("],
+        "new session (pause check)": ["_keep_paused ("],
+        "stream read/ack (Redis)": ["xreadgroup (", "_ack (", "xack ("],
+        "entries unsealed (HMAC, JSON)": ["unseal ("],
+        "database (SQLAlchemy)": ["sqlalchemy/"],
+        "PostgreSQL driver": ["psycopg2"],
+        "thread hand-off (asyncio.to_thread)": ["to_thread (", "run_in_executor ("],
+        "web requests (aiohttp)": ["aiohttp/web_protocol.py"],
+    },
 }
 
 
@@ -135,7 +146,7 @@ def main() -> int:
                 asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))
                 cpu = spent_now(stack)
                 spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt")
-                         for name in ("rasa", "actions")}
+                         for name in GROUPS}
                 run = asyncio.run(e2e(stack.rasa_url, "mix", texts, 16, args.per_sender, 7, 30.0, 2, 0.0))
                 cpu = {name: now - cpu[name] for name, now in spent_now(stack).items()}
                 for spy in spies.values():

@@ -13,11 +13,13 @@ writer XADDs in order; when Redis is unreachable it spills to a local durable ou
 newer. Nothing is dropped and nothing trims the stream here (the service trims only what its
 consumer group has acknowledged).
 
-Several Rasa processes (Sanic workers) may handle one conversation's turns one after another.
-So that its events still reach the stream in order, the tracker store waits (`settled`) until a
-turn's events are in Redis or in the outbox before the turn ends and its lock is released; and
-as the workers share the outbox file, a worker that finds events in it (any worker's) puts its
-new ones behind them, and one worker at a time drains it (bot.broker_outbox).
+Several Rasa processes (Sanic workers, SANIC_WORKERS > 1) may handle one conversation's turns
+one after another. So that its events still reach the stream in order, the tracker store then
+waits (`settled`) until a turn's events are in Redis or in the outbox before the turn ends and
+its lock is released; and as the workers share the outbox file, a worker that finds events in
+it (any worker's) puts its new ones behind them, and one worker at a time drains it
+(bot.broker_outbox). With one worker (the default) the writer thread's own order is the
+stream's order: no turn waits, and the outbox file is read only when this process spilled.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.broker_outbox import Outbox
+from bot.channels.webchat_workers import worker_count
 from bot.speedups import action_client
 from common import streams
 from common.config import redis_prefix, shared_token
@@ -67,7 +70,7 @@ def default_outbox_dir() -> Path:
 class RedisStreamEventBroker(EventBroker):
     def __init__(self, url: Optional[str] = None, key_prefix: Optional[str] = None,
                  client: Optional[redis.Redis] = None, secret: Optional[str] = None,
-                 outbox_dir: Optional[Path] = None) -> None:
+                 outbox_dir: Optional[Path] = None, shared: Optional[bool] = None) -> None:
         self.url = url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
         prefix = key_prefix or redis_prefix()  # one rule for the bot side and the service
         self.stream = streams.stream_key(prefix, streams.EVENTS)
@@ -79,6 +82,8 @@ class RedisStreamEventBroker(EventBroker):
         self.queue: "queue.Queue[Optional[Dict[str, str]]]" = queue.Queue()
         self.redis_up = True
         self.spilled = len(self.outbox)  # maintained by the writer thread
+        # Other workers' processes write to the same outbox file and stream.
+        self.shared = worker_count() > 1 if shared is None else shared
         self._thread = threading.Thread(target=self._run, name="event-broker", daemon=True)
         self._thread.start()
 
@@ -91,6 +96,12 @@ class RedisStreamEventBroker(EventBroker):
 
     def publish(self, event: Dict[Text, Any]) -> None:
         self.queue.put(streams.seal(self.secret, self.stream, dict(event)))
+
+    @property
+    def orders_turns(self) -> bool:
+        """Whether a turn must wait for `settled` to keep a conversation's events in order
+        (only when another worker may handle the conversation's next turn)."""
+        return self.shared
 
     async def settled(self, timeout: float = SETTLE_SECONDS) -> bool:
         """Wait until what was published so far is in Redis or in the outbox (False: timed out;
@@ -108,7 +119,7 @@ class RedisStreamEventBroker(EventBroker):
     def _take(self) -> Optional[List[Dict[str, str]]]:
         """The next batch in order ([] after a quiet second); None when closing."""
         try:
-            first = self.queue.get(timeout=1.0 if not len(self.outbox) else RETRY_SECONDS)
+            first = self.queue.get(timeout=RETRY_SECONDS if self._backlog() else 1.0)
         except queue.Empty:
             return []
         batch = [first]
@@ -157,6 +168,10 @@ class RedisStreamEventBroker(EventBroker):
             pass
         self.spilled = len(self.outbox)
 
+    def _backlog(self) -> bool:
+        """Whether spilled events wait: this process's count, or any worker's in the file."""
+        return bool(self.spilled) or (self.shared and self.outbox.any())
+
     def _run(self) -> None:
         while True:
             items = self._take()
@@ -164,7 +179,7 @@ class RedisStreamEventBroker(EventBroker):
                 return
             batch = [e for e in items if not isinstance(e, _Settled)]
             # older events first, whichever worker spilled them: anything new waits behind them
-            if self.spilled or (batch and len(self.outbox)):
+            if self.spilled or (batch and self.shared and self.outbox.any()):
                 self._spill(batch)
                 self._drain()
             elif batch and not self._send(batch):

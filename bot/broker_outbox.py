@@ -49,6 +49,10 @@ class Outbox:
             self.db.execute("COMMIT")
         return sent
 
+    def any(self) -> bool:
+        """Whether anything waits: one index probe, not a count of the table."""
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM outbox)").fetchone()[0] == 1
+
     def __len__(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 

@@ -149,7 +149,7 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
             session.commit()
         self._remember(sender_id, before, stored)
         settled = getattr(self.event_broker, "settled", None)
-        if new_events and settled is not None:
+        if new_events and settled is not None and getattr(self.event_broker, "orders_turns", True):
             # the turn (and its lock) ends only once its events are written: the next turn,
             # maybe on another worker, cannot get its events into the stream before these
             await settled()

@@ -4,8 +4,14 @@ Each module replaces one Rasa method with code that returns what Rasa's returns 
 the two) and has `install()` / `uninstall()`. `install()` here installs them all; it runs when
 Frontline's graph components load (every model of ours) and when the tracker store loads (every
 server of ours), before the first message either way, and is idempotent.
+
+FRONTLINE_SPEEDUPS=off leaves Rasa's own code in place: to measure a stock model on the Rasa
+it ships with (bench/nlu_speed.py --plain), or to rule the cuts out when chasing a bug.
 """
 from __future__ import annotations
+
+import logging
+import os
 
 from bot.speedups import (action_client, action_validation, domain_empty, graph_runner,
                           policy_states, tracker_copy)
@@ -13,7 +19,18 @@ from bot.speedups import (action_client, action_validation, domain_empty, graph_
 _MODULES = (action_client, action_validation, domain_empty, graph_runner, policy_states, tracker_copy)
 
 
+log = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    return (os.environ.get("FRONTLINE_SPEEDUPS") or "on").strip().lower() not in (
+        "off", "0", "false", "no")
+
+
 def install() -> None:
+    if not enabled():
+        log.warning("FRONTLINE_SPEEDUPS=off: Rasa's own per-message code runs (slower)")
+        return
     for module in _MODULES:
         module.install()
 

@@ -87,20 +87,26 @@ async def test_only_supervisors_with_a_sane_period(stack):
                                  headers=boss))[0] == 400
 
 
-async def _recorded(stack, sender: str, timeout: float = 60.0) -> None:
-    """Wait until the service's stream consumer has folded `sender`'s event in."""
+async def _recorded(stack, last_actions: dict, timeout: float = 60.0) -> None:
+    """Wait until the service's stream consumer has folded every sender's last event in.
+
+    A session row appears with its first event; the consumer folds the rest in later reads
+    and other senders concurrently, so each sender's own last act is what says it is done."""
     engine = make_engine(stack.settings.resolved_db_url)
     deadline = time.monotonic() + timeout
+    seen: dict = {}
     try:
         while time.monotonic() < deadline:
             with make_sessionmaker(engine)() as db:
-                if db.scalar(select(ConversationSession.id).where(
-                        ConversationSession.sender_id == sender)):
-                    return
+                seen = dict(db.execute(select(ConversationSession.sender_id,
+                                              ConversationSession.last_action).where(
+                    ConversationSession.sender_id.in_(list(last_actions)))).all())
+            if seen == last_actions:
+                return
             await asyncio.sleep(0.2)
     finally:
         engine.dispose()
-    raise AssertionError(f"{sender} never reached the read model")
+    raise AssertionError(f"the read model holds {seen}, expected {last_actions}")
 
 
 def _session(sender: str, at: float, *turns) -> list:
@@ -138,7 +144,8 @@ async def test_contacts_come_from_the_bot_stream_without_a_tracker_store(stack, 
             broker.publish(event)
         assert await asyncio.to_thread(broker.flush, 60)
         await broker.close()
-        await _recorded(stack, marker)
+        await _recorded(stack, {closed: "utter_welcome", dropped: "action_default_fallback",
+                                handed: "action_handoff", marker: "utter_greet"})
 
     await publish(events, f"marker-1-{tag}")
     status, _ = await stack.hand_off(sample_ticket(handed))

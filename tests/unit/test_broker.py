@@ -56,9 +56,9 @@ def outbox_dir(tmp_path):
     return tmp_path
 
 
-def broker(fake, outbox_dir):
+def broker(fake, outbox_dir, shared=False):
     return RedisStreamEventBroker(key_prefix="p", client=fake, secret=SECRET,
-                                  outbox_dir=outbox_dir)
+                                  outbox_dir=outbox_dir, shared=shared)
 
 
 async def test_spills_to_the_outbox_while_redis_is_down_and_drains_in_order(outbox_dir):
@@ -144,7 +144,8 @@ async def test_workers_sharing_the_outbox_keep_a_conversations_order_and_send_ea
     redis_for_a, redis_for_b = FlakyRedis(up=False), FlakyRedis(up=True, delay=0.05)
     redis_for_b.entries = redis_for_a.entries  # one Redis stream, seen through two clients
     redis_for_b.lock = redis_for_a.lock
-    a, b = broker(redis_for_a, outbox_dir), broker(redis_for_b, outbox_dir)
+    a, b = broker(redis_for_a, outbox_dir, True), broker(redis_for_b, outbox_dir, True)
+    assert a.orders_turns and b.orders_turns
     for n in (1, 2):
         a.publish({"event": "user", "text": f"turn1-{n}"})
     assert await a.settled()
@@ -156,3 +157,35 @@ async def test_workers_sharing_the_outbox_keep_a_conversations_order_and_send_ea
     assert [e["text"] for _, e in redis_for_a.entries] == ["turn1-1", "turn1-2", "turn2", "turn3"]
     await a.close()
     await b.close()
+
+
+async def test_one_worker_never_reads_the_outbox_file_while_nothing_spilled(outbox_dir, monkeypatch):
+    """With one Rasa worker the writer's order is the stream's: no turn waits for `settled`,
+    and the writer does not query the SQLite outbox per batch."""
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    fake = FlakyRedis(up=True)
+    b = RedisStreamEventBroker(key_prefix="p", client=fake, secret=SECRET, outbox_dir=outbox_dir)
+    assert not b.shared and not b.orders_turns
+    reads = []
+    monkeypatch.setattr(b.outbox, "any", lambda: reads.append(1) or False)
+    for n in range(50):
+        b.publish({"event": "user", "text": str(n)})
+    assert b.flush(10)
+    assert [e["text"] for _, e in fake.entries] == [str(n) for n in range(50)] and not reads
+    fake.up = False  # a spill is this process's own: it is drained first, in order
+    b.publish({"event": "user", "text": "late-1"})
+    wait(lambda: b.spilled == 1)
+    fake.up = True
+    b.publish({"event": "user", "text": "late-2"})
+    assert b.flush(10)
+    assert [e["text"] for _, e in fake.entries][-2:] == ["late-1", "late-2"]
+    await b.close()
+
+
+def test_several_workers_share_the_outbox(outbox_dir, monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    b = RedisStreamEventBroker(key_prefix="p", client=FlakyRedis(up=True), secret=SECRET,
+                               outbox_dir=outbox_dir)
+    assert b.shared and b.orders_turns
+    b.queue.put(None)
+    b._thread.join(5)
