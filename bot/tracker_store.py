@@ -16,6 +16,11 @@ message:
   new session began elsewhere, rows were deleted), the session is read in full as Rasa does.
   Replicas behind a load balancer stay correct: whatever one writes, the others see it in the
   mark. What is returned is always what Rasa's `retrieve` would rebuild from the rows.
+- **save** needs the stored rows' mark to know which events are new. When this process checked
+  the mark at the message's retrieve a moment ago, it is still the database's: Rasa handles a
+  message under the conversation's lock (bot.lock_store), and every writer of a conversation's
+  rows holds it. So the save of a message is one INSERT and a COMMIT; a save with no recent
+  retrieve (or a slow message, past `CHECKED_SECONDS`) reads the mark first, as before.
 
 Configured in endpoints.yml (`tracker_store: type: bot.tracker_store.FrontlineSQLTrackerStore`)
 with the same settings as Rasa's `type: SQL`, plus `cached_conversations` / `cached_events`
@@ -28,6 +33,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -46,6 +52,9 @@ speedups.install()
 
 # beyond any row id: the mark of the whole session, and no rows
 _NO_ROWS = 2 ** 62
+# how long a mark checked at retrieve stands in for the database's at save: well inside the
+# conversation lock's lifetime (60 s), after which another process may take the conversation
+CHECKED_SECONDS = 20.0
 
 # The session is what Rasa's `_event_query` selects: the sender's rows from the newest
 # SessionStarted on (by timestamp), all of them before the first one. One round trip gives the
@@ -79,6 +88,8 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cached_conversations: int = 1000, cached_events: int = 50_000,
                  **kwargs: Any) -> None:
         self._cache = TrackerCache(int(cached_conversations), int(cached_events))
+        # the database's mark of a conversation as its last retrieve saw it (monotonic time)
+        self._checked: Dict[str, Tuple[RowMark, float]] = {}
         super().__init__(*args, **kwargs)
         self._session_rows = sa.text(_SESSION_ROWS.format(table=self.SQLEvent.__tablename__))
 
@@ -91,6 +102,7 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         # a new model may bring other slots: cached trackers were built with the old ones
         self._domain = domain or Domain.empty()
         self._cache.clear()
+        self._checked.clear()
 
     def _read(self, session: Any, sender_id: str, after: int) -> SessionRows:
         rows = session.execute(self._session_rows, {
@@ -104,12 +116,15 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session's tracker, as Rasa's `retrieve` rebuilds it from the rows."""
         entry = self._cache.get(sender_id)
+        if len(self._checked) > 10_000:  # retrieves never saved (failed messages, reads)
+            self._checked.clear()
         with self.session_scope() as session:
             after = entry.mark.last_id if entry else EMPTY.last_id
             rows = self._read(session, sender_id, after)
             if entry is not None and rows.mark == entry.mark:
                 self._replay(entry, rows.new)
                 self._cache.put(sender_id, entry)
+                self._checked[sender_id] = (entry.mark, time.monotonic())
                 return clone(entry.tracker) if entry.tracker.events else None
             if entry is not None:  # written elsewhere in a way new rows do not explain
                 log.debug("cached tracker of %s is stale: reading the session", sender_id)
@@ -121,6 +136,7 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
                                    RowMark(0, -1, 0, rows.mark.session_start))
         self._replay(entry, rows.new)
         self._cache.put(sender_id, entry)
+        self._checked[sender_id] = (entry.mark, time.monotonic())
         return clone(entry.tracker)
 
     @staticmethod
@@ -135,8 +151,12 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
+        checked = self._checked.pop(sender_id, None)
         with self.session_scope() as session:
-            before = self._read(session, sender_id, _NO_ROWS).mark  # the whole session, no rows
+            if checked is not None and time.monotonic() - checked[1] < CHECKED_SECONDS:
+                before = checked[0]
+            else:
+                before = self._read(session, sender_id, _NO_ROWS).mark  # the whole session
             new_events: List[Event] = list(
                 itertools.islice(tracker.events, before.count, len(tracker.events))
             )

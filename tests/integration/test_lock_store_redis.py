@@ -124,3 +124,51 @@ async def test_release_keeps_a_ticket_issued_by_another_worker_meanwhile():
     finally:
         for key in mine.red.scan_iter(f"{mine.key_prefix}*"):
             mine.red.delete(key)
+
+
+async def test_messages_of_one_conversation_take_turns_with_two_redis_calls_each():
+    """The second message waits for the first; each message asks Redis twice (issue and
+    release, each one script call) instead of the stock store's seven calls."""
+    options = settings()
+    store = RecoveringRedisLockStore(**options)
+    calls, order = [], []
+    real = store.red.evalsha
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    store.red.evalsha = counted
+
+    async def message(name: str, hold: float) -> None:
+        async with store.lock("web:turns", wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    try:
+        async with store.lock("web:alone"):
+            assert store.get_lock("web:alone") is not None  # Rasa's reader parses ours
+        assert len(calls) == 2 and store.get_lock("web:alone") is None
+        await asyncio.gather(message("first", 0.3), message("second", 0.0))
+        assert order == ["first in", "first out", "second in", "second out"]
+        assert store.get_lock("web:turns") is None
+    finally:
+        for key in store.red.scan_iter(f"{store.key_prefix}*"):
+            store.red.delete(key)
+
+
+async def test_a_waiting_message_gets_the_lock_when_the_holders_ticket_expires():
+    options = settings()
+    store = RecoveringRedisLockStore(**options)
+    try:
+        stuck = store.issue_ticket("web:stuck", lock_lifetime=0.3)  # a crashed worker's ticket
+        started = time.monotonic()
+        async with store.lock("web:stuck", wait_time_in_seconds=0.1) as lock:
+            waited = time.monotonic() - started
+            assert lock.conversation_id == "web:stuck"
+        assert 0.25 < waited < 2 and stuck == 0
+        assert store.get_lock("web:stuck") is None
+    finally:
+        for key in store.red.scan_iter(f"{store.key_prefix}*"):
+            store.red.delete(key)

@@ -263,3 +263,34 @@ async def test_a_new_domain_drops_the_cached_trackers(schemas):
     assert (await ours.retrieve(sender)).get_slot("order_id") == "E202611100000"
     ours.domain = Domain.from_yaml('version: "3.1"\nintents: [greet]')
     assert "order_id" not in (await ours.retrieve(sender)).slots
+
+
+async def test_a_message_saved_right_after_its_retrieve_is_one_insert(schemas, monkeypatch):
+    """Under the conversation's lock nobody else writes its rows between a message's retrieve
+    and its save: the mark checked at retrieve stands in for a second read, for a while."""
+    import bot.tracker_store as module
+    from sqlalchemy import event
+
+    sender = f"rest:{uuid.uuid4().hex}"
+    ours = _store(FrontlineSQLTrackerStore, schemas[0], Recorder())
+    rasa_view = _store(SQLTrackerStore, schemas[0], None)
+    statements: List[str] = []
+    event.listen(ours.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql.split()[0].upper()))
+    await _turn(ours, sender, _start(1.0))
+    for n in range(3):
+        statements.clear()
+        await _turn(ours, sender, _order_turn(n, 10.0 + n))
+        # the retrieve's one query (the WITH ... session rows), then the INSERT alone
+        assert statements == ["WITH", "INSERT"], statements
+    statements.clear()
+    tracker = await ours.retrieve(sender)
+    monkeypatch.setattr(module, "CHECKED_SECONDS", 0.0)  # a slow message: the mark is read again
+    for event_ in _order_turn(3, 20.0):
+        tracker.update(event_)
+    await ours.save(tracker)
+    assert statements == ["WITH", "WITH", "INSERT"], statements
+    await ours.save(tracker)  # nothing new, and no checked mark left: read, nothing stored
+    assert _state(await ours.retrieve(sender)) == _state(await rasa_view.retrieve(sender))
+    assert len(ours.event_broker.published) == len(_start(1.0)) + sum(
+        len(_order_turn(n, 1.0)) for n in range(4))
