@@ -34,6 +34,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+FIRST_RETRY_SECONDS = 0.02
 
 # The lock as Rasa stores it: {"conversation_id": ..., "tickets": ["<ticket JSON>", ...]}, each
 # ticket {"number": n, "expires": t}. Tickets are kept as the strings they were written as.
@@ -154,12 +155,18 @@ class RecoveringRedisLockStore(RedisLockStore):
     async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
         """Rasa's ticket lock: the issue call already tells whether the ticket is served, so
-        an uncontended message asks Redis twice (issue, release), not seven times."""
+        an uncontended message asks Redis twice (issue, release), not seven times.
+
+        A waiting message asks again after 20 ms, doubling up to `wait_time_in_seconds`: Rasa
+        sleeps the whole second each time, so a shopper's message that arrived while the handoff
+        service paused the conversation waited up to a second for a lock held a few ms."""
         self._try_release()
         ticket, serving = self._issue(conversation_id, lock_lifetime)
+        delay = min(FIRST_RETRY_SECONDS, wait_time_in_seconds)
         try:
             while serving != ticket:
-                await asyncio.sleep(wait_time_in_seconds)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, wait_time_in_seconds)
                 self._try_release()
                 now_serving = self._drop_expired(conversation_id)
                 if now_serving is None:  # the lock expired and went, as in Rasa's loop

@@ -172,3 +172,25 @@ async def test_a_waiting_message_gets_the_lock_when_the_holders_ticket_expires()
     finally:
         for key in store.red.scan_iter(f"{store.key_prefix}*"):
             store.red.delete(key)
+
+
+async def test_a_waiting_message_goes_on_soon_after_the_lock_is_released():
+    """Rasa's store sleeps a whole `wait_time_in_seconds` between checks; a lock held 50 ms
+    (the handoff service pausing the conversation) must not cost the next message a second."""
+    store = RecoveringRedisLockStore(**settings())
+    try:
+        async def holder() -> None:
+            async with store.lock("web:short"):
+                await asyncio.sleep(0.05)
+
+        async def waiter() -> float:
+            await asyncio.sleep(0.01)
+            started = time.monotonic()
+            async with store.lock("web:short", wait_time_in_seconds=1):
+                return time.monotonic() - started
+
+        _, waited = await asyncio.gather(holder(), waiter())
+        assert 0.03 < waited < 0.3
+    finally:
+        for key in store.red.scan_iter(f"{store.key_prefix}*"):
+            store.red.delete(key)
