@@ -16,6 +16,8 @@ message:
   new session began elsewhere, rows were deleted), the session is read in full as Rasa does.
   Replicas behind a load balancer stay correct: whatever one writes, the others see it in the
   mark. What is returned is always what Rasa's `retrieve` would rebuild from the rows.
+- **Both** wait for PostgreSQL on a worker thread, not on Rasa's event loop: a COMMIT waits for
+  the disk, and meanwhile the loop goes on with the other conversations.
 - **save** needs the stored rows' mark to know which events are new. When this process checked
   the mark at the message's retrieve a moment ago, it is still the database's: Rasa handles a
   message under the conversation's lock (bot.lock_store), and every writer of a conversation's
@@ -30,12 +32,13 @@ before its first message.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -49,6 +52,7 @@ from bot.tracker_cache import EMPTY, CachedConversation, RowMark, TrackerCache, 
 
 log = logging.getLogger(__name__)
 speedups.install()
+T = TypeVar("T")
 
 # beyond any row id: the mark of the whole session, and no rows
 _NO_ROWS = 2 ** 62
@@ -118,18 +122,25 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         entry = self._cache.get(sender_id)
         if len(self._checked) > 10_000:  # retrieves never saved (failed messages, reads)
             self._checked.clear()
-        with self.session_scope() as session:
-            after = entry.mark.last_id if entry else EMPTY.last_id
-            rows = self._read(session, sender_id, after)
-            if entry is not None and rows.mark == entry.mark:
-                self._replay(entry, rows.new)
-                self._cache.put(sender_id, entry)
-                self._checked[sender_id] = (entry.mark, time.monotonic())
-                return clone(entry.tracker) if entry.tracker.events else None
-            if entry is not None:  # written elsewhere in a way new rows do not explain
-                log.debug("cached tracker of %s is stale: reading the session", sender_id)
-                self._cache.drop(sender_id)
-                rows = self._read(session, sender_id, EMPTY.last_id)
+        cached = entry.mark if entry is not None else None
+
+        def read() -> Tuple[SessionRows, bool]:
+            """The rows after the cached ones, or the whole session when the cache is stale."""
+            with self.session_scope() as session:
+                rows = self._read(session, sender_id, cached.last_id if cached else EMPTY.last_id)
+                if cached is None or rows.mark == cached:
+                    return rows, True
+                return self._read(session, sender_id, EMPTY.last_id), False
+
+        rows, fits = await self._off_loop(read)
+        if entry is not None and fits:
+            self._replay(entry, rows.new)
+            self._cache.put(sender_id, entry)
+            self._checked[sender_id] = (entry.mark, time.monotonic())
+            return clone(entry.tracker) if entry.tracker.events else None
+        if entry is not None:  # written elsewhere in a way new rows do not explain
+            log.debug("cached tracker of %s is stale: read the session", sender_id)
+            self._cache.drop(sender_id)
         if not (self.domain and rows.new):
             return None
         entry = CachedConversation(DialogueStateTracker(sender_id, self.domain.slots),
@@ -138,6 +149,11 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         self._cache.put(sender_id, entry)
         self._checked[sender_id] = (entry.mark, time.monotonic())
         return clone(entry.tracker)
+
+    async def _off_loop(self, work: Callable[[], T]) -> T:
+        """Database round trips on a worker thread: while PostgreSQL answers one conversation,
+        Rasa's event loop goes on with the others (Rasa's store blocks the loop meanwhile)."""
+        return await asyncio.to_thread(work)
 
     @staticmethod
     def _replay(entry: CachedConversation, rows: Sequence[Tuple[int, str]]) -> None:
@@ -152,21 +168,26 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
         checked = self._checked.pop(sender_id, None)
-        with self.session_scope() as session:
-            if checked is not None and time.monotonic() - checked[1] < CHECKED_SECONDS:
-                before = checked[0]
-            else:
-                before = self._read(session, sender_id, _NO_ROWS).mark  # the whole session
-            new_events: List[Event] = list(
-                itertools.islice(tracker.events, before.count, len(tracker.events))
-            )
-            if self.event_broker is not None:
-                await self._stream_new_events(self.event_broker, new_events, sender_id)
-            values = [self._values(sender_id, event) for event in new_events]
-            ids = self._insert(session, values)
-            stored = [(row_id, row["timestamp"], row["data"], row["type_name"])
-                      for row_id, row in zip(ids, values)]
-            session.commit()
+        if checked is not None and time.monotonic() - checked[1] < CHECKED_SECONDS:
+            before = checked[0]
+        else:
+            before = await self._off_loop(lambda: self._mark(sender_id))
+        new_events: List[Event] = list(
+            itertools.islice(tracker.events, before.count, len(tracker.events))
+        )
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, sender_id)
+        values = [self._values(sender_id, event) for event in new_events]
+
+        def insert() -> List[int]:
+            with self.session_scope() as session:
+                ids = self._insert(session, values)
+                session.commit()
+                return ids
+
+        ids = await self._off_loop(insert) if values else []
+        stored = [(row_id, row["timestamp"], row["data"], row["type_name"])
+                  for row_id, row in zip(ids, values)]
         self._remember(sender_id, before, stored)
         settled = getattr(self.event_broker, "settled", None)
         if new_events and settled is not None and getattr(self.event_broker, "orders_turns", True):
@@ -174,6 +195,10 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
             # maybe on another worker, cannot get its events into the stream before these
             await settled()
         log.debug("stored %d new event(s) of %s", len(new_events), sender_id)
+
+    def _mark(self, sender_id: str) -> RowMark:
+        with self.session_scope() as session:
+            return self._read(session, sender_id, _NO_ROWS).mark  # the whole session, no rows
 
     @staticmethod
     def _values(sender_id: str, event: Event) -> Dict[str, Any]:
