@@ -47,7 +47,7 @@ from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import speedups
+from bot import heap, speedups
 from bot.tracker_cache import EMPTY, CachedConversation, RowMark, TrackerCache, clone
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         self._domain = domain or Domain.empty()
         self._cache.clear()
         self._checked.clear()
+        if domain:  # Rasa sets it once a model is loaded: keep that model out of full GCs
+            heap.refreeze_soon()
 
     def _read(self, session: Any, sender_id: str, after: int) -> SessionRows:
         rows = session.execute(self._session_rows, {
