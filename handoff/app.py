@@ -1,6 +1,7 @@
 """aiohttp application factory of the handoff service."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Optional
 
@@ -58,9 +59,22 @@ def create_app(config: Optional[Settings] = None) -> web.Application:
     return app
 
 
+def use_uvloop() -> bool:
+    """uvloop's event loop (libuv; Rasa's and the action server's Sanic run on it too): the
+    service hands every database call to a thread and back, and relays sockets, where the
+    standard loop's overhead per callback adds up."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - installed with Sanic, pinned in requirements.txt
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     production.require("the handoff service", SECRETS)
     settings = Settings.from_env()
+    use_uvloop()
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
                 access_log=None)
