@@ -164,12 +164,15 @@ def e2e_sets(examples: List[Example]) -> Dict[str, List[str]]:
 
 
 async def conversation(session, url: str, sender: str, texts: List[str], run: Run, timeout: float,
-                       think: float = 0.0, rng: random.Random = random.Random(0)) -> None:
+                       think: float = 0.0, rng: random.Random = random.Random(0),
+                       stagger: bool = False) -> None:
     import aiohttp
 
     for n, text in enumerate(texts):
         if think and n:  # a shopper reads the reply and types: 0.5-1.5 x think seconds
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+        elif think and stagger:  # shoppers arrive at random moments, not in the same millisecond
+            await asyncio.sleep(think * rng.uniform(0.0, 1.0))
         t0 = time.perf_counter()
         try:
             async with session.post(url, json={"sender": sender, "message": text},
@@ -183,7 +186,11 @@ async def conversation(session, url: str, sender: str, texts: List[str], run: Ru
 
 
 async def e2e(rasa_url: str, label: str, texts: List[str], concurrency: int, per_sender: int,
-              seed: int, timeout: float, warmup: int, think: float = 0.0) -> Run:
+              seed: int, timeout: float, warmup: int, think: float = 0.0,
+              stagger: bool = True) -> Run:
+    """Closed-loop conversations. With a think time each conversation starts after a random
+    pause of up to one think time (stagger), as its later messages come: shoppers do not all
+    open the chat in the same millisecond. stagger=False sends every first message at once."""
     import aiohttp
 
     url = rasa_url.rstrip("/")
@@ -200,7 +207,7 @@ async def e2e(rasa_url: str, label: str, texts: List[str], concurrency: int, per
         scripts = [[rng.choice(texts) for _ in range(per_sender)] for _ in range(concurrency)]
         started = time.perf_counter()
         await asyncio.gather(*(conversation(session, url, f"{tag}-{i}", script, run, timeout, think,
-                                            random.Random(seed + i))
+                                            random.Random(seed + i), stagger)
                                for i, script in enumerate(scripts)))
         run.wall_s = time.perf_counter() - started
     return run
@@ -227,12 +234,15 @@ async def e2e_all(url: str, model: str, examples: List[Example], args) -> List[T
     rows = []
     for concurrency in args.concurrency:
         for think in args.think:
-            for label, texts in e2e_sets(examples).items():
-                run = await e2e(url, label, texts, concurrency, args.per_sender, args.seed, args.timeout,
-                                args.e2e_warmup, think)
-                print(f">> e2e {model} c={concurrency} think={think:g} {label}: {run.rate:.1f} msg/s, "
-                      f"p95 {pct(run.latencies_ms, 95):.1f} ms, errors {run.errors}", flush=True)
-                rows.append((model, run))
+            starts = (True, False) if think and args.burst_start else (True,)
+            for stagger in starts:
+                for label, texts in e2e_sets(examples).items():
+                    name = label if stagger or not think else f"{label}, first messages at once"
+                    run = await e2e(url, name, texts, concurrency, args.per_sender, args.seed,
+                                    args.timeout, args.e2e_warmup, think, stagger)
+                    print(f">> e2e {model} c={concurrency} think={think:g} {name}: {run.rate:.1f} msg/s, "
+                          f"p95 {pct(run.latencies_ms, 95):.1f} ms, errors {run.errors}", flush=True)
+                    rows.append((model, run))
     return rows
 
 
@@ -344,6 +354,9 @@ def main() -> int:
     parser.add_argument("--think", type=float, nargs="+", default=[0.0],
                         help="mean pause between a conversation's messages, s (0 = closed loop, worst case)")
     parser.add_argument("--per-sender", type=int, default=20, help="messages per conversation")
+    parser.add_argument("--burst-start", action="store_true",
+                        help="with a think time, also run every conversation's first message at "
+                             "the same moment (a burst of new sessions), besides staggered starts")
     parser.add_argument("--rasa-workers", type=int, default=rasa_workers(),
                         help="Rasa worker processes of --stack (default RASA_WORKERS, else 1)")
     parser.add_argument("--e2e-warmup", type=int, default=5, help="warm-up messages per conversation")
