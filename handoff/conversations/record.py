@@ -10,12 +10,12 @@ seen (a redelivered stream entry) changes nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import hashlib
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal_column, select
 from sqlalchemy.orm import Session
 
 from handoff.conversations import masking, sessions
@@ -101,28 +101,58 @@ class _Lane:
     def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]]) -> None:
         self.db, self.sender, self.events = db, sender, events
         self.keys = [event_key(e) for e in events]
-        # Everything asked of the database up front, before the batch adds a row: one flush
-        # at the commit then writes the batch's rows together.
-        self.seen = set(db.execute(select(SeenEvent.key).where(
-            SeenEvent.sender_id == sender, SeenEvent.key.in_(self.keys))).scalars())
+        # Everything asked of the database up front, before the batch adds a row, in two
+        # queries (each round trip costs the service more CPU than the rows it returns): one
+        # flush at the commit then writes the batch's rows together.
         kinds = {e.get("event") for e in events}
         dedups = [_dedup(e) for e in events if e.get("event") in ("user", "bot")]
-        self.turns = set(db.execute(select(StudioTurn.dedup).where(
-            StudioTurn.conversation_id == sender, StudioTurn.dedup.in_(dedups))
-        ).scalars()) if dedups else set()
-        self.conv: Optional[StudioConversation] = db.get(StudioConversation, sender) \
-            if kinds & {"user", "bot", "action", "slot"} else None
-        # The sender's current session: the one started last.
-        self.session: Optional[ConversationSession] = db.execute(
-            select(ConversationSession).where(ConversationSession.sender_id == sender)
-            .order_by(ConversationSession.started_at.desc()).limit(1)).scalar_one_or_none()
-        # The last shopper turn (what the bot's actions are noted on): the latest `at`, the
-        # later insert on a tie, as the query orders them.
-        self.last_turn: Optional[StudioTurn] = db.execute(
-            select(StudioTurn).where(StudioTurn.conversation_id == sender,
-                                     StudioTurn.role == "shopper")
-            .order_by(StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1)
-        ).scalar_one_or_none() if "action" in kinds else None
+        self.seen, self.turns = self._seen(dedups)
+        self.conv: Optional[StudioConversation] = None
+        self.session: Optional[ConversationSession] = None
+        self.last_turn: Optional[StudioTurn] = None
+        self._load(want_conv=bool(kinds & {"user", "bot", "action", "slot"}),
+                   want_last_turn="action" in kinds)
+
+    def _seen(self, dedups: List[str]) -> Tuple[Set[str], Set[str]]:
+        """The batch's event keys seen before and its turns already recorded."""
+        query = select(literal_column("'k'"), SeenEvent.key).where(
+            SeenEvent.sender_id == self.sender, SeenEvent.key.in_(self.keys))
+        if dedups:
+            query = query.union_all(select(literal_column("'t'"), StudioTurn.dedup).where(
+                StudioTurn.conversation_id == self.sender, StudioTurn.dedup.in_(dedups)))
+        seen: Set[str] = set()
+        turns: Set[str] = set()
+        for kind, value in self.db.execute(query):
+            (seen if kind == "k" else turns).add(value)
+        return seen, turns
+
+    def _load(self, want_conv: bool, want_last_turn: bool) -> None:
+        """The sender's review record, current session (the one started last) and last shopper
+        turn (what the bot's actions are noted on: the latest `at`, the later insert on a tie),
+        each outer-joined to one anchor row: one round trip, None for what does not exist."""
+        session_id = select(ConversationSession.id).where(
+            ConversationSession.sender_id == self.sender).order_by(
+            ConversationSession.started_at.desc()).limit(1).scalar_subquery()
+        entities: List[Any] = [ConversationSession]
+        query = select(literal_column("1").label("anchor")).subquery()
+        joins: List[Tuple[Any, Any]] = [(ConversationSession, ConversationSession.id == session_id)]
+        if want_conv:
+            entities.append(StudioConversation)
+            joins.append((StudioConversation, StudioConversation.id == self.sender))
+        if want_last_turn:
+            turn_id = select(StudioTurn.id).where(
+                StudioTurn.conversation_id == self.sender, StudioTurn.role == "shopper").order_by(
+                StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1).scalar_subquery()
+            entities.append(StudioTurn)
+            joins.append((StudioTurn, StudioTurn.id == turn_id))
+        # the anchor's own column too: the ORM drops a row whose only entity is all NULL
+        stmt = select(query.c.anchor, *entities).select_from(query)
+        for entity, on in joins:
+            stmt = stmt.outerjoin(entity, on)
+        found = dict(zip(entities, self.db.execute(stmt).one()[1:]))
+        self.session = found[ConversationSession]
+        self.conv = found.get(StudioConversation)
+        self.last_turn = found.get(StudioTurn)
 
     def record(self) -> None:
         with self.db.no_autoflush:
