@@ -14,8 +14,9 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import hashlib
 import json
+from functools import lru_cache
 
-from sqlalchemy import delete, literal_column, select
+from sqlalchemy import bindparam, delete, literal_column, select
 from sqlalchemy.orm import Session
 
 from handoff.conversations import masking, sessions
@@ -75,6 +76,48 @@ def event_key(event: Dict[str, Any]) -> str:
     return f"{event.get('event')}:{float(event.get('timestamp') or 0.0)!r}:{digest}"[:200]
 
 
+# The up-front queries are built once, with bound parameters: building a statement and its
+# cache key costs more CPU than running it (a few hundred microseconds per batch).
+@lru_cache(maxsize=None)
+def _seen_query(with_turns: bool) -> Any:
+    query = select(literal_column("'k'"), SeenEvent.key).where(
+        SeenEvent.sender_id == bindparam("sender"),
+        SeenEvent.key.in_(bindparam("keys", expanding=True)))
+    if with_turns:
+        query = query.union_all(select(literal_column("'t'"), StudioTurn.dedup).where(
+            StudioTurn.conversation_id == bindparam("sender"),
+            StudioTurn.dedup.in_(bindparam("dedups", expanding=True))))
+    return query
+
+
+@lru_cache(maxsize=None)
+def _load_query(want_conv: bool, want_last_turn: bool) -> Any:
+    """The current session (the one started last), the review record and the last shopper turn
+    (what the bot's actions are noted on: the latest `at`, the later insert on a tie), each
+    outer-joined to one anchor row; None for what does not exist."""
+    sender = bindparam("sender")
+    anchor = select(literal_column("1").label("anchor")).subquery()
+    session_id = select(ConversationSession.id).where(
+        ConversationSession.sender_id == sender).order_by(
+        ConversationSession.started_at.desc()).limit(1).scalar_subquery()
+    # the anchor's own column too: the ORM drops a row whose only entity is all NULL
+    entities: List[Any] = [anchor.c.anchor, ConversationSession]
+    joins: List[Tuple[Any, Any]] = [(ConversationSession, ConversationSession.id == session_id)]
+    if want_conv:
+        entities.append(StudioConversation)
+        joins.append((StudioConversation, StudioConversation.id == sender))
+    if want_last_turn:
+        turn_id = select(StudioTurn.id).where(
+            StudioTurn.conversation_id == sender, StudioTurn.role == "shopper").order_by(
+            StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1).scalar_subquery()
+        entities.append(StudioTurn)
+        joins.append((StudioTurn, StudioTurn.id == turn_id))
+    query = select(*entities).select_from(anchor)
+    for entity, on in joins:
+        query = query.outerjoin(entity, on)
+    return query
+
+
 def ingest(db: Session, event: Dict[str, Any]) -> None:
     """Record one tracker event (call `wanted` first); an event seen before changes nothing.
     One consumer lane per conversation: no race between the check and the insert."""
@@ -115,44 +158,22 @@ class _Lane:
 
     def _seen(self, dedups: List[str]) -> Tuple[Set[str], Set[str]]:
         """The batch's event keys seen before and its turns already recorded."""
-        query = select(literal_column("'k'"), SeenEvent.key).where(
-            SeenEvent.sender_id == self.sender, SeenEvent.key.in_(self.keys))
+        params: Dict[str, Any] = {"sender": self.sender, "keys": self.keys}
         if dedups:
-            query = query.union_all(select(literal_column("'t'"), StudioTurn.dedup).where(
-                StudioTurn.conversation_id == self.sender, StudioTurn.dedup.in_(dedups)))
+            params["dedups"] = dedups
         seen: Set[str] = set()
         turns: Set[str] = set()
-        for kind, value in self.db.execute(query):
+        for kind, value in self.db.execute(_seen_query(bool(dedups)), params):
             (seen if kind == "k" else turns).add(value)
         return seen, turns
 
     def _load(self, want_conv: bool, want_last_turn: bool) -> None:
-        """The sender's review record, current session (the one started last) and last shopper
-        turn (what the bot's actions are noted on: the latest `at`, the later insert on a tie),
-        each outer-joined to one anchor row: one round trip, None for what does not exist."""
-        session_id = select(ConversationSession.id).where(
-            ConversationSession.sender_id == self.sender).order_by(
-            ConversationSession.started_at.desc()).limit(1).scalar_subquery()
-        entities: List[Any] = [ConversationSession]
-        query = select(literal_column("1").label("anchor")).subquery()
-        joins: List[Tuple[Any, Any]] = [(ConversationSession, ConversationSession.id == session_id)]
-        if want_conv:
-            entities.append(StudioConversation)
-            joins.append((StudioConversation, StudioConversation.id == self.sender))
-        if want_last_turn:
-            turn_id = select(StudioTurn.id).where(
-                StudioTurn.conversation_id == self.sender, StudioTurn.role == "shopper").order_by(
-                StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1).scalar_subquery()
-            entities.append(StudioTurn)
-            joins.append((StudioTurn, StudioTurn.id == turn_id))
-        # the anchor's own column too: the ORM drops a row whose only entity is all NULL
-        stmt = select(query.c.anchor, *entities).select_from(query)
-        for entity, on in joins:
-            stmt = stmt.outerjoin(entity, on)
-        found = dict(zip(entities, self.db.execute(stmt).one()[1:]))
-        self.session = found[ConversationSession]
-        self.conv = found.get(StudioConversation)
-        self.last_turn = found.get(StudioTurn)
+        """The sender's review record, current session and last shopper turn: one round trip."""
+        row = self.db.execute(_load_query(want_conv, want_last_turn),
+                              {"sender": self.sender}).one()
+        self.session = row.ConversationSession
+        self.conv = row.StudioConversation if want_conv else None
+        self.last_turn = row.StudioTurn if want_last_turn else None
 
     def record(self) -> None:
         with self.db.no_autoflush:
