@@ -4,7 +4,8 @@ Replays the recorded conversations (tests/unit/data/policy_trackers.json.gz: the
 real conversations) through the service's stream handler on a private PostgreSQL schema, the
 way the events consumer delivers them: one lane batch per shopper message (the user event and
 what the bot did after it). Prints the process's CPU (utime+stime, worker threads included) per
-event and per shopper message.
+event and per shopper message, and PostgreSQL's (every postgres process on the machine: on a
+machine where nothing else uses the server, the replay's share).
 
   PYTHONPATH=$PWD .venv/bin/python bench/ingest_speed.py [--runs 2] [--mode lane|entry]
 
@@ -18,6 +19,7 @@ import asyncio
 import gzip
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -30,6 +32,9 @@ from handoff.config import Settings
 from handoff.conversations.tables import ConversationSession, SeenEvent, StudioTurn
 from handoff.db import migrate
 from handoff.service import Service
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from profile_round_trip import postgres_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "tests" / "unit" / "data" / "policy_trackers.json.gz"
@@ -83,17 +88,18 @@ def main() -> None:
         events = sum(len(b) for b in batches)
         shopper = sum(1 for b in batches for e in b if e["event"] == "user")
         asyncio.run(replay(service, messages(99)[:20], args.mode == "lane"))  # warm up
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, pg = time.perf_counter(), time.process_time(), postgres_seconds()
         asyncio.run(replay(service, batches, args.mode == "lane"))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        pg = postgres_seconds() - pg
         with service.maker() as db:
             rows = {t.__tablename__: db.execute(select(func.count()).select_from(t)).scalar()
                     for t in (StudioTurn, ConversationSession, SeenEvent)}
         service.engine.dispose()
         print(f"mode={args.mode} events={events} shopper messages={shopper} rows={rows}")
         print(f"CPU {cpu * 1000:.0f} ms: {cpu * 1e3 / events:.3f} ms/event, "
-              f"{cpu * 1e3 / shopper:.2f} ms/shopper message; wall {wall:.1f} s; "
-              f"load {os.getloadavg()[0]:.2f}")
+              f"{cpu * 1e3 / shopper:.2f} ms/shopper message; PostgreSQL {pg * 1e3 / shopper:.2f} "
+              f"ms/shopper message; wall {wall:.1f} s; load {os.getloadavg()[0]:.2f}")
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

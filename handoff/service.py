@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from datetime import timedelta
@@ -15,12 +14,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from common import production, streams
-from common.ticket import Ticket, shopper_text, utcnow
+from common.ticket import Ticket, utcnow
 from common.typing_relay import TypingRelay
-from handoff import bus, health, store, survey_flow
+from handoff import bus, health, shopper, store
 from handoff.agents import create_agent, verify_password
 from handoff.aftersales import intake
-from handoff.assist import emotion as assist_emotion
 from handoff.cluster import Cluster
 from handoff.conversations import record as conversation_record
 from handoff.conversations.segments import Segments
@@ -33,25 +31,13 @@ from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.render import fill
 from handoff.routing import Routing
+from handoff.shopper import parse_csat  # noqa: F401  (where tests and tools import it)
 from handoff.schema import migrate_locked, require_current
 
 log = logging.getLogger(__name__)
 # Longest a clean stop waits for the leased stream consumers (the entry in flight, grace 10 s).
 STOP_SECONDS = 20.0
 R = TypeVar("R")
-_CSAT = re.compile(r"^\s*([1-5])\s*(分|星|stars?|/\s*5)?\s*[.!。!]?\s*$", re.I)
-_CSAT_ZH = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-CSAT_WINDOW = timedelta(hours=1)
-
-
-def parse_csat(text: Optional[str]) -> Optional[int]:
-    """'5', '4分', '五星', '3 stars' -> score; anything else is not a rating."""
-    text = (text or "").strip()
-    match = _CSAT.match(text)
-    if match:
-        return int(match.group(1))
-    zh = re.match(r"^([一二两三四五])\s*(分|星)$", text)
-    return _CSAT_ZH[zh.group(1)] if zh else None
 
 
 def event_conversation(event: Dict[str, Any]) -> str:
@@ -205,6 +191,9 @@ class Service:
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
         how, segment = self.segments.take(entry_id)
+        if kind == "user" and event.get("sender_id"):
+            await self._shopper_message(entry_id, event, how, segment)
+            return
         if how == "segment":
             await self._record_segment(entry_id, event, segment)
         elif how == "alone":
@@ -225,9 +214,6 @@ class Service:
         if kind == "session_started" and event.get("sender_id"):
             await self._keep_paused(str(event["sender_id"]))
             return
-        if kind != "user" or not event.get("sender_id"):
-            return
-        await self._shopper_message(event)
 
     async def _record_segment(self, entry_id: str, event: Dict[str, Any],
                               segment: List[Tuple[str, Dict[str, Any]]]) -> None:
@@ -262,36 +248,19 @@ class Service:
             await self.enqueue_relay({"kind": "pause", "conversation_id": sender,
                                       "relay_id": f"pause:{row.id}:{uuid.uuid4().hex[:8]}"})
 
-    async def _shopper_message(self, event: Dict[str, Any]) -> None:
-        sender = str(event["sender_id"])
-        text = shopper_text(event)
-        stamp = float(event.get("timestamp") or 0)
-        dedup = f"rasa:{event.get('message_id') or stamp}"
-
+    async def _shopper_message(self, entry_id: str, event: Dict[str, Any], how: str,
+                               segment: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """The message's events (read model) and its handoff work in one transaction
+        (handoff.shopper); a user event always begins its own segment."""
+        events = [e for _, e in segment] if how == "segment" else [event] if how == "alone" else []
         relay_items: List[Dict[str, Any]] = []  # post-chat survey questions to send
 
         def work(db):
-            row = store.open_ticket_for(db, sender)
-            if row is not None:
-                # The message that triggered the handoff is already in the ticket's transcript.
-                if row.decided_at and stamp and stamp <= row.decided_at:
-                    return None
-                msg, created = store.add_message(db, row, "shopper", text, dedup)
-                view = store.message_view(msg)
-                if created:  # the console's emotion indicator follows every message
-                    view["emotion"] = assist_emotion.record(db, row, msg, event)
-                return ("message", row.queue, row.assignee_id, view, created)
-            score = parse_csat(text)
-            if score is not None:
-                done = store.awaiting_csat(db, sender, CSAT_WINDOW)
-                if done is not None:
-                    store.set_csat(db, done, score, source=dedup)
-                    conversation_record.set_csat(db, sender, score)
-                    relay_items.extend(survey_flow.after_csat(db, done))
-                    return ("csat", done.queue, done.assignee_id, store.ticket_view(done), True)
-            relay_items.extend(survey_flow.on_answer(db, sender, text))
-            return None
-        result = await self.db(work)
+            recorded = shopper.record_events(db, events, event)
+            return recorded, shopper.handoff_work(db, event, relay_items)
+        recorded, result = await self.db(work)
+        if recorded:  # committed: the segment's other entries are only acknowledged
+            self.segments.mark_recorded(segment, by=entry_id)
         for item in relay_items:
             await self.enqueue_relay(item)
         if not result or not result[4]:

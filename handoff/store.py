@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -337,10 +337,14 @@ def add_note(db: Session, agent: Agent, ticket_id: int, text: str) -> TicketEven
     return record(db, row, "note", agent.username, text=text)
 
 
+# Built once (every shopper message asks it): building a statement costs more than running it.
+_OPEN_TICKET = select(TicketRow).where(
+    TicketRow.conversation_id == bindparam("conversation"), TicketRow.status.in_(OPEN)
+).order_by(TicketRow.id.desc()).limit(1)
+
+
 def open_ticket_for(db: Session, conversation_id: str) -> Optional[TicketRow]:
-    return db.execute(select(TicketRow).where(
-        TicketRow.conversation_id == conversation_id, TicketRow.status.in_(OPEN))
-        .order_by(TicketRow.id.desc()).limit(1)).scalar_one_or_none()
+    return db.execute(_OPEN_TICKET, {"conversation": conversation_id}).scalar_one_or_none()
 
 
 def awaiting_csat(db: Session, conversation_id: str, within: timedelta) -> Optional[TicketRow]:

@@ -116,6 +116,8 @@ def pending(db: Session, conversation_id: str) -> Optional[SurveyRow]:
 def answer(db: Session, conversation_id: str, text: str,
            config: SurveyConfig) -> Optional[Tuple[SurveyRow, Optional[Question]]]:
     """Record the shopper's answer to the open question; returns it and the next question."""
+    if not _NUMBER.match(text or ""):  # answers no question (parse_score): no query needed
+        return None
     row = pending(db, conversation_id)
     if row is None:
         return None

@@ -10,12 +10,13 @@ seen (a redelivered stream entry) changes nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import hashlib
 import json
+from functools import lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, literal_column, select
 from sqlalchemy.orm import Session
 
 from handoff.conversations import masking, sessions
@@ -75,6 +76,48 @@ def event_key(event: Dict[str, Any]) -> str:
     return f"{event.get('event')}:{float(event.get('timestamp') or 0.0)!r}:{digest}"[:200]
 
 
+# The up-front queries are built once, with bound parameters: building a statement and its
+# cache key costs more CPU than running it (a few hundred microseconds per batch).
+@lru_cache(maxsize=None)
+def _seen_query(with_turns: bool) -> Any:
+    query = select(literal_column("'k'"), SeenEvent.key).where(
+        SeenEvent.sender_id == bindparam("sender"),
+        SeenEvent.key.in_(bindparam("keys", expanding=True)))
+    if with_turns:
+        query = query.union_all(select(literal_column("'t'"), StudioTurn.dedup).where(
+            StudioTurn.conversation_id == bindparam("sender"),
+            StudioTurn.dedup.in_(bindparam("dedups", expanding=True))))
+    return query
+
+
+@lru_cache(maxsize=None)
+def _load_query(want_conv: bool, want_last_turn: bool) -> Any:
+    """The current session (the one started last), the review record and the last shopper turn
+    (what the bot's actions are noted on: the latest `at`, the later insert on a tie), each
+    outer-joined to one anchor row; None for what does not exist."""
+    sender = bindparam("sender")
+    anchor = select(literal_column("1").label("anchor")).subquery()
+    session_id = select(ConversationSession.id).where(
+        ConversationSession.sender_id == sender).order_by(
+        ConversationSession.started_at.desc()).limit(1).scalar_subquery()
+    # the anchor's own column too: the ORM drops a row whose only entity is all NULL
+    entities: List[Any] = [anchor.c.anchor, ConversationSession]
+    joins: List[Tuple[Any, Any]] = [(ConversationSession, ConversationSession.id == session_id)]
+    if want_conv:
+        entities.append(StudioConversation)
+        joins.append((StudioConversation, StudioConversation.id == sender))
+    if want_last_turn:
+        turn_id = select(StudioTurn.id).where(
+            StudioTurn.conversation_id == sender, StudioTurn.role == "shopper").order_by(
+            StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1).scalar_subquery()
+        entities.append(StudioTurn)
+        joins.append((StudioTurn, StudioTurn.id == turn_id))
+    query = select(*entities).select_from(anchor)
+    for entity, on in joins:
+        query = query.outerjoin(entity, on)
+    return query
+
+
 def ingest(db: Session, event: Dict[str, Any]) -> None:
     """Record one tracker event (call `wanted` first); an event seen before changes nothing.
     One consumer lane per conversation: no race between the check and the insert."""
@@ -101,28 +144,36 @@ class _Lane:
     def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]]) -> None:
         self.db, self.sender, self.events = db, sender, events
         self.keys = [event_key(e) for e in events]
-        # Everything asked of the database up front, before the batch adds a row: one flush
-        # at the commit then writes the batch's rows together.
-        self.seen = set(db.execute(select(SeenEvent.key).where(
-            SeenEvent.sender_id == sender, SeenEvent.key.in_(self.keys))).scalars())
+        # Everything asked of the database up front, before the batch adds a row, in two
+        # queries (each round trip costs the service more CPU than the rows it returns): one
+        # flush at the commit then writes the batch's rows together.
         kinds = {e.get("event") for e in events}
         dedups = [_dedup(e) for e in events if e.get("event") in ("user", "bot")]
-        self.turns = set(db.execute(select(StudioTurn.dedup).where(
-            StudioTurn.conversation_id == sender, StudioTurn.dedup.in_(dedups))
-        ).scalars()) if dedups else set()
-        self.conv: Optional[StudioConversation] = db.get(StudioConversation, sender) \
-            if kinds & {"user", "bot", "action", "slot"} else None
-        # The sender's current session: the one started last.
-        self.session: Optional[ConversationSession] = db.execute(
-            select(ConversationSession).where(ConversationSession.sender_id == sender)
-            .order_by(ConversationSession.started_at.desc()).limit(1)).scalar_one_or_none()
-        # The last shopper turn (what the bot's actions are noted on): the latest `at`, the
-        # later insert on a tie, as the query orders them.
-        self.last_turn: Optional[StudioTurn] = db.execute(
-            select(StudioTurn).where(StudioTurn.conversation_id == sender,
-                                     StudioTurn.role == "shopper")
-            .order_by(StudioTurn.at.desc(), StudioTurn.id.desc()).limit(1)
-        ).scalar_one_or_none() if "action" in kinds else None
+        self.seen, self.turns = self._seen(dedups)
+        self.conv: Optional[StudioConversation] = None
+        self.session: Optional[ConversationSession] = None
+        self.last_turn: Optional[StudioTurn] = None
+        self._load(want_conv=bool(kinds & {"user", "bot", "action", "slot"}),
+                   want_last_turn="action" in kinds)
+
+    def _seen(self, dedups: List[str]) -> Tuple[Set[str], Set[str]]:
+        """The batch's event keys seen before and its turns already recorded."""
+        params: Dict[str, Any] = {"sender": self.sender, "keys": self.keys}
+        if dedups:
+            params["dedups"] = dedups
+        seen: Set[str] = set()
+        turns: Set[str] = set()
+        for kind, value in self.db.execute(_seen_query(bool(dedups)), params):
+            (seen if kind == "k" else turns).add(value)
+        return seen, turns
+
+    def _load(self, want_conv: bool, want_last_turn: bool) -> None:
+        """The sender's review record, current session and last shopper turn: one round trip."""
+        row = self.db.execute(_load_query(want_conv, want_last_turn),
+                              {"sender": self.sender}).one()
+        self.session = row.ConversationSession
+        self.conv = row.StudioConversation if want_conv else None
+        self.last_turn = row.StudioTurn if want_last_turn else None
 
     def record(self) -> None:
         with self.db.no_autoflush:
