@@ -5,12 +5,13 @@ changes go through Alembic so a real shop's database is upgraded in place, never
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'shop.db'}"
+T = TypeVar("T")
 
 # Money has two decimals and stays far below float precision limits, so SQLite's float
 # storage of Numeric is exact enough; PostgreSQL stores real NUMERIC.
@@ -100,3 +102,19 @@ def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _in_scope(fn: Callable[..., T], args: tuple) -> T:
+    with session_scope() as session:
+        return fn(session, *args)
+
+
+async def in_session(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(session, *args)` in one transaction on a worker thread; its result.
+
+    The action server is one event loop for every conversation: a query or a COMMIT waiting
+    for PostgreSQL's disk there would hold up every other conversation's action (FAQ answers
+    included). The session is made, committed and closed in that thread, and never leaves
+    it, so `fn` returns plain values, or objects whose loaded attributes are all it needs.
+    """
+    return await asyncio.to_thread(_in_scope, fn, args)
