@@ -8,6 +8,7 @@ conversation: from then on the shopper's messages go to the agent (bot.broker ->
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
@@ -113,8 +114,11 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         language = tracker.get_slot("language") or "zh"
-        ticket = build_ticket(list(tracker.events), dict(tracker.slots), tracker.sender_id,
-                              tracker.get_latest_input_channel(), lookup_order, lookup_customer)
+        # On a worker thread: the order and customer lookups wait for the store (the customer
+        # may only be known from the order), and the event loop serves every conversation.
+        ticket = await asyncio.to_thread(build_ticket, list(tracker.events), dict(tracker.slots),
+                                         tracker.sender_id, tracker.get_latest_input_channel(),
+                                         lookup_order, lookup_customer)
         delivery = await deliver(ticket)
         dispatcher.utter_message(text=shopper_message(delivery.status, delivery.placement,
                                                       language))
