@@ -6,7 +6,6 @@ new position back to `flow_id`, `flow_step` and `flow_record`.
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +17,7 @@ from actions.fallback import ActionFallback
 from actions.flows.conversation import (OFFER, STEP, answering, chosen_option, flow_state,
                                         latest_intent, latest_text)
 from actions.flows.engine import OFFER_RESTART, OFFER_RESUME, OFFER_STOP, Engine, FlowState, Turn
+from actions.store import off_loop
 from common.flows.loader import FlowLibrary
 from common.flows.matching import is_cancel, match_text
 from common.flows.model import ESCALATE, Flow
@@ -78,7 +78,7 @@ async def _moving(flow: Flow, move: Callable[..., Turn], *args: Any, **kwargs: A
     actions: a step may look things up in the store (lookup_device_model), and a query
     waiting there must not hold up the event loop every conversation shares."""
     if any(step.action for step in flow.steps.values()):
-        return await asyncio.to_thread(move, *args, **kwargs)
+        return await off_loop(move, *args, **kwargs)
     return move(*args, **kwargs)
 
 

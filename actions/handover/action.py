@@ -8,7 +8,6 @@ conversation: from then on the shopper's messages go to the agent (bot.broker ->
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
@@ -22,7 +21,7 @@ from actions.texts import text
 from actions.handover.client import deliver
 from actions.handover.ticket import build_ticket
 from actions.identity.link import linked_identities
-from actions.store import order_context, session_scope
+from actions.store import off_loop, order_context, session_scope
 from actions.store.models import Customer, Order
 from common import policy
 from common.ticket import mask_phone
@@ -116,9 +115,9 @@ class ActionHandoff(Action):
         language = tracker.get_slot("language") or "zh"
         # On a worker thread: the order and customer lookups wait for the store (the customer
         # may only be known from the order), and the event loop serves every conversation.
-        ticket = await asyncio.to_thread(build_ticket, list(tracker.events), dict(tracker.slots),
-                                         tracker.sender_id, tracker.get_latest_input_channel(),
-                                         lookup_order, lookup_customer)
+        ticket = await off_loop(build_ticket, list(tracker.events), dict(tracker.slots),
+                                tracker.sender_id, tracker.get_latest_input_channel(),
+                                lookup_order, lookup_customer)
         delivery = await deliver(ticket)
         dispatcher.utter_message(text=shopper_message(delivery.status, delivery.placement,
                                                       language))
