@@ -6,7 +6,7 @@ new position back to `flow_id`, `flow_step` and `flow_record`.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -17,6 +17,7 @@ from actions.fallback import ActionFallback
 from actions.flows.conversation import (OFFER, STEP, answering, chosen_option, flow_state,
                                         latest_intent, latest_text)
 from actions.flows.engine import OFFER_RESTART, OFFER_RESUME, OFFER_STOP, Engine, FlowState, Turn
+from actions.store import off_loop
 from common.flows.loader import FlowLibrary
 from common.flows.matching import is_cancel, match_text
 from common.flows.model import ESCALATE, Flow
@@ -72,10 +73,21 @@ def _current(tracker: Tracker) -> tuple:
     return flow, state
 
 
-def _answer_typed(engine: Engine, flow: Flow, state: FlowState, tracker: Tracker) -> Optional[Turn]:
+async def _moving(flow: Flow, move: Callable[..., Turn], *args: Any, **kwargs: Any) -> Turn:
+    """`move` (Engine.begin or Engine.answer), on a worker thread when the flow has step
+    actions: a step may look things up in the store (lookup_device_model), and a query
+    waiting there must not hold up the event loop every conversation shares."""
+    if any(step.action for step in flow.steps.values()):
+        return await off_loop(move, *args, **kwargs)
+    return move(*args, **kwargs)
+
+
+async def _answer_typed(engine: Engine, flow: Flow, state: FlowState,
+                        tracker: Tracker) -> Optional[Turn]:
     text = latest_text(tracker)
     option = match_text(flow.steps[state.step or ""], text, latest_intent(tracker))
-    return engine.answer(flow, state, option, typed=text or None) if option else None
+    return await _moving(flow, engine.answer, flow, state, option, typed=text or None) \
+        if option else None
 
 
 def _faq_response(tracker: Tracker) -> str:
@@ -104,13 +116,14 @@ class ActionFlowStart(Action):
             # intent: words that answer the current step are an answer, not a new problem
             option = match_text(flow.steps[state.step or ""], latest_text(tracker), None)
             if option is not None:
-                return _emit(dispatcher, engine.answer(flow, state, option, typed=latest_text(tracker)))
+                return _emit(dispatcher, await _moving(flow, engine.answer, flow, state, option,
+                                                       typed=latest_text(tracker)))
             if flow.id == wanted.id:
                 return _emit(dispatcher, engine.reask(flow, state, "flow.still_on_step"))
         elif flow is not None and flow.id == wanted.id:
             return _emit(dispatcher, engine.offer_resume(flow, state))
         lead = [engine.say("flow.switch", title=wanted.title.get(engine.language))] if flow else []
-        turn = engine.begin(wanted)
+        turn = await _moving(wanted, engine.begin, wanted)
         if lead:
             turn.messages[0] = lead[0]  # the switch note replaces the usual intro line
         return _emit(dispatcher, turn)
@@ -128,7 +141,7 @@ class ActionFlowAnswer(Action):
         flow, state = _current(tracker)
         chosen = chosen_option(tracker)
         if chosen is not None:
-            return self._button(dispatcher, engine, flow, state, chosen)
+            return await self._button(dispatcher, engine, flow, state, chosen)
         intent = latest_intent(tracker)
         if flow is None:
             return await _default_reply(dispatcher, tracker, domain, intent)
@@ -136,7 +149,7 @@ class ActionFlowAnswer(Action):
         if status in (STEP, OFFER) and is_cancel(latest_text(tracker)):
             return _emit(dispatcher, engine.cancel(flow, state))
         if status == STEP:
-            turn = _answer_typed(engine, flow, state, tracker)
+            turn = await _answer_typed(engine, flow, state, tracker)
             if turn is None and intent == "goodbye":  # "好了,再见" is an answer; a bare goodbye is not
                 return await _default_reply(dispatcher, tracker, domain, intent)
             return _emit(dispatcher, turn or engine.not_understood(flow, state))
@@ -149,7 +162,7 @@ class ActionFlowAnswer(Action):
         return await _default_reply(dispatcher, tracker, domain, intent)
 
     @staticmethod
-    def _button(dispatcher: CollectingDispatcher, engine: Engine, flow: Optional[Flow],
+    async def _button(dispatcher: CollectingDispatcher, engine: Engine, flow: Optional[Flow],
                 state: FlowState, chosen: str) -> List[Dict[Text, Any]]:
         if flow is None:
             dispatcher.utter_message(text=texts.text("flow.no_flow", engine.language))
@@ -157,7 +170,7 @@ class ActionFlowAnswer(Action):
         if chosen == OFFER_RESUME:
             return _emit(dispatcher, engine.reask(flow, state))
         if chosen == OFFER_RESTART:
-            return _emit(dispatcher, engine.begin(flow))
+            return _emit(dispatcher, await _moving(flow, engine.begin, flow))
         if chosen == OFFER_STOP:
             return _emit(dispatcher, engine.cancel(flow, state, "flow.dropped"))
         step_id, _, option_id = chosen.rpartition(":")
@@ -166,7 +179,7 @@ class ActionFlowAnswer(Action):
             return _emit(dispatcher, engine.reask(flow, state, "flow.stale_button"))
         if (step_id and step_id != step.id) or step.option(option_id) is None:
             return _emit(dispatcher, engine.reask(flow, state, "flow.unknown_option"))
-        return _emit(dispatcher, engine.answer(flow, state, option_id))
+        return _emit(dispatcher, await _moving(flow, engine.answer, flow, state, option_id))
 
 
 class ActionFlowResume(Action):
@@ -186,7 +199,7 @@ class ActionFlowResume(Action):
             return _clear(state)
         if intent == "faq":
             if answering(tracker, state) == STEP:
-                turn = _answer_typed(engine, flow, state, tracker)
+                turn = await _answer_typed(engine, flow, state, tracker)
                 if turn is not None:
                     return _emit(dispatcher, turn)
             dispatcher.utter_message(response=_faq_response(tracker))

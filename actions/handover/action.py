@@ -21,7 +21,7 @@ from actions.texts import text
 from actions.handover.client import deliver
 from actions.handover.ticket import build_ticket
 from actions.identity.link import linked_identities
-from actions.store import order_context, session_scope
+from actions.store import off_loop, order_context, session_scope
 from actions.store.models import Customer, Order
 from common import policy
 from common.ticket import mask_phone
@@ -113,8 +113,11 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         language = tracker.get_slot("language") or "zh"
-        ticket = build_ticket(list(tracker.events), dict(tracker.slots), tracker.sender_id,
-                              tracker.get_latest_input_channel(), lookup_order, lookup_customer)
+        # On a worker thread: the order and customer lookups wait for the store (the customer
+        # may only be known from the order), and the event loop serves every conversation.
+        ticket = await off_loop(build_ticket, list(tracker.events), dict(tracker.slots),
+                                tracker.sender_id, tracker.get_latest_input_channel(),
+                                lookup_order, lookup_customer)
         delivery = await deliver(ticket)
         dispatcher.utter_message(text=shopper_message(delivery.status, delivery.placement,
                                                       language))

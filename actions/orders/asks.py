@@ -7,12 +7,14 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.form_steps import ask_text, misses
 from actions.texts import text
 from actions.orders.aftersales import REASONS, ask_photo_key
 from actions.orders.changes import AskConfirm
-from actions.orders.common import accessible_order, language, session_scope
+from actions.orders.common import accessible_order, language
+from actions.store import in_session
 
 
 def slot_payload(slot: str, value: str) -> str:
@@ -24,6 +26,11 @@ def slot_payload(slot: str, value: str) -> str:
 def reason_buttons(lang: str) -> List[Dict[str, str]]:
     return [{"title": text(f"reason_{r}", lang), "payload": slot_payload("return_reason", r)}
             for r in REASONS]
+
+
+def _confirm_message(session: Session, tracker: Tracker, lang: str) -> str:
+    order = accessible_order(session, tracker)
+    return AskConfirm.message(order, tracker, lang) if order else ""
 
 
 class ActionAskNewAddress(Action):
@@ -44,9 +51,7 @@ class ActionAskOrderConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         lang = language(tracker)
-        with session_scope() as session:
-            order = accessible_order(session, tracker)
-            message = AskConfirm.message(order, tracker, lang) if order else ""
+        message = await in_session(_confirm_message, tracker, lang)
         if misses(tracker) >= 2:
             message = text("reask_order_confirmed", lang)
         yes, no = text("btn_yes", lang), text("btn_no", lang)

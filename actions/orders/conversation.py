@@ -7,12 +7,13 @@ Topic logic lives in the other modules of actions/orders/; this module only rout
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions import form_reading, form_steps
 from actions.handover import cases as handoff_cases
@@ -21,10 +22,9 @@ from actions.texts import status_name, text
 from actions.orders import aftersales, changes, status
 from actions.orders.common import (
     TOPICS, accessible_order, context_events, items_text, language, reset_form_events,
-    session_scope,
 )
 from actions.shop import submit as shop
-from actions.store import find_order, normalize_order_id
+from actions.store import find_order, in_session, normalize_order_id
 from actions.store.queries import recent_orders
 
 HANDLERS = {
@@ -50,6 +50,49 @@ def _entity_order_id(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def _identify_and_pick(session: Session, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Who the channel says the shopper is, and the order when it is clear which one is meant."""
+    events: List[Dict[Text, Any]] = []
+    customer_id, source = tracker.get_slot("customer_id"), tracker.get_slot("identity_source")
+    if source != "channel":
+        channel_customer = access.customer_from_channel(session, tracker)
+        if channel_customer:
+            customer_id, source = channel_customer, "channel"
+            events += [SlotSet("customer_id", customer_id), SlotSet("identity_source", "channel")]
+    order_id = _entity_order_id(tracker) or tracker.get_slot("order_id")
+    if not order_id and source == "channel":
+        candidates = recent_orders(session, customer_id)
+        if len(candidates) == 1:
+            order_id = candidates[0].id
+    return events + [SlotSet("order_id", order_id)]
+
+
+def _required(session: Session, tracker: Tracker) -> List[Text]:
+    order = accessible_order(session, tracker)
+    if order is None:
+        return ["order_id", "phone_last4"] if tracker.get_slot("order_id") else ["order_id"]
+    needed = REQUIRED.get(tracker.get_slot("order_topic") or "")
+    return ["order_id"] + (needed(order, tracker) if needed else [])
+
+
+def _visible_order_id(session: Session, tracker: Tracker, order_id: str) -> Optional[str]:
+    order = find_order(session, order_id)
+    return order.id if order is not None and access.can_see(tracker, order) else None
+
+
+def _order_if_phone_matches(session: Session, order_id: str, digits: str) -> Optional[Any]:
+    """The order (its columns loaded) when `digits` end one of its phones, else None."""
+    order = find_order(session, order_id)
+    return order if order is not None and access.phone_matches(order, digits) else None
+
+
+def _order_buttons(session: Session, customer_id: Optional[str],
+                   lang: str) -> List[Dict[str, str]]:
+    return [{"title": f"{o.id} {items_text(o, lang, limit=1)} · {status_name(o.status, lang)}",
+             "payload": f'/inform{{"order_id":"{o.id}"}}'}
+            for o in recent_orders(session, customer_id)]
+
+
 class OrderStart(Action):
     """Base of action_order_status, action_cancel_order, ...: set the topic, identify the
     shopper from the channel, and pick the order when it is clear which one is meant."""
@@ -62,20 +105,7 @@ class OrderStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         events = [SlotSet("order_topic", self.topic)] + reset_form_events()
-        customer_id, source = tracker.get_slot("customer_id"), tracker.get_slot("identity_source")
-        with session_scope() as session:
-            if source != "channel":
-                channel_customer = access.customer_from_channel(session, tracker)
-                if channel_customer:
-                    customer_id, source = channel_customer, "channel"
-                    events += [SlotSet("customer_id", customer_id),
-                               SlotSet("identity_source", "channel")]
-            order_id = _entity_order_id(tracker) or tracker.get_slot("order_id")
-            if not order_id and source == "channel":
-                candidates = recent_orders(session, customer_id)
-                if len(candidates) == 1:
-                    order_id = candidates[0].id
-            events.append(SlotSet("order_id", order_id))
+        events += await in_session(_identify_and_pick, tracker)
         if self.topic == "damaged_item":
             photo = aftersales.recent_photo(tracker)
             if photo:
@@ -124,12 +154,7 @@ class ValidateOrderForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("order_aborted") or tracker.get_slot("verify_blocked"):
             return []
-        with session_scope() as session:
-            order = accessible_order(session, tracker)
-            if order is None:
-                return ["order_id", "phone_last4"] if tracker.get_slot("order_id") else ["order_id"]
-            needed = REQUIRED.get(tracker.get_slot("order_topic") or "")
-            return ["order_id"] + (needed(order, tracker) if needed else [])
+        return await in_session(_required, tracker)
 
     async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -166,9 +191,7 @@ class ValidateOrderForm(FormValidationAction):
         if not order_id:
             dispatcher.utter_message(text=text("order_id_malformed", lang))
             return {"order_id": None}
-        with session_scope() as session:
-            order = find_order(session, order_id)
-            visible = order.id if order is not None and access.can_see(tracker, order) else None
+        visible = await in_session(_visible_order_id, tracker, order_id)
         if visible:  # the shopper's own (or already proven) order: nothing is being guessed
             return {"order_id": visible}
         if await access.is_blocked(tracker):
@@ -197,12 +220,11 @@ class ValidateOrderForm(FormValidationAction):
         attempt = await access.attempt(tracker, order_id)
         if not attempt.allowed:
             return {"phone_last4": None, "order_id": None, "verify_blocked": True}
-        with session_scope() as session:
-            order = find_order(session, order_id)
-            if order is not None and access.phone_matches(order, digits):
-                await attempt.succeeded()
-                # This order only: four digits are no proof of the account (no identity link).
-                return dict(access.verified_events(tracker, order))
+        order = await in_session(_order_if_phone_matches, order_id, digits)
+        if order is not None:
+            await attempt.succeeded()
+            # This order only: four digits are no proof of the account (no identity link).
+            return dict(access.verified_events(tracker, order))
         dispatcher.utter_message(text=text("order_not_found", lang))
         return {"phone_last4": None, "order_id": None, "verify_blocked": attempt.blocked_after or None}
 
@@ -243,14 +265,10 @@ class ActionAskOrderId(Action):
         if tracker.get_slot("identity_source") != "channel":
             dispatcher.utter_message(text=text("ask_order_id_unverified", lang))
             return []
-        with session_scope() as session:
-            orders = recent_orders(session, tracker.get_slot("customer_id"))
-            if not orders:
-                dispatcher.utter_message(text=text("ask_order_id_none", lang))
-                return []
-            buttons = [{"title": f"{o.id} {items_text(o, lang, limit=1)} · "
-                                 f"{status_name(o.status, lang)}",
-                        "payload": f'/inform{{"order_id":"{o.id}"}}'} for o in orders]
+        buttons = await in_session(_order_buttons, tracker.get_slot("customer_id"), lang)
+        if not buttons:
+            dispatcher.utter_message(text=text("ask_order_id_none", lang))
+            return []
         dispatcher.utter_message(text=text("which_order", lang), buttons=buttons)
         return []
 
@@ -264,6 +282,30 @@ class ActionAskPhoneLast4(Action):
         dispatcher.utter_message(text=form_steps.ask_text("ask_phone_last4", "phone_last4",
                                                           tracker, language(tracker)))
         return []
+
+
+def _answer(session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, topic: str,
+            lang: str, conversation_blocked: bool
+            ) -> Tuple[bool, List[Dict[Text, Any]], Optional[Dict[str, Any]]]:
+    """The topic's answer from the verified order, in one transaction: whether it was answered,
+    the events, and the case it opened (sent to the service once committed)."""
+    if tracker.get_slot("verify_blocked") or conversation_blocked and \
+            accessible_order(session, tracker) is None:
+        if conversation_blocked:
+            said = text("verify_blocked", lang, minutes=access.limits()[1])
+        else:  # this conversation is fine; the order number itself is being guessed
+            said = text("verify_blocked_order", lang)
+        dispatcher.utter_message(text=said)
+        return False, [SlotSet("order_id", None)], None
+    order = accessible_order(session, tracker)
+    if order is None or topic not in TOPICS:
+        dispatcher.utter_message(text=text("order_not_found", lang))
+        return False, [SlotSet("order_id", None)], None
+    events = HANDLERS[topic](session, tracker, dispatcher, order, lang) or []
+    session.flush()
+    session.refresh(order)
+    events = context_events(order) + events
+    return True, events, handoff_cases.opened_case(session, events, tracker)
 
 
 class ActionOrderSubmit(Action):
@@ -281,24 +323,10 @@ class ActionOrderSubmit(Action):
                 dispatcher.utter_message(text=text("aborted", lang))
             return reset_form_events()
         conversation_blocked = await access.is_blocked(tracker)
-        with session_scope() as session:
-            if tracker.get_slot("verify_blocked") or conversation_blocked and \
-                    accessible_order(session, tracker) is None:
-                if conversation_blocked:
-                    said = text("verify_blocked", lang, minutes=access.limits()[1])
-                else:  # this conversation is fine; the order number itself is being guessed
-                    said = text("verify_blocked_order", lang)
-                dispatcher.utter_message(text=said)
-                return reset_form_events() + [SlotSet("order_id", None)]
-            order = accessible_order(session, tracker)
-            if order is None or topic not in TOPICS:
-                dispatcher.utter_message(text=text("order_not_found", lang))
-                return reset_form_events() + [SlotSet("order_id", None)]
-            events = HANDLERS[topic](session, tracker, dispatcher, order, lang) or []
-            session.flush()
-            session.refresh(order)
-            events = context_events(order) + events
-            opened = handoff_cases.opened_case(session, events, tracker)
+        answered, events, opened = await in_session(_answer, tracker, dispatcher, topic, lang,
+                                                    conversation_blocked)
+        if not answered:
+            return reset_form_events() + events
         if opened is not None:  # committed: agents work it in the handoff service
             await handoff_cases.send_case(opened)
         await shop.resolve(dispatcher)  # committed: say what the shop answered, or "submitted"

@@ -3,7 +3,7 @@ order of theirs is late and the authorization matrix allows one (never above, ne
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from actions.identity import access
 from actions.texts import text
-from actions.orders.common import language, local_time, money, session_scope
+from actions.orders.common import language, local_time, money
 from actions.orders.goodwill import GOODWILL_CODE, grant
 from actions.orders.status import shop_coupon
 from actions.shop import submit as shop
+from actions.store import in_session
 from actions.store.context import hours_since
 from actions.store.models import Coupon, CouponIssuance, Customer
 from actions.store.queries import recent_orders
@@ -61,6 +62,34 @@ def late_order_goodwill(session: Session, customer_id: str) -> Optional[Any]:
     return None
 
 
+def _coupons(session: Session, tracker: Tracker,
+             lang: str) -> Tuple[List[Dict[Text, Any]], str, List[str]]:
+    """The slot events, the goodwill sentence (or "") and the coupon lines, in one transaction."""
+    events: List[Dict[Text, Any]] = []
+    customer_id = tracker.get_slot("customer_id")
+    if tracker.get_slot("identity_source") != "channel":
+        found = access.customer_from_channel(session, tracker)
+        if found:
+            customer_id = found
+            events += [SlotSet("customer_id", found), SlotSet("identity_source", "channel")]
+        else:  # an order proven with phone digits opens that order, not the account
+            customer_id = None
+    customer = session.get(Customer, customer_id) if customer_id else None
+    prefix = ""
+    if customer is not None and tracker.get_slot("identity_source") != "order" or \
+            events:
+        granted = late_order_goodwill(session, customer.id) if customer else None
+        if granted is not None:
+            done = text("goodwill_granted", lang, amount=money(granted.amount))
+            order_id = str(granted.order_id)
+            prefix = shop_coupon(session, tracker, order_id, granted, done, lang) + "\n"
+            events.append(SlotSet("goodwill_coupon", {"code": GOODWILL_CODE,
+                                                      "amount": float(granted.amount),
+                                                      "reason": "late_delivery"}))
+    lines = usable_coupons(session, customer, lang)
+    return events, prefix, lines
+
+
 class ActionCouponInquiry(Action):
     def name(self) -> Text:
         return "action_coupon_inquiry"
@@ -68,29 +97,7 @@ class ActionCouponInquiry(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         lang = language(tracker)
-        events: List[Dict[Text, Any]] = []
-        with session_scope() as session:
-            customer_id = tracker.get_slot("customer_id")
-            if tracker.get_slot("identity_source") != "channel":
-                found = access.customer_from_channel(session, tracker)
-                if found:
-                    customer_id = found
-                    events += [SlotSet("customer_id", found), SlotSet("identity_source", "channel")]
-                else:  # an order proven with phone digits opens that order, not the account
-                    customer_id = None
-            customer = session.get(Customer, customer_id) if customer_id else None
-            prefix = ""
-            if customer is not None and tracker.get_slot("identity_source") != "order" or \
-                    events:
-                granted = late_order_goodwill(session, customer.id) if customer else None
-                if granted is not None:
-                    done = text("goodwill_granted", lang, amount=money(granted.amount))
-                    order_id = str(granted.order_id)
-                    prefix = shop_coupon(session, tracker, order_id, granted, done, lang) + "\n"
-                    events.append(SlotSet("goodwill_coupon", {"code": GOODWILL_CODE,
-                                                              "amount": float(granted.amount),
-                                                              "reason": "late_delivery"}))
-            lines = usable_coupons(session, customer, lang)
+        events, prefix, lines = await in_session(_coupons, tracker, lang)
         body = text("coupons_list", lang, lines="\n".join(lines)) if lines else \
             text("coupons_none", lang)
         dispatcher.utter_message(text=prefix + body + "\n" + text("coupon_rules", lang))
