@@ -44,6 +44,9 @@ EMPTY = RowMark(count=0, last_id=-1, id_sum=0, session_start=None)
 class CachedConversation:
     tracker: DialogueStateTracker  # the state the rows in `mark` replay to; never handed out
     mark: RowMark
+    # when a retrieve last found `mark` to be the database's (time.monotonic()); a save uses it
+    # once instead of reading the mark again (bot.tracker_store)
+    checked_at: Optional[float] = None
 
 
 def clone(tracker: DialogueStateTracker) -> DialogueStateTracker:

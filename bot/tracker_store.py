@@ -92,8 +92,6 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cached_conversations: int = 1000, cached_events: int = 50_000,
                  **kwargs: Any) -> None:
         self._cache = TrackerCache(int(cached_conversations), int(cached_events))
-        # the database's mark of a conversation as its last retrieve saw it (monotonic time)
-        self._checked: Dict[str, Tuple[RowMark, float]] = {}
         super().__init__(*args, **kwargs)
         self._session_rows = sa.text(_SESSION_ROWS.format(table=self.SQLEvent.__tablename__))
 
@@ -106,7 +104,6 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         # a new model may bring other slots: cached trackers were built with the old ones
         self._domain = domain or Domain.empty()
         self._cache.clear()
-        self._checked.clear()
         if domain:  # Rasa sets it once a model is loaded: keep that model out of full GCs
             heap.refreeze_soon()
 
@@ -122,8 +119,6 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session's tracker, as Rasa's `retrieve` rebuilds it from the rows."""
         entry = self._cache.get(sender_id)
-        if len(self._checked) > 10_000:  # retrieves never saved (failed messages, reads)
-            self._checked.clear()
         cached = entry.mark if entry is not None else None
 
         def read() -> Tuple[SessionRows, bool]:
@@ -137,8 +132,8 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         rows, fits = await self._off_loop(read)
         if entry is not None and fits:
             self._replay(entry, rows.new)
+            entry.checked_at = time.monotonic()
             self._cache.put(sender_id, entry)
-            self._checked[sender_id] = (entry.mark, time.monotonic())
             return clone(entry.tracker) if entry.tracker.events else None
         if entry is not None:  # written elsewhere in a way new rows do not explain
             log.debug("cached tracker of %s is stale: read the session", sender_id)
@@ -148,8 +143,8 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
         entry = CachedConversation(DialogueStateTracker(sender_id, self.domain.slots),
                                    RowMark(0, -1, 0, rows.mark.session_start))
         self._replay(entry, rows.new)
+        entry.checked_at = time.monotonic()
         self._cache.put(sender_id, entry)
-        self._checked[sender_id] = (entry.mark, time.monotonic())
         return clone(entry.tracker)
 
     async def _off_loop(self, work: Callable[[], T]) -> T:
@@ -169,9 +164,12 @@ class FrontlineSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
-        checked = self._checked.pop(sender_id, None)
-        if checked is not None and time.monotonic() - checked[1] < CHECKED_SECONDS:
-            before = checked[0]
+        entry = self._cache.get(sender_id)
+        checked_at = entry.checked_at if entry is not None else None
+        if entry is not None:
+            entry.checked_at = None  # one save per retrieve's check
+        if checked_at is not None and time.monotonic() - checked_at < CHECKED_SECONDS:
+            before = entry.mark
         else:
             before = await self._off_loop(lambda: self._mark(sender_id))
         new_events: List[Event] = list(
