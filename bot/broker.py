@@ -38,7 +38,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.broker_outbox import Outbox
-from bot.channels.webchat_workers import worker_count
+from bot.workers import worker_count
 from bot.speedups import action_client
 from common import streams
 from common.config import redis_prefix, shared_token

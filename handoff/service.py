@@ -31,7 +31,6 @@ from handoff.notices import csat_buttons, notice
 from handoff.rasa_client import RasaClient, bot_uttered
 from handoff.render import fill
 from handoff.routing import Routing
-from handoff.shopper import parse_csat  # noqa: F401  (where tests and tools import it)
 from handoff.schema import migrate_locked, require_current
 
 log = logging.getLogger(__name__)

@@ -19,12 +19,7 @@ from typing import Any, Callable, Optional
 
 from socketio import AsyncRedisManager, AsyncServer
 
-
-def worker_count() -> int:
-    try:
-        return max(1, int(os.environ.get("SANIC_WORKERS") or 1))
-    except ValueError:
-        return 1  # Rasa falls back to one worker too
+from bot.workers import worker_count
 
 
 def shared_manager() -> Optional[AsyncRedisManager]:

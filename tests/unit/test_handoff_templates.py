@@ -4,7 +4,7 @@ from __future__ import annotations
 from common import signing
 from common.ticket import Ticket, mask_phone
 from handoff.render import environment, fill
-from handoff.service import parse_csat
+from handoff.shopper import parse_csat
 
 BASE = dict(
     conversation_id="c1", trigger="negative_emotion", channel="socketio", language="zh",
