@@ -443,6 +443,10 @@ def test_unanswered_message_is_sent_again_once_and_agent_reply_is_delivered(stac
         def unacked() -> list:
             return json.loads(page.evaluate("localStorage.getItem('frontline:unacked') || '[]'"))
 
+        # the hand-over request's own answer (its socket.io ack) comes once Rasa has finished
+        # that turn, which may be after its reply is shown: only the next message's is lost
+        page.wait_for_function("JSON.parse(localStorage.getItem('frontline:unacked') || '[]')"
+                               ".length === 0", timeout=BOT_TIMEOUT)
         text = f"快递还没到 {uuid.uuid4().hex[:6]}"
         lose["answers"] = True
         say(page, text)
