@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import os
 
-from bot.speedups import (action_client, action_validation, domain_empty, form_tracker,
-                          graph_runner, policy_states, tracker_copy)
+from bot.speedups import (action_client, action_validation, domain_empty, event_types,
+                          form_tracker, graph_runner, policy_states, tracker_copy)
 
-_MODULES = (action_client, action_validation, domain_empty, form_tracker, graph_runner,
-            policy_states, tracker_copy)
+_MODULES = (action_client, action_validation, domain_empty, event_types, form_tracker,
+            graph_runner, policy_states, tracker_copy)
 
 
 log = logging.getLogger(__name__)
