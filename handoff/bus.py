@@ -32,6 +32,8 @@ Handler = Callable[[str, Dict[str, Any], bool], Awaitable[None]]
 # Told a lane's entries (id, payload) before they are handled one by one, so a handler may do
 # work common to several entries at once (the service records a message's events together).
 LaneStart = Callable[[List[Tuple[str, Dict[str, Any]]]], None]
+# called with every lane of a fresh read (entry id, payload or None) before they run
+BatchStart = Callable[[List[List[Tuple[str, Optional[Dict[str, Any]]]]]], Awaitable[None]]
 # Errors that mean "this entry is malformed"; anything else (Redis, SQL, Rasa down) is retried.
 PERMANENT = (KeyError, ValueError, TypeError)  # streams.ForgedEntry is a ValueError
 
@@ -90,10 +92,12 @@ class Consumer:
                  secret: str, group: str = GROUP, block_ms: int = 1000,
                  claim_idle_ms: int = 60_000,
                  key: Optional[Callable[[Dict[str, Any]], str]] = None, concurrency: int = 16,
-                 lane_start: Optional[LaneStart] = None):
+                 lane_start: Optional[LaneStart] = None,
+                 batch: Optional[BatchStart] = None):
         self.redis, self.stream, self.consumer = redis, stream, consumer
         self.handler, self.group, self.secret = handler, group, secret
         self.lane_start = lane_start
+        self.batch = batch
         self.key = key  # the ordering key (a conversation); None: the whole stream in order
         self.lanes = asyncio.Semaphore(concurrency)
         self.blocked: set = set()  # keys whose entries failed; retried at `retry_at`
@@ -156,6 +160,12 @@ class Consumer:
             self.blocked = set()
         # A stuck lane's newer entries wait (unacknowledged) behind its pending ones.
         run = [key for key in lanes if pending or key not in self.blocked]
+        if self.batch is not None and not pending:  # a retry round goes entry by entry
+            try:
+                await self.batch([[(entry_id, payload) for entry_id, _, payload in lanes[key]]
+                                  for key in run])
+            except Exception:  # its lanes still run: the handler does what the batch did not
+                log.exception("stream %s: batch start failed", self.stream)
         results = await asyncio.gather(*(self._lane(lanes[key], pending) for key in run),
                                        return_exceptions=True)
         failures = [(key, r) for key, r in zip(run, results) if isinstance(r, BaseException)]

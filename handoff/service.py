@@ -25,6 +25,7 @@ from handoff.conversations.segments import Segments
 from handoff.config import Settings
 from handoff.db import Agent, Message, TicketRow, make_engine, make_sessionmaker
 from handoff.delivery import ChannelDelivery, Outcome
+from handoff.event_batch import Effect, EventBatch
 from handoff.hub import Hub
 from handoff.live_sessions import recheck_forever
 from handoff.notices import csat_buttons, notice
@@ -69,6 +70,8 @@ class Service:
         self.cluster: Optional[Cluster] = None
         # read-model events recorded one shopper message at a time (handoff.conversations.segments)
         self.segments = Segments()
+        # every conversation of a stream read in one transaction (handoff.event_batch)
+        self.batch = EventBatch(self)
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -104,9 +107,11 @@ class Service:
         claim_idle_ms=0: the lease holder takes over every entry a dead holder left pending."""
         stream, handler, key = {"events": (self.events_stream, self.handle_event, event_conversation),
                                 "relay": (self.relay_stream, self.handle_relay, relay_conversation)}[name]
+        events = name == "events"
         return bus.Consumer(self.redis, stream, self.settings.consumer_name, handler,
                             self.settings.token, key=key, claim_idle_ms=0,
-                            lane_start=self.segments.prepare if name == "events" else None)
+                            lane_start=self.segments.prepare if events else None,
+                            batch=self.batch.run if events else None)
 
     def consumer(self, name: str) -> Optional[bus.Consumer]:
         """This instance's consumer of a stream; None while another instance holds its lease."""
@@ -190,6 +195,8 @@ class Service:
     async def handle_event(self, entry_id: str, event: Dict[str, Any], _redelivered: bool) -> None:
         kind = event.get("event")
         how, segment = self.segments.take(entry_id)
+        if self.batch.take(entry_id):  # its work committed with the whole read's
+            return
         if kind == "user" and event.get("sender_id"):
             await self._shopper_message(entry_id, event, how, segment)
             return
@@ -244,8 +251,11 @@ class Service:
         while a ticket is open, the conversation belongs to the agent, so pause it again."""
         row = await self.db(lambda db: store.open_ticket_for(db, sender))
         if row is not None:
-            await self.enqueue_relay({"kind": "pause", "conversation_id": sender,
-                                      "relay_id": f"pause:{row.id}:{uuid.uuid4().hex[:8]}"})
+            await self._pause(sender, row.id)
+
+    async def _pause(self, sender: str, ticket_id: int) -> None:
+        await self.enqueue_relay({"kind": "pause", "conversation_id": sender,
+                                  "relay_id": f"pause:{ticket_id}:{uuid.uuid4().hex[:8]}"})
 
     async def _shopper_message(self, entry_id: str, event: Dict[str, Any], how: str,
                                segment: List[Tuple[str, Dict[str, Any]]]) -> None:
@@ -260,6 +270,16 @@ class Service:
         recorded, result = await self.db(work)
         if recorded:  # committed: the segment's other entries are only acknowledged
             self.segments.mark_recorded(segment, by=entry_id)
+        await self._after_shopper(relay_items, result)
+
+    async def after_committed(self, effect: Effect) -> None:
+        """What a batch's committed entry tells the relay and the console."""
+        if effect.pause is not None:
+            await self._pause(*effect.pause)
+        await self._after_shopper(effect.relay_items, effect.shopper)
+
+    async def _after_shopper(self, relay_items: List[Dict[str, Any]],
+                             result: shopper.Outcome) -> None:
         for item in relay_items:
             await self.enqueue_relay(item)
         if not result or not result[4]:

@@ -67,15 +67,17 @@ def record_events(db: Session, events: List[Dict[str, Any]], own: Dict[str, Any]
     return False
 
 
-def handoff_work(db: Session, event: Dict[str, Any],
-                 relay_items: List[Dict[str, Any]]) -> Outcome:
+def handoff_work(db: Session, event: Dict[str, Any], relay_items: List[Dict[str, Any]],
+                 open_tickets: Optional[Dict[str, store.TicketRow]] = None) -> Outcome:
     """The shopper's message on its open ticket, else a rating, else a survey answer; relay
-    items to send (survey questions) are appended to `relay_items`."""
+    items to send (survey questions) are appended to `relay_items`. `open_tickets`: the open
+    tickets of the conversations at hand, asked at once (else the conversation's is asked)."""
     sender = str(event["sender_id"])
     text = shopper_text(event)
     stamp = float(event.get("timestamp") or 0)
     dedup = f"rasa:{event.get('message_id') or stamp}"
-    row = store.open_ticket_for(db, sender)
+    row = (open_tickets.get(sender) if open_tickets is not None
+           else store.open_ticket_for(db, sender))
     if row is not None:
         # The message that triggered the handoff is already in the ticket's transcript.
         if row.decided_at and stamp and stamp <= row.decided_at:

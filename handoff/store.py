@@ -347,6 +347,19 @@ def open_ticket_for(db: Session, conversation_id: str) -> Optional[TicketRow]:
     return db.execute(_OPEN_TICKET, {"conversation": conversation_id}).scalar_one_or_none()
 
 
+def open_tickets_for(db: Session, conversation_ids: Iterable[str]) -> Dict[str, TicketRow]:
+    """`open_ticket_for` of many conversations in one query (those with no open ticket left out)."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return {}
+    found: Dict[str, TicketRow] = {}
+    for row in db.execute(select(TicketRow).where(
+            TicketRow.conversation_id.in_(ids), TicketRow.status.in_(OPEN))
+            .order_by(TicketRow.id.desc())).scalars():
+        found.setdefault(row.conversation_id, row)  # the newest, as open_ticket_for's
+    return found
+
+
 def awaiting_csat(db: Session, conversation_id: str, within: timedelta) -> Optional[TicketRow]:
     """The conversation's ticket resolved recently and not rated yet."""
     since = utcnow() - within
