@@ -1,11 +1,12 @@
-"""Where a message's CPU goes end to end: py-spy on the Rasa server and the action server under load.
+"""Where a message's CPU goes end to end: py-spy on Rasa, the action server and the handoff service.
 
   .venv/bin/python bench/profile_round_trip.py [--model models/frontline.tar.gz] [--per-sender 40]
 
 Starts a stack (scripts.stack: throwaway PostgreSQL database, embedded redis, free loopback
-ports), drives 16 closed-loop REST conversations over the held-out texts, and samples both
-processes with py-spy (`record --format raw`, 100 Hz, idle frames dropped). Prints, per process,
-the share of busy samples spent inside the frames that matter (a frame counts once per sample).
+ports), drives 16 closed-loop REST conversations over the held-out texts, and samples the three
+processes with py-spy (`record --gil --format raw`, 100 Hz: the thread holding the GIL, so a
+thread waiting on the database is not counted). Prints each process's CPU per message and, per
+process, the share of samples spent inside the frames that matter (a frame counts once per sample).
 """
 from __future__ import annotations
 
@@ -100,9 +101,11 @@ def spent_now(stack) -> Dict[str, float]:
     return spent
 
 
-def record(pid: int, out: Path) -> subprocess.Popen:
-    """py-spy until SIGINT, when it writes what it sampled."""
-    return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid),
+def record(pid: int, out: Path, gil: bool = True) -> subprocess.Popen:
+    """py-spy until SIGINT, when it writes what it sampled. With `gil`, only the thread holding
+    Python's GIL is sampled: CPU spent in Python, not a thread waiting on PostgreSQL or Redis
+    (which would otherwise count as busy)."""
+    return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), *(["--gil"] if gil else []),
                              "--rate", "100", "--format", "raw", "--output", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -126,6 +129,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "frontline.tar.gz")
     parser.add_argument("--per-sender", type=int, default=40, help="messages per conversation")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
+    parser.add_argument("--all-threads", action="store_true",
+                        help="sample every thread, also those waiting (default: the GIL holder only)")
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +150,8 @@ def main() -> int:
             try:
                 asyncio.run(e2e(stack.rasa_url, "warm-up", texts, 4, 5, 7, 30.0, 0, 0.0))
                 cpu = spent_now(stack)
-                spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt")
+                spies = {name: record(stack.procs[name].pid, args.out / f"profile_{name}.txt",
+                                      gil=not args.all_threads)
                          for name in GROUPS}
                 run = asyncio.run(e2e(stack.rasa_url, "mix", texts, 16, args.per_sender, 7, 30.0, 2, 0.0))
                 cpu = {name: now - cpu[name] for name, now in spent_now(stack).items()}
