@@ -34,6 +34,7 @@ Handler = Callable[[str, Dict[str, Any], bool], Awaitable[None]]
 LaneStart = Callable[[List[Tuple[str, Dict[str, Any]]]], None]
 # called with every lane of a fresh read (entry id, payload or None) before they run
 BatchStart = Callable[[List[List[Tuple[str, Optional[Dict[str, Any]]]]]], Awaitable[None]]
+READ_COUNT = 100  # entries per read
 # Errors that mean "this entry is malformed"; anything else (Redis, SQL, Rasa down) is retried.
 PERMANENT = (KeyError, ValueError, TypeError)  # streams.ForgedEntry is a ValueError
 
@@ -93,11 +94,12 @@ class Consumer:
                  claim_idle_ms: int = 60_000,
                  key: Optional[Callable[[Dict[str, Any]], str]] = None, concurrency: int = 16,
                  lane_start: Optional[LaneStart] = None,
-                 batch: Optional[BatchStart] = None):
+                 batch: Optional[BatchStart] = None, linger: float = 0.0):
         self.redis, self.stream, self.consumer = redis, stream, consumer
         self.handler, self.group, self.secret = handler, group, secret
         self.lane_start = lane_start
         self.batch = batch
+        self.linger = linger  # seconds to wait after a read that was not full
         self.key = key  # the ordering key (a conversation); None: the whole stream in order
         self.lanes = asyncio.Semaphore(concurrency)
         self.blocked: set = set()  # keys whose entries failed; retried at `retry_at`
@@ -122,7 +124,7 @@ class Consumer:
 
     async def _read(self, pending: bool) -> List[Tuple[str, Dict[str, str]]]:
         resp = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: "0" if pending else ">"}, count=100,
+            self.group, self.consumer, {self.stream: "0" if pending else ">"}, count=READ_COUNT,
             block=None if pending else self.block_ms)
         return resp[0][1] if resp else []
 
@@ -215,6 +217,8 @@ class Consumer:
                 await self._handle(entries, pending)
                 if not self.blocked:
                     backoff, self.state.failing_since = 0.2, None
+                if self.linger and not pending and 0 < len(entries) < READ_COUNT:
+                    await asyncio.sleep(self.linger)  # let the next read gather more
             except asyncio.CancelledError:
                 raise
             except LaneFailed as failed:  # the other conversations carry on meanwhile

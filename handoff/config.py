@@ -60,6 +60,11 @@ class Settings:
     migrate_on_start: bool = True
     # Run-once work (sweep, ordered stream consumers) is leased for this long (handoff.leases).
     lease_seconds: float = 10.0
+    # After a read of the bot's event stream that was not full, the next read waits this long:
+    # under load a read then holds many conversations' messages, recorded in one transaction
+    # (handoff.event_batch), instead of one message each. The console sees a shopper's message
+    # on a ticket at most this much later; the bot's replies never wait for it. 0: no wait.
+    events_linger_seconds: float = 0.05
 
     @property
     def sqlite_path(self) -> Optional[Path]:
@@ -100,6 +105,7 @@ class Settings:
             app_callback=bool(env.get("APP_CALLBACK_URL") and env.get("APP_CALLBACK_SECRET")),
             migrate_on_start=(env.get("HANDOFF_MIGRATE_ON_START") or "1") not in ("0", "false"),
             lease_seconds=_float(env, "HANDOFF_LEASE_SECONDS", 10.0),
+            events_linger_seconds=_float(env, "HANDOFF_EVENTS_LINGER_SECONDS", 0.05),
         )
         if env.get("HANDOFF_CONSUMER"):
             values["consumer_name"] = env["HANDOFF_CONSUMER"]

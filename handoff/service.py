@@ -111,7 +111,8 @@ class Service:
         return bus.Consumer(self.redis, stream, self.settings.consumer_name, handler,
                             self.settings.token, key=key, claim_idle_ms=0,
                             lane_start=self.segments.prepare if events else None,
-                            batch=self.batch.run if events else None)
+                            batch=self.batch.run if events else None,
+                            linger=self.settings.events_linger_seconds if events else 0.0)
 
     def consumer(self, name: str) -> Optional[bus.Consumer]:
         """This instance's consumer of a stream; None while another instance holds its lease."""

@@ -91,6 +91,21 @@ def _seen_query(with_turns: bool) -> Any:
 
 
 @lru_cache(maxsize=None)
+def _seen_many_query(with_turns: bool) -> Any:
+    """`_seen_query` for several senders at once: the rows of any of them with any of their
+    keys (a key of one sender found under another is never asked for by that one)."""
+    query = select(literal_column("'k'"), SeenEvent.sender_id, SeenEvent.key).where(
+        SeenEvent.sender_id.in_(bindparam("senders", expanding=True)),
+        SeenEvent.key.in_(bindparam("keys", expanding=True)))
+    if with_turns:
+        query = query.union_all(select(
+            literal_column("'t'"), StudioTurn.conversation_id, StudioTurn.dedup).where(
+            StudioTurn.conversation_id.in_(bindparam("turn_senders", expanding=True)),
+            StudioTurn.dedup.in_(bindparam("dedups", expanding=True))))
+    return query
+
+
+@lru_cache(maxsize=None)
 def _load_query(want_conv: bool, want_last_turn: bool) -> Any:
     """The current session (the one started last), the review record and the last shopper turn
     (what the bot's actions are noted on: the latest `at`, the later insert on a tie), each
@@ -138,8 +153,27 @@ def ingest_many(db: Session, events: List[Dict[str, Any]]) -> None:
     # call is flushed first, so the queries see it (as autoflush would have them).
     db.flush()
     with db.no_autoflush:
+        seen = _seen_many(db, lanes) if len(lanes) > 1 else {}
         for sender, lane in lanes.items():
-            _Lane(db, sender, lane).record()
+            _Lane(db, sender, lane, seen.get(sender, _NOTHING_SEEN) if seen else None).record()
+
+
+_NOTHING_SEEN: Tuple[Set[str], Set[str]] = (set(), set())
+
+
+def _seen_many(db: Session, lanes: Dict[str, List[Dict[str, Any]]]
+               ) -> Dict[str, Tuple[Set[str], Set[str]]]:
+    """Every sender's event keys seen before and turns recorded, in one round trip."""
+    keys = [event_key(e) for lane in lanes.values() for e in lane]
+    dedups = [_dedup(e) for lane in lanes.values() for e in lane if e.get("event") in ("user", "bot")]
+    params: Dict[str, Any] = {"senders": list(lanes), "keys": keys}
+    if dedups:
+        params.update(turn_senders=list(lanes), dedups=dedups)
+    seen: Dict[str, Tuple[Set[str], Set[str]]] = {sender: (set(), set()) for sender in lanes}
+    for kind, sender, value in db.execute(_seen_many_query(bool(dedups)), params):
+        if sender in seen:
+            seen[sender][0 if kind == "k" else 1].add(value)
+    return seen
 
 
 class _Lane:
@@ -147,15 +181,17 @@ class _Lane:
     sender (its review record, current session, last shopper turn, keys and turns seen) kept
     here instead of asked of the database again for every event."""
 
-    def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]]) -> None:
+    def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]],
+                 seen: Optional[Tuple[Set[str], Set[str]]] = None) -> None:
         self.db, self.sender, self.events = db, sender, events
         self.keys = [event_key(e) for e in events]
         # Everything asked of the database up front, before the batch adds a row, in two
         # queries (each round trip costs the service more CPU than the rows it returns): one
-        # flush at the commit then writes the batch's rows together.
+        # flush at the commit then writes the batch's rows together. `seen`: the keys and
+        # turns already asked for with other senders' (`_seen_many`).
         kinds = {e.get("event") for e in events}
         dedups = [_dedup(e) for e in events if e.get("event") in ("user", "bot")]
-        self.seen, self.turns = self._seen(dedups)
+        self.seen, self.turns = (set(seen[0]), set(seen[1])) if seen is not None else self._seen(dedups)
         self.conv: Optional[StudioConversation] = None
         self.session: Optional[ConversationSession] = None
         self.last_turn: Optional[StudioTurn] = None

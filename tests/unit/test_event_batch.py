@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from common import streams
 from common.ticket import Ticket
-from handoff import event_batch
+from handoff import bus, event_batch
 from handoff.config import Settings
 from handoff.conversations import record
 from handoff.conversations.tables import (ConversationSession, SeenEvent, StudioConversation,
@@ -182,3 +182,37 @@ def test_what_is_batched(tmp_path):
     asyncio.run(consumer._handle(entries, pending=True))  # a retry round: entry by entry
     asyncio.run(consumer._handle(entries, pending=False))
     assert calls == [1]
+
+
+def test_after_a_read_that_was_not_full_the_next_one_waits(tmp_path, monkeypatch):
+    """The linger: a busy stream's next read gathers more conversations; a full read is
+    followed at once (a backlog is drained without waiting)."""
+    service, _, _ = service_on(tmp_path, "linger.db")
+    assert service.settings.events_linger_seconds == 0.05
+    consumer = service.make_consumer("events")
+    assert consumer.linger == 0.05 and service.make_consumer("relay").linger == 0.0
+    reads = [[("1-0", {})] * 3, [("2-0", {})] * bus.READ_COUNT, [("3-0", {})]]
+    sleeps: List[float] = []
+
+    async def read(pending):
+        if pending:
+            return []
+        if not reads:
+            consumer.stopping = True
+            return []
+        return reads.pop(0)
+
+    async def handle(entries, pending):
+        return None
+
+    async def nothing(*_args, **_kwargs):
+        return None
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+    consumer._read, consumer._handle = read, handle  # type: ignore[assignment]
+    consumer._claim_orphans = nothing  # type: ignore[assignment]
+    monkeypatch.setattr(bus, "ensure_group", nothing)
+    monkeypatch.setattr(bus.asyncio, "sleep", sleep)
+    asyncio.run(consumer.run())
+    assert sleeps == [0.05, 0.05]  # after the first and the last read, not after the full one
