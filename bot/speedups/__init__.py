@@ -1,9 +1,10 @@
 """Cuts of Rasa 3.6's per-message CPU where its extension points do not reach.
 
-Each module replaces one Rasa method with code that returns what Rasa's returns (a test compares
-the two) and has `install()` / `uninstall()`. `install()` here installs them all; it runs when
-Frontline's graph components load (every model of ours) and when the tracker store loads (every
-server of ours), before the first message either way, and is idempotent.
+Each module replaces one Rasa method and has `install()` / `uninstall()`. Each returns what
+Rasa's returns (a test compares the two), but `action_payload`, which leaves the earlier
+messages' NLU rankings out of what custom actions are sent. `install()` here installs them all;
+it runs when Frontline's graph components load (every model of ours) and when the tracker store
+loads (every server of ours), before the first message either way, and is idempotent.
 
 FRONTLINE_SPEEDUPS=off leaves Rasa's own code in place: to measure a stock model on the Rasa
 it ships with (bench/nlu_speed.py --plain), or to rule the cuts out when chasing a bug.
@@ -13,11 +14,11 @@ from __future__ import annotations
 import logging
 import os
 
-from bot.speedups import (action_client, action_validation, domain_empty, event_types,
-                          form_tracker, graph_runner, policy_states, tracker_copy)
+from bot.speedups import (action_client, action_payload, action_validation, domain_empty,
+                          event_types, form_tracker, graph_runner, policy_states, tracker_copy)
 
-_MODULES = (action_client, action_validation, domain_empty, event_types, form_tracker,
-            graph_runner, policy_states, tracker_copy)
+_MODULES = (action_client, action_payload, action_validation, domain_empty, event_types,
+            form_tracker, graph_runner, policy_states, tracker_copy)
 
 
 log = logging.getLogger(__name__)
