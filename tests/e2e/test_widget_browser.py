@@ -129,6 +129,11 @@ def say(page, text: str) -> None:
     page.press(".flw-input", "Enter")
 
 
+# the hand-over reply (accepted: queued, next in line, or no agent online yet); not "客服" alone,
+# which the widget's own welcome bubble already says
+HANDED_OVER = "已为您转接"
+
+
 def bot_says(page, pattern: str, selector: str = ".flw-bot .flw-bubble") -> str:
     """Wait until a bot bubble matches `pattern` (a regex); return its text."""
     locator = page.locator(selector).filter(has_text=re.compile(pattern))
@@ -173,7 +178,7 @@ def test_shopper_faq_quick_reply_history_agent_and_csat(stack, web_url, browser)
         conversation = state["senderId"]  # the public id: the session key never reaches agents
         assert conversation.startswith("web:") and state["sessionId"] not in conversation
         say(page, "转人工")
-        bot_says(page, "人工|客服")
+        bot_says(page, HANDED_OVER)
         username, headers = agent_login(stack)
         ticket = wait_ticket(stack, headers, conversation)
         assert ticket["channel"] == "socketio"
@@ -430,7 +435,7 @@ def test_unanswered_message_is_sent_again_once_and_agent_reply_is_delivered(stac
         page.route_web_socket(re.compile(r".*/socket\.io/.*"), on_socket)
         open_widget(page, web_url)
         say(page, "转人工")
-        bot_says(page, "人工|客服")
+        bot_says(page, HANDED_OVER)
         conversation = page.evaluate("window.FrontlineWidget.state().senderId")
         username, headers = agent_login(stack)
         ticket = wait_ticket(stack, headers, conversation)
@@ -444,7 +449,7 @@ def test_unanswered_message_is_sent_again_once_and_agent_reply_is_delivered(stac
             return json.loads(page.evaluate("localStorage.getItem('frontline:unacked') || '[]'"))
 
         # the hand-over request's own answer (its socket.io ack) comes once Rasa has finished
-        # that turn, which may be after its reply is shown: only the next message's is lost
+        # that turn (pause, save), just after its reply is shown: only the next one's is lost
         page.wait_for_function("JSON.parse(localStorage.getItem('frontline:unacked') || '[]')"
                                ".length === 0", timeout=BOT_TIMEOUT)
         text = f"快递还没到 {uuid.uuid4().hex[:6]}"
