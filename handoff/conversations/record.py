@@ -80,20 +80,8 @@ def event_key(event: Dict[str, Any]) -> str:
 # cache key costs more CPU than running it (a few hundred microseconds per batch).
 @lru_cache(maxsize=None)
 def _seen_query(with_turns: bool) -> Any:
-    query = select(literal_column("'k'"), SeenEvent.key).where(
-        SeenEvent.sender_id == bindparam("sender"),
-        SeenEvent.key.in_(bindparam("keys", expanding=True)))
-    if with_turns:
-        query = query.union_all(select(literal_column("'t'"), StudioTurn.dedup).where(
-            StudioTurn.conversation_id == bindparam("sender"),
-            StudioTurn.dedup.in_(bindparam("dedups", expanding=True))))
-    return query
-
-
-@lru_cache(maxsize=None)
-def _seen_many_query(with_turns: bool) -> Any:
-    """`_seen_query` for several senders at once: the rows of any of them with any of their
-    keys (a key of one sender found under another is never asked for by that one)."""
+    """The senders' event keys seen before and turns recorded: the rows of any of them with any
+    of their keys (a key of one sender found under another is never asked for by that one)."""
     query = select(literal_column("'k'"), SeenEvent.sender_id, SeenEvent.key).where(
         SeenEvent.sender_id.in_(bindparam("senders", expanding=True)),
         SeenEvent.key.in_(bindparam("keys", expanding=True)))
@@ -153,24 +141,24 @@ def ingest_many(db: Session, events: List[Dict[str, Any]]) -> None:
     # call is flushed first, so the queries see it (as autoflush would have them).
     db.flush()
     with db.no_autoflush:
-        seen = _seen_many(db, lanes) if len(lanes) > 1 else {}
+        keys = {sender: [event_key(e) for e in lane] for sender, lane in lanes.items()}
+        seen = _seen(db, lanes, keys)
         for sender, lane in lanes.items():
-            _Lane(db, sender, lane, seen.get(sender, _NOTHING_SEEN) if seen else None).record()
+            _Lane(db, sender, lane, keys[sender], seen[sender]).record()
 
 
-_NOTHING_SEEN: Tuple[Set[str], Set[str]] = (set(), set())
-
-
-def _seen_many(db: Session, lanes: Dict[str, List[Dict[str, Any]]]
-               ) -> Dict[str, Tuple[Set[str], Set[str]]]:
+def _seen(db: Session, lanes: Dict[str, List[Dict[str, Any]]], keys: Dict[str, List[str]]
+          ) -> Dict[str, Tuple[Set[str], Set[str]]]:
     """Every sender's event keys seen before and turns recorded, in one round trip."""
-    keys = [event_key(e) for lane in lanes.values() for e in lane]
+    if not lanes:
+        return {}
     dedups = [_dedup(e) for lane in lanes.values() for e in lane if e.get("event") in ("user", "bot")]
-    params: Dict[str, Any] = {"senders": list(lanes), "keys": keys}
+    params: Dict[str, Any] = {"senders": list(lanes),
+                              "keys": [key for sender_keys in keys.values() for key in sender_keys]}
     if dedups:
         params.update(turn_senders=list(lanes), dedups=dedups)
     seen: Dict[str, Tuple[Set[str], Set[str]]] = {sender: (set(), set()) for sender in lanes}
-    for kind, sender, value in db.execute(_seen_many_query(bool(dedups)), params):
+    for kind, sender, value in db.execute(_seen_query(bool(dedups)), params):
         if sender in seen:
             seen[sender][0 if kind == "k" else 1].add(value)
     return seen
@@ -181,33 +169,20 @@ class _Lane:
     sender (its review record, current session, last shopper turn, keys and turns seen) kept
     here instead of asked of the database again for every event."""
 
-    def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]],
-                 seen: Optional[Tuple[Set[str], Set[str]]] = None) -> None:
-        self.db, self.sender, self.events = db, sender, events
-        self.keys = [event_key(e) for e in events]
+    def __init__(self, db: Session, sender: str, events: List[Dict[str, Any]], keys: List[str],
+                 seen: Tuple[Set[str], Set[str]]) -> None:
+        self.db, self.sender, self.events, self.keys = db, sender, events, keys
         # Everything asked of the database up front, before the batch adds a row, in two
-        # queries (each round trip costs the service more CPU than the rows it returns): one
-        # flush at the commit then writes the batch's rows together. `seen`: the keys and
-        # turns already asked for with other senders' (`_seen_many`).
+        # queries (each round trip costs the service more CPU than the rows it returns): the
+        # keys and turns seen (`_seen`, asked for every sender of the batch at once) and
+        # `_load`. One flush at the commit then writes the batch's rows together.
         kinds = {e.get("event") for e in events}
-        dedups = [_dedup(e) for e in events if e.get("event") in ("user", "bot")]
-        self.seen, self.turns = (set(seen[0]), set(seen[1])) if seen is not None else self._seen(dedups)
+        self.seen, self.turns = seen
         self.conv: Optional[StudioConversation] = None
         self.session: Optional[ConversationSession] = None
         self.last_turn: Optional[StudioTurn] = None
         self._load(want_conv=bool(kinds & {"user", "bot", "action", "slot"}),
                    want_last_turn="action" in kinds)
-
-    def _seen(self, dedups: List[str]) -> Tuple[Set[str], Set[str]]:
-        """The batch's event keys seen before and its turns already recorded."""
-        params: Dict[str, Any] = {"sender": self.sender, "keys": self.keys}
-        if dedups:
-            params["dedups"] = dedups
-        seen: Set[str] = set()
-        turns: Set[str] = set()
-        for kind, value in self.db.execute(_seen_query(bool(dedups)), params):
-            (seen if kind == "k" else turns).add(value)
-        return seen, turns
 
     def _load(self, want_conv: bool, want_last_turn: bool) -> None:
         """The sender's review record, current session and last shopper turn: one round trip."""
