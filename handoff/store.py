@@ -338,25 +338,23 @@ def add_note(db: Session, agent: Agent, ticket_id: int, text: str) -> TicketEven
 
 
 # Built once (every shopper message asks it): building a statement costs more than running it.
-_OPEN_TICKET = select(TicketRow).where(
-    TicketRow.conversation_id == bindparam("conversation"), TicketRow.status.in_(OPEN)
-).order_by(TicketRow.id.desc()).limit(1)
+_OPEN_TICKETS = select(TicketRow).where(
+    TicketRow.conversation_id.in_(bindparam("conversations", expanding=True)),
+    TicketRow.status.in_(OPEN)).order_by(TicketRow.id.desc())
 
 
 def open_ticket_for(db: Session, conversation_id: str) -> Optional[TicketRow]:
-    return db.execute(_OPEN_TICKET, {"conversation": conversation_id}).scalar_one_or_none()
+    return open_tickets_for(db, [conversation_id]).get(conversation_id)
 
 
 def open_tickets_for(db: Session, conversation_ids: Iterable[str]) -> Dict[str, TicketRow]:
-    """`open_ticket_for` of many conversations in one query (those with no open ticket left out)."""
+    """Each conversation's newest open ticket, in one query (those with none left out)."""
     ids = sorted(set(conversation_ids))
     if not ids:
         return {}
     found: Dict[str, TicketRow] = {}
-    for row in db.execute(select(TicketRow).where(
-            TicketRow.conversation_id.in_(ids), TicketRow.status.in_(OPEN))
-            .order_by(TicketRow.id.desc())).scalars():
-        found.setdefault(row.conversation_id, row)  # the newest, as open_ticket_for's
+    for row in db.execute(_OPEN_TICKETS, {"conversations": ids}).scalars():
+        found.setdefault(row.conversation_id, row)  # rows come newest first
     return found
 
 
