@@ -6,7 +6,7 @@ Evaluation text is the held-out split (tests/nlu_holdout/) and the test stories'
 several turns, and its answers to the bot's questions ("yes", "尾号{o.phone4}", "我要退货") are
 meant to be what the training data teaches. A sentence is tied to a training example (data/nlu/) by any rule of scripts.nlu_similarity: equal once
 normalised (case, width, punctuation, spaces, Chinese modal particles), equal once numbers and chat
-spellings are read alike, the same words reordered, one word apart, or standing whole inside a
+spellings are read alike, equal once annotated entity values are read as their types, the same words reordered, one word apart, or standing whole inside a
 longer sentence either way (`查一下订单` inside `帮我查一下订单状态`).
 `python -m scripts.nlu_overlap` lists every overlap as `file:line: "text" <rule> "text" at file:line`
 and counts them per rule and per source; `--counts` prints only the counts.
@@ -38,6 +38,7 @@ _USER = re.compile(r"^(\s*)-?\s*user:\s*(\|[-+]?|>[-+]?)?\s*(.*)$")
 _SAY = re.compile(r"^\s*-?\s*say:\s*(.*\S)\s*$")
 # what each rule says between the two sentences
 _VERBS = {"equal": "is also training example", "canonical": "is, numbers and spellings aside, training example",
+          "frame": "is, entity values aside, training example",
           "reordered": "has the words, reordered, of training example",
           "one-edit": "is one word away from training example",
           "inside": "stands whole inside training example", "contains": "holds whole the training example"}

@@ -9,6 +9,9 @@ for (`u` = `you`, `咋` = `怎么`). Rules, strongest first:
 
 - equal      the normalised texts are equal (scripts.nlu_overlap.normalise)
 - canonical  the canonical tokens are equal (numbers, spellings, particles aside)
+- frame      both are annotated and their canonical tokens are equal once each annotated entity
+             value is read as its entity type (`it was the [blender](product)` is training's
+             `it was the [bluetooth headphones](product)`: the same sentence with another product)
 - reordered  the same tokens in another order
 - one-edit   one token inserted, deleted or replaced (both sentences ≥ 4 tokens)
 - inside     the evaluation sentence stands whole inside a training example
@@ -27,12 +30,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-RULES = ("equal", "canonical", "reordered", "one-edit", "inside", "contains")
+RULES = ("equal", "canonical", "frame", "reordered", "one-edit", "inside", "contains")
 PLACEHOLDER = "#"
 Tokens = Tuple[str, ...]
 
 # [text](entity), [text]{"entity": ...} and [text][...]: Rasa's inline entity annotations
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
+# the entity type of an annotation: `(product)`, `(product:role)` or `{"entity": "product", ...}`
+_ENTITY_TYPE = re.compile(r"\]\(([^):]*)|\]\{[^}]*?\"entity\"\s*:\s*\"([^\"]*)\"")
 # the conversation set's slots ({o.id}, {o.phone4}) are filled with order numbers and digits
 _TEMPLATE = re.compile(r"\{[a-z_]+\.[a-z0-9_]+\}")
 # tone, not meaning: "谢谢你呀", "谢谢你啦" and "谢谢你" are one sentence to a classifier
@@ -71,6 +76,11 @@ def normalise(text: str) -> str:
 
 def canonical(text: str) -> Tokens:
     """The sentence as tokens a classifier cannot tell apart (see the module's docstring)."""
+    return _tokens(text, ending=True)
+
+
+def _tokens(text: str, ending: bool) -> Tokens:
+    """`canonical` of a sentence (`ending`) or of a piece of one (no final particles dropped)."""
     folded = unicodedata.normalize("NFKC", _TEMPLATE.sub(" 1 ", plain(text))).casefold()
     folded = _ZH_SPELLING.sub(lambda m: _SPELLINGS_ZH[m.group(0)], _APOSTROPHE.sub("", folded))
     out: List[str] = []
@@ -83,9 +93,26 @@ def canonical(text: str) -> Tokens:
                 out.append(word)
         else:
             out.extend(_SPELLINGS_EN.get(word, word).split())
-    while out and out[-1] in ("了", "的") and len(out) > 1:
+    while ending and out and out[-1] in ("了", "的") and len(out) > 1:
         out.pop()
     return tuple(out)
+
+
+def frame(text: str) -> Optional[Tokens]:
+    """The canonical tokens with each annotated entity as one `<type>` token; None for a text
+    without annotations, or with nothing but entities (a bare order number is no sentence, as
+    for `canonical`): rule `frame`."""
+    out: List[str] = []
+    start, entities = 0, 0
+    for match in _ENTITY.finditer(text):
+        entities += 1
+        kind = _ENTITY_TYPE.search(match.group(0))
+        out.extend(_tokens(text[start:match.start()], ending=False))
+        out.append(f"<{(kind.group(1) or kind.group(2)) if kind else 'entity'}>")
+        start = match.end()
+    out.extend(canonical(text[start:]) if start < len(text) else ())
+    words = [token for token in out if token != PLACEHOLDER]
+    return tuple(out) if entities and len(words) > entities else None
 
 
 def long_enough(tokens: Sequence[str]) -> bool:
@@ -115,6 +142,7 @@ class TrainingIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         self.equal: Dict[str, int] = {}
         self.canonical: Dict[Tokens, int] = {}
+        self.frames: Dict[Tokens, int] = {}  # annotated examples, entity values as their type
         self.bag: Dict[Tokens, int] = {}
         self.deleted: Dict[Tuple[int, Tokens], int] = {}  # (position, tokens without it)
         self.deleted_any: Dict[Tokens, int] = {}
@@ -126,6 +154,9 @@ class TrainingIndex:
             key = normalise(text)
             if key:
                 self.equal.setdefault(key, index)
+            framed = frame(text)
+            if framed is not None:
+                self.frames.setdefault(framed, index)
             if not tokens:
                 continue
             self.canonical.setdefault(tokens, index)
@@ -171,6 +202,9 @@ class TrainingIndex:
             return None
         if tokens in self.canonical and set(tokens) != {PLACEHOLDER}:  # a bare number is no sentence
             return Match("canonical", self.canonical[tokens])
+        framed = frame(text)
+        if framed is not None and framed in self.frames:
+            return Match("frame", self.frames[framed])
         if long_enough(tokens) and tuple(sorted(tokens)) in self.bag:
             return Match("reordered", self.bag[tuple(sorted(tokens))])
         edited = self._one_edit(tokens)

@@ -118,6 +118,19 @@ def test_each_rule_ties_an_evaluation_sentence_to_its_training_example():
     assert _rule("please cancel my order today") == ("contains", 5)  # holds a training sentence
 
 
+def test_the_same_annotated_sentence_with_another_entity_value_is_an_overlap():
+    training = ["it was the [bluetooth headphones](product)", "顺丰[SF1234567890123](tracking_no)",
+                'the [large]{"entity": "size"} one please']
+    found = find_matches(training, ["it was the [blender](product)",
+                                    "the [small](size) one please",
+                                    "it was the blender",  # no annotation: nothing to read as a type
+                                    "it was the [blender](brand)",  # another entity type
+                                    "顺丰的[SF1234567890123](tracking_no)",  # a word more: 的 is kept
+                                    "[blender](product)"])  # nothing but the entity: no sentence
+    assert [(m.rule, m.index) if m else None for m in found] == [
+        ("frame", 0), ("frame", 2), None, None, None, None]
+
+
 def test_short_and_partial_hits_are_not_overlaps():
     # too short to mean anything on their own: "hi" inside "hi there", 订单 inside 订单状态
     assert _rule("hi") is None
