@@ -274,8 +274,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     hub = service_of(request).hub
     sub = Subscriber(ws=ws, agent_id=agent.id, role=agent.role, queues=set(agent.queues or []),
                      session=accounts.session_key(token_of(request)))
-    await ws.send_json({"type": "hello", "agent": accounts.agent_view(agent)})
+    # Subscribed before the hello: a client that waits for the hello misses no event (what
+    # arrives meanwhile waits in the outbox, which the writer sends after the hello).
     hub.add(sub)
+    await ws.send_json({"type": "hello", "agent": accounts.agent_view(agent)})
     writer = asyncio.create_task(hub.writer(sub))
     try:
         async for msg in ws:

@@ -266,6 +266,7 @@ class Agent:
         self.task: Optional[asyncio.Task] = None
         self.headers: Dict[str, str] = {}
         self.polled: set = set()  # tickets claimed from the list, not from a live event
+        self.online = asyncio.Event()  # its socket is subscribed (the service said hello)
 
     def url(self) -> str:
         return f"http://{self.instance.address}"
@@ -288,7 +289,9 @@ class Agent:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             break
                         event = msg.json()
-                        if event.get("type") == "ticket.new":
+                        if event.get("type") == "hello":
+                            self.online.set()
+                        elif event.get("type") == "ticket.new":
                             t = event["ticket"]
                             here = f"handoff-{self.instance.name[-1]}"
                             if event.get("origin") and event["origin"] != here:
@@ -370,6 +373,9 @@ async def scenario(cluster: Cluster, conversations: int, throughput_n: int,
         for i, agent in enumerate(agents):
             agent.task = asyncio.create_task(agent.work(home=i))
             agent.poller = asyncio.create_task(agent.poll())
+        # Shoppers start once both agents are subscribed: a handoff before that reaches its
+        # agent only through the queue list, and the run would prove nothing about fan-out.
+        await asyncio.wait_for(asyncio.gather(*(a.online.wait() for a in agents)), 120)
         gate = asyncio.Semaphore(concurrency)
         done = 0
 
