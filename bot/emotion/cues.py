@@ -39,6 +39,8 @@ _POLITE_ZH = re.compile(
     r"(?<![太很真好超挺特别非常])麻烦(?=[你您帮给查看转处理尽快问告发安排核实确认再把让说解释了啦一下,，。!！\s]|$)"
     r"|烦请|劳烦")
 _POLITE_CUES = {"谢谢", "感谢", "thanks", "thank"}
+_FAULT_SUBJECT_ZH = re.compile(
+    "(?:" + "|".join(map(re.escape, lx.ZH_FAULT_SUBJECTS)) + ")(?:也|都|还|一直|真的|特别|非常|比较)?$", re.I)
 # A-not-A and 是否 questions: "是不是骗子?" asks whether, it neither asserts nor denies.
 _ZH_QUESTION_FORMS = ("是不是", "是否", "是不")
 QUESTION_WEIGHT = 0.6  # a cue the shopper asks about counts less than one they assert
@@ -97,6 +99,8 @@ def zh_hits(text: str) -> List[Hit]:
     for m in _ZH_CUE_RE.finditer(text):
         if any(s <= m.start() and m.end() <= e for s, e in polite):
             continue  # the 烦 of a polite 麻烦
+        if m.group() in lx.ZH_POOR_CUES and _FAULT_SUBJECT_ZH.search(text[max(0, m.start() - 8):m.start()]):
+            continue  # "信号很差": a symptom, not a feeling
         label, weight = lx.ZH_CUES[m.group()]
         prefix = _zh_prefix(text, m.start())
         mod = ""
@@ -127,6 +131,16 @@ def zh_hits(text: str) -> List[Hit]:
     return hits
 
 
+def _fault_subject_en(doc: Doc, start: int) -> bool:
+    """A fault's subject (lx.EN_FAULT_SUBJECTS) among the few words before, in one clause."""
+    for token in reversed(doc[max(0, start - 5):start]):
+        if _CLAUSE_BREAK.fullmatch(token.text) or token.lower_ in ("and", "but"):
+            return False
+        if token.lower_ in lx.EN_FAULT_SUBJECTS:
+            return True
+    return False
+
+
 class EnCueMatcher:
     """PhraseMatcher over LOWER for English cues, usable on the zh or en pipeline's docs."""
 
@@ -148,6 +162,8 @@ class EnCueMatcher:
             found.append((start, end))
             key = doc.vocab.strings[match_id]
             label, weight = lx.EN_CUES[key]
+            if key in lx.EN_POOR_CUES and _fault_subject_en(doc, start):
+                continue  # "the wifi signal is terrible": a symptom, not a feeling
             first = max(0, start - 3)
             tokens = [t for t in doc[first:start] if not t.is_space]
             before = [t.lower_ for t in tokens]

@@ -100,6 +100,15 @@ EMOJI_CUES: Dict[str, Cue] = {
     "❤": ("happy", 0.7), "🥰": ("happy", 0.9), "🎉": ("happy", 0.8), "😁": ("happy", 0.7),
 }
 
+# "信号很差" reports a fault (the troubleshooting flows' symptoms), not how the shopper feels:
+# a "poor" cue whose subject is one of these says nothing about emotion.
+ZH_POOR_CUES = ("很差", "太差", "极差", "差劲")
+ZH_FAULT_SUBJECTS = ("信号", "网速", "网络", "网", "wifi", "wi-fi", "连接", "续航", "音质", "画质",
+                     "电池", "散热", "充电")
+EN_POOR_CUES = ("terrible", "awful", "horrible", "useless")
+EN_FAULT_SUBJECTS = ("wifi", "wi-fi", "signal", "connection", "internet", "network", "speed",
+                     "reception", "battery", "sound", "picture")
+
 # Modifiers, looked up in the few characters/tokens right before a cue.
 ZH_NEGATORS = ("不是", "并不", "并没有", "没有", "不", "没", "别", "无", "非", "未")
 ZH_WEAKENERS = ("不太", "不怎么", "不是很", "不是太", "不够", "有点", "有些", "稍微", "略", "一点")

@@ -59,6 +59,17 @@ def test_should_escalate():
     assert not should_escalate({"label": "sad", "negative": True, "score": 0.9, "risk_flags": []})
 
 
+def test_a_poor_signal_is_a_symptom_not_anger():
+    # what the troubleshooting flows are for: no offer of a human instead of the flow
+    for text in ("wifi信号很差", "网速很差", "手机信号也太差了", "the wifi signal is terrible",
+                 "my internet speed is awful"):
+        assert analyze(text).cues == [] and not should_escalate(analyze(text)), text
+    # the same words about the shop, or with a feeling beside them, still count
+    assert analyze("你们服务很差").cues == ["很差"]
+    assert analyze("the wifi is down and your support is useless").cues == ["useless"]
+    assert analyze("WiFi信号很差 气死我了").cues == ["气死"]
+
+
 def test_summary_trajectory_peak_share():
     texts = ["你好，我的订单到哪了", "怎么还没发货啊，很着急", "气死我了，我要投诉！！！", "好的"]
     emotions = [analyze(t).to_dict() for t in texts]
