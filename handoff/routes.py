@@ -154,7 +154,8 @@ ROUTES: List[Route] = [
           invalid="bad_field", console=C + "/tickets/{ticket_id}/notes"),
     Route("GET", "/api/ws", agents.websocket,
           "WebSocket of live events (ticket.new, ticket.updated, ticket.escalated, "
-          "message.new, message.delivered, ticket.note, typing); the session token as "
+          "message.new, message.delivered, ticket.note, typing), opened by a hello once "
+          "the socket is subscribed (re-read the queue after it); the session token as "
           "bearer or the login's session cookie (never in the URL). Closed with 4401 when "
           "the session ends (logout, account disabled) and 4403 when the agent's queues "
           "or role change",
