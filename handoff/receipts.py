@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Optional, Tuple
 
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from handoff import store
@@ -19,6 +20,7 @@ from common.ticket import utcnow
 
 RECEIVED_PATH = "/api/bot/received"
 _RELAY_ID = re.compile(r"^msg:(\d{1,18})$")
+FORWARD_FROM = ("queued", "sent")  # states a later outcome may replace (and no state yet)
 
 
 def message_id(relay_id: Any) -> Optional[int]:
@@ -27,14 +29,31 @@ def message_id(relay_id: Any) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
+def advance(db: Session, message_id: int, state: str, reason: Optional[str] = None,
+            conversation_id: Optional[str] = None) -> bool:
+    """Move a message's delivery forward to `state` unless it is already past sending; True if
+    it moved. One conditional UPDATE, not read-then-write: the relay's own outcome ("sent") and
+    the widget's receipt ("delivered") for one message arrive within milliseconds of each
+    other, and a "sent" decided on a read from before the receipt must not overwrite it."""
+    stmt = (update(Message)
+            .where(Message.id == message_id, Message.role == "agent",
+                   or_(Message.delivery.is_(None), Message.delivery.in_(FORWARD_FROM)))
+            .values(delivery=state, delivery_reason=reason, delivered_at=utcnow())
+            .execution_options(synchronize_session=False))
+    if conversation_id is not None:
+        stmt = stmt.where(Message.conversation_id == conversation_id)
+    moved = db.execute(stmt).rowcount == 1
+    if moved:
+        db.expire_all()  # what the session holds of the message predates the update
+    return moved
+
+
 def confirm(db: Session, conversation_id: str, message_id: int
             ) -> Optional[Tuple[Dict[str, Any], str, bool]]:
     """(message view, ticket queue, whether it changed); None if no such agent message."""
+    changed = advance(db, message_id, "delivered", conversation_id=conversation_id)
     msg = db.get(Message, message_id)
     if msg is None or msg.role != "agent" or msg.conversation_id != conversation_id:
         return None
-    changed = msg.delivery in (None, "queued", "sent")
-    if changed:
-        msg.delivery, msg.delivery_reason, msg.delivered_at = "delivered", None, utcnow()
     row = db.get(TicketRow, msg.ticket_id)
     return store.message_view(msg), (row.queue if row else ""), changed

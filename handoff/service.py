@@ -14,9 +14,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from common import production, streams
-from common.ticket import Ticket, utcnow
+from common.ticket import Ticket
 from common.typing_relay import TypingRelay
-from handoff import bus, health, store
+from handoff import bus, health, receipts, store
 from handoff.agents import create_agent, verify_password
 from handoff.bot_events import BotEvents
 from handoff.aftersales import intake
@@ -286,10 +286,8 @@ class Service(BotEvents):
 
     async def _delivered(self, item: Dict[str, Any], outcome: Outcome) -> None:
         def work(db):
+            receipts.advance(db, int(item["message_id"]), outcome.state, outcome.reason or None)
             msg = db.get(Message, int(item["message_id"]))
-            if msg is not None and msg.delivery in (None, "queued", "sent"):
-                msg.delivery, msg.delivery_reason = outcome.state, outcome.reason or None
-                msg.delivered_at = utcnow()
             row = db.get(TicketRow, msg.ticket_id) if msg is not None else None
             return (store.message_view(msg), row.queue) if msg is not None and row else None
         result = await self.db(work)

@@ -48,6 +48,29 @@ async def test_widget_receipt_makes_a_web_reply_delivered(stack):
     assert (await receipt(stack, ticket.conversation_id, relay_id))[1]["delivery"] == "delivered"
 
 
+async def test_a_receipt_that_overtakes_the_relays_own_outcome_stays(stack):
+    """The widget's receipt can be committed while the relay is recording its own "sent" for
+    the same message: the relay's write must not undo it, whatever it read before."""
+    from handoff import receipts
+    from handoff.db import Message
+
+    headers, ticket, tid = await handoff_on(stack, "socketio")
+    sent = await reply_state(stack, headers, tid, "您的包裹已经在派送了")
+    maker = stack.service.maker
+    with maker.begin() as relay:  # the relay's transaction, which read the message first
+        assert relay.get(Message, sent["id"]).delivery == "sent"
+        with maker.begin() as receipt_tx:  # the receipt, committed in between
+            found = receipts.confirm(receipt_tx, ticket.conversation_id, sent["id"])
+            assert found is not None and found[2] is True
+        assert receipts.advance(relay, sent["id"], "sent") is False
+        assert relay.get(Message, sent["id"]).delivery == "delivered"
+    _, detail = await stack.call("GET", f"/api/tickets/{tid}", headers=headers)
+    assert next(m for m in detail["messages"] if m["id"] == sent["id"])["delivery"] == "delivered"
+    # nor does a later failure report replace a confirmed delivery
+    with maker.begin() as db:
+        assert receipts.advance(db, sent["id"], "failed", "late") is False  # never over delivered
+
+
 async def test_receipt_never_hides_a_failure(stack):
     headers, ticket, tid = await handoff_on(stack, "rest")
     failed = await reply_state(stack, headers, tid, "收不到的消息")
