@@ -70,19 +70,17 @@ def _entry_work(db: Session, event: Dict[str, Any],
 
 
 def batch_work(db: Session, lanes: List[List[Entry]]) -> List[List[Tuple[str, Optional[Effect]]]]:
-    """The lanes' database work in the caller's transaction; each entry's effect, in order.
-    The open tickets of every conversation with a message or a new session are asked at once:
-    nothing here opens or closes a ticket."""
+    """The lanes' (all `batchable`: every entry has its event) database work in the caller's
+    transaction; each entry's effect, in order. The open tickets of every conversation with a
+    message or a new session are asked at once: nothing here opens or closes a ticket."""
     open_tickets = store.open_tickets_for(db, (
-        str(event["sender_id"]) for lane in lanes for _, event in lane
-        if event is not None and _asks_for_ticket(event)))
+        str(event["sender_id"]) for lane in lanes for _, event in lane if _asks_for_ticket(event)))
     # Every conversation's events are recorded before the handoff work, which reads nothing of
     # the read model: each conversation's rows as its segments one by one would make them
     # (handoff.conversations.record), all of them in one flush.
-    conversation_record.ingest_many(db, [event for lane in lanes for _, event in lane
-                                         if event is not None])
-    return [[(entry_id, _entry_work(db, event, open_tickets)) for entry_id, event in lane
-             if event is not None] for lane in lanes]
+    conversation_record.ingest_many(db, [event for lane in lanes for _, event in lane])
+    return [[(entry_id, _entry_work(db, event, open_tickets)) for entry_id, event in lane]
+            for lane in lanes]
 
 
 class EventBatch:
