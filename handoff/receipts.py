@@ -43,8 +43,9 @@ def advance(db: Session, message_id: int, state: str, reason: Optional[str] = No
     if conversation_id is not None:
         stmt = stmt.where(Message.conversation_id == conversation_id)
     moved = db.execute(stmt).rowcount == 1
-    if moved:
-        db.expire_all()  # what the session holds of the message predates the update
+    # moved or not, what the session holds of the message may predate this statement (or a
+    # receipt committed meanwhile): the caller's view must be read anew
+    db.expire_all()
     return moved
 
 
